@@ -1,0 +1,161 @@
+"""Settings, all read from the environment. See README "Configuration"."""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
+from django.utils.csp import CSP
+
+from restoreui import env
+from restoreui.projects import load_from_environment
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+RESTOREUI_PROJECTS, DEMO = load_from_environment()
+
+DEBUG = env.get_bool("DJANGO_DEBUG", False)
+SECRET_KEY = env.get("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEMO:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) must be set")
+    SECRET_KEY = get_random_secret_key()
+
+ALLOWED_HOSTS = env.get_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.get_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "restoreui",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "restoreui.urls"
+WSGI_APPLICATION = "restoreui.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "restoreui.context_processors.restoreui",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env.get_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def _cache(url: str) -> dict:
+    if url.startswith("locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "restoreui"}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ImproperlyConfigured(f"CACHE_URL={url!r}: use locmem:// or redis://host:port/db")
+
+
+CACHES = {"default": _cache(env.get("CACHE_URL") or "locmem://")}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or DEMO
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# Without collectstatic (make run, tests), serve straight from the source folders.
+WHITENOISE_USE_FINDERS = DEBUG or DEMO
+
+# HTTPS: on by default outside demo mode; behind a proxy that terminates TLS,
+# DJANGO_PROXY_SSL_HEADER=1 trusts its X-Forwarded-Proto.
+SECURE = env.get_bool("DJANGO_SECURE", not DEMO)
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SECURE_SSL_REDIRECT = SECURE and env.get_bool("DJANGO_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env.get_int("DJANGO_HSTS_SECONDS", 31536000 if SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+if env.get_bool("DJANGO_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+
+# The service module: timeouts (seconds) and cache lifetimes (seconds).
+PINECONE_CONNECT_TIMEOUT = env.get_float("PINECONE_CONNECT_TIMEOUT", 3.05)
+PINECONE_READ_TIMEOUT = env.get_float("PINECONE_READ_TIMEOUT", 10.0)
+PINECONE_RETRIES = env.get_int("PINECONE_RETRIES", 2, maximum=10)
+PINECONE_LIST_PAGE_CAP = env.get_int("PINECONE_LIST_PAGE_CAP", 100, minimum=1)
+CACHE_TTL_LIST = env.get_float("RESTOREUI_CACHE_TTL_LIST", 5.0)
+CACHE_TTL_RUNNING = env.get_float("RESTOREUI_CACHE_TTL_RUNNING", 3.0)
+CACHE_TTL_FINISHED = env.get_float("RESTOREUI_CACHE_TTL_FINISHED", 3600.0)
+CACHE_STALE_FOR = env.get_float("RESTOREUI_CACHE_STALE_FOR", 86400.0)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {"django.server": {"level": "WARNING"}},
+}

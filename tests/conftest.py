@@ -1,0 +1,38 @@
+import pytest
+from django.core.cache import cache
+
+from restoreui.emulator import Emulator
+from restoreui.projects import Project
+
+API_KEY = "test-api-key"
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """The local control-plane emulator on a free port, shared by the session."""
+    server = Emulator(host="127.0.0.1", port=0, api_key=API_KEY, seed=7)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_emulator(emulator):
+    """Each test starts from the seed data with no faults switched on."""
+    emulator.reset()
+    yield
+    emulator.reset()
+
+
+@pytest.fixture
+def project(emulator):
+    return Project(name="local", api_key=API_KEY, host=emulator.url, emulated=True)
+
+
+@pytest.fixture(autouse=True)
+def projects(settings, project):
+    """Point the dashboard at the emulator and start from an empty cache."""
+    settings.RESTOREUI_PROJECTS = {project.name: project}
+    cache.clear()
+    yield settings.RESTOREUI_PROJECTS
+    cache.clear()
