@@ -4,6 +4,7 @@ A bad value stops the process at start with a message naming the variable,
 instead of surfacing later as a confusing failure.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -67,3 +68,14 @@ def get_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def get_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A comma-separated list of addresses or CIDR blocks, e.g. 10.0.0.0/8,::1."""
+    networks = []
+    for item in get_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an IP address or CIDR block")
+    return networks

@@ -35,12 +35,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "restoreui.middleware.request_id_middleware",
+    "restoreui.metrics.page_timer_middleware",
     "django.middleware.security.SecurityMiddleware",
+    "restoreui.middleware.permissions_policy_middleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "restoreui.middleware.TrustedProxyUserMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -89,6 +93,11 @@ def _cache(url: str) -> dict:
 CACHES = {"default": _cache(env.get("CACHE_URL") or "locmem://")}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    # Used only by TrustedProxyUserMiddleware, which is off unless RESTOREUI_SSO_HEADER is set.
+    "django.contrib.auth.backends.RemoteUserBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -99,7 +108,7 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -123,7 +132,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 if env.get_bool("DJANGO_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Probes and scrapers talk plain HTTP inside the network; /metrics still needs its token.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_REFERRER_POLICY = "same-origin"
@@ -141,11 +151,27 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# Roles, single sign-on and login throttling. See README "Deployment".
+RESTOREUI_READ_ONLY = env.get_bool("RESTOREUI_READ_ONLY", False)
+RESTOREUI_TRUSTED_PROXIES = env.get_networks("RESTOREUI_TRUSTED_PROXIES")
+RESTOREUI_SSO_HEADER = env.get("RESTOREUI_SSO_HEADER", "")
+if RESTOREUI_SSO_HEADER and not RESTOREUI_TRUSTED_PROXIES:
+    raise ImproperlyConfigured("RESTOREUI_SSO_HEADER needs RESTOREUI_TRUSTED_PROXIES, or anyone could claim any user")
+RESTOREUI_LOGIN_FAILURE_LIMIT = env.get_int("RESTOREUI_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+RESTOREUI_LOGIN_LOCKOUT_SECONDS = env.get_int("RESTOREUI_LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
+RESTOREUI_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# /metrics answers only when a token is set, and only to "Authorization: Bearer <token>".
+RESTOREUI_METRICS_TOKEN = env.get("RESTOREUI_METRICS_TOKEN", "")
+RESTOREUI_READYZ_TIMEOUT = env.get_float("RESTOREUI_READYZ_TIMEOUT", 2.0)
+RESTOREUI_READYZ_CACHE_SECONDS = env.get_float("RESTOREUI_READYZ_CACHE_SECONDS", 5.0)
+
 # The service module: timeouts (seconds) and cache lifetimes (seconds).
 PINECONE_CONNECT_TIMEOUT = env.get_float("PINECONE_CONNECT_TIMEOUT", 3.05)
 PINECONE_READ_TIMEOUT = env.get_float("PINECONE_READ_TIMEOUT", 10.0)
 PINECONE_RETRIES = env.get_int("PINECONE_RETRIES", 2, maximum=10)
 PINECONE_LIST_PAGE_CAP = env.get_int("PINECONE_LIST_PAGE_CAP", 100, minimum=1)
+PINECONE_BACKOFF = env.get_float("PINECONE_BACKOFF", 0.5)
+PINECONE_RETRY_AFTER_MAX = env.get_float("PINECONE_RETRY_AFTER_MAX", 10.0)
 CACHE_TTL_LIST = env.get_float("RESTOREUI_CACHE_TTL_LIST", 5.0)
 CACHE_TTL_RUNNING = env.get_float("RESTOREUI_CACHE_TTL_RUNNING", 3.0)
 CACHE_TTL_FINISHED = env.get_float("RESTOREUI_CACHE_TTL_FINISHED", 3600.0)
@@ -154,8 +180,18 @@ CACHE_STALE_FOR = env.get_float("RESTOREUI_CACHE_STALE_FOR", 86400.0)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # Audit lines are JSON objects already; log shippers parse them as they are.
+        "bare": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "audit": {"class": "logging.StreamHandler", "formatter": "bare"},
+    },
     "root": {"handlers": ["console"], "level": env.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "restoreui.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
+    },
 }

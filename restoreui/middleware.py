@@ -1,0 +1,91 @@
+"""Request plumbing: request ids, client addresses behind proxies, headers, SSO."""
+
+import ipaddress
+import re
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.middleware import RemoteUserMiddleware
+from django.core.exceptions import MiddlewareNotUsed
+
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in settings.RESTOREUI_TRUSTED_PROXIES)
+
+
+def client_ip(request) -> str | None:
+    """The address of the browser, not of the proxies in front of us.
+
+    X-Forwarded-For is read from the right and only through trusted proxies,
+    since anyone can send the header with a made-up address on the left.
+    """
+    address = request.META.get("REMOTE_ADDR") or None
+    if address is None or not _trusted(address):
+        return address
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        hop = hop.strip()
+        if not hop:
+            continue
+        if not _trusted(hop):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return address
+        address = hop
+    return address
+
+
+def request_id_middleware(get_response):
+    """Tag each request with an id that appears in audit entries and the response.
+
+    A proxy's X-Request-ID is reused so its logs and ours can be joined.
+    """
+
+    def middleware(request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        response = get_response(request)
+        response.headers.setdefault("X-Request-ID", request.request_id)
+        return response
+
+    return middleware
+
+
+def permissions_policy_middleware(get_response):
+    """Switch off browser features the dashboard never uses."""
+
+    def middleware(request):
+        response = get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.RESTOREUI_PERMISSIONS_POLICY)
+        return response
+
+    return middleware
+
+
+class TrustedProxyUserMiddleware(RemoteUserMiddleware):
+    """Single sign-on: log in the user an authenticating proxy names in a header.
+
+    Only requests whose REMOTE_ADDR is a trusted proxy are believed; from anywhere
+    else the header is ignored as if absent. Unknown usernames become new
+    (non-staff) users, who may read; roles still come from groups.
+    """
+
+    def __init__(self, get_response):
+        if not settings.RESTOREUI_SSO_HEADER:
+            raise MiddlewareNotUsed
+        super().__init__(get_response)
+        self.header = "HTTP_" + settings.RESTOREUI_SSO_HEADER.upper().replace("-", "_")
+
+    def get_username(self, request):
+        if not _trusted(request.META.get("REMOTE_ADDR", "")):
+            raise KeyError(self.header)
+        username = request.META[self.header].strip()
+        if not username:
+            raise KeyError(self.header)
+        return username

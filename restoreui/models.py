@@ -1,0 +1,62 @@
+from django.db import models
+from django.utils import timezone
+
+
+class AuditEntry(models.Model):
+    """One attempted write against Pinecone, whatever came of it.
+
+    The user is kept as a username string, not a foreign key, so the trail
+    survives the deletion of the account that left it.
+    """
+
+    class Action(models.TextChoices):
+        RESTORE = "restore", "restore"
+        CREATE_BACKUP = "create_backup", "create backup"
+        DELETE_BACKUP = "delete_backup", "delete backup"
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "ok"
+        REFUSED = "refused", "refused"
+        FAILED = "failed", "failed"
+
+    when = models.DateTimeField(default=timezone.now, db_index=True)
+    username = models.CharField(max_length=150, blank=True, db_index=True)
+    project = models.CharField(max_length=40, db_index=True)
+    action = models.CharField(max_length=32, choices=Action)
+    target = models.CharField(max_length=255)
+    outcome = models.CharField(max_length=16, choices=Outcome)
+    detail = models.TextField(blank=True)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=2000)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    upstream_code = models.CharField(max_length=64, blank=True)
+    upstream_message = models.TextField(blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-when", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.when:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.project}/{self.target}: {self.outcome}"
+
+    def as_log(self) -> dict:
+        return {
+            "when": self.when.isoformat(),
+            "user": self.username,
+            "project": self.project,
+            "action": self.action,
+            "target": self.target,
+            "outcome": self.outcome,
+            "detail": self.detail,
+            "method": self.method,
+            "path": self.path,
+            "ip": self.ip,
+            "request_id": self.request_id,
+            "upstream_status": self.upstream_status,
+            "upstream_code": self.upstream_code,
+            "upstream_message": self.upstream_message,
+            "extra": self.extra,
+        }

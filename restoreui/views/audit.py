@@ -1,0 +1,43 @@
+"""The audit log of writes: who restored, backed up or deleted what, and how it went."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from restoreui.models import AuditEntry
+from restoreui.permissions import is_operator
+
+PAGE_SIZE = 50
+
+
+@require_safe
+def audit(request):
+    if not is_operator(request.user):
+        raise PermissionDenied("The audit log is open to operators only.")
+    filters = {
+        "project": request.GET.get("project", ""),
+        "action": request.GET.get("action", ""),
+        "outcome": request.GET.get("outcome", ""),
+        "user": request.GET.get("user", "").strip(),
+    }
+    entries = AuditEntry.objects.all()
+    if filters["project"]:
+        entries = entries.filter(project=filters["project"])
+    if filters["action"]:
+        entries = entries.filter(action=filters["action"])
+    if filters["outcome"]:
+        entries = entries.filter(outcome=filters["outcome"])
+    if filters["user"]:
+        entries = entries.filter(username=filters["user"])
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "filtered": any(filters.values()),
+        "project_names": AuditEntry.objects.order_by("project").values_list("project", flat=True).distinct(),
+        "actions": AuditEntry.Action.choices,
+        "outcomes": AuditEntry.Outcome.choices,
+        "section": "audit",
+    }
+    return render(request, "audit/list.html", context)
