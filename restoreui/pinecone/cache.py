@@ -1,0 +1,117 @@
+"""Caching of upstream reads through Django's cache: single-flight and stale-on-error.
+
+For each key three entries may exist, all plain picklable data:
+  KEY        {"value", "at", "ttl"}: the fresh copy; fresh while now < at + ttl
+  KEY:last   the same, kept for CACHE_STALE_FOR: served, marked stale, when Pinecone fails
+  KEY:lock   a token held (via cache.add) by the one request loading KEY
+  KEY:error  {"token", "error"}: the loader's failure, so its waiters do not repeat the call
+The lock and polling work the same across processes (Redis) and threads (locmem).
+"""
+
+import hashlib
+import math
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+
+from restoreui.pinecone import hooks
+from restoreui.pinecone.errors import NotFound, PineconeError
+from restoreui.projects import Project
+
+POLL_SECONDS = 0.02
+
+
+def key(project: Project, kind: str, *args: str) -> str:
+    # Ids are arbitrary text; hashing keeps keys short and free of spaces.
+    digest = hashlib.sha256(repr((project.host, project.api_version, *args)).encode()).hexdigest()
+    return f"pinecone:{project.name}:{kind}:{digest[:32]}"
+
+
+def _seconds(value: float) -> int:
+    # Redis stores whole seconds; freshness itself is checked against "at" + "ttl".
+    return max(1, math.ceil(value))
+
+
+def _load_seconds() -> float:
+    """The longest one load can take, retries and Retry-After waits included."""
+    attempts = settings.PINECONE_RETRIES + 1
+    per_attempt = settings.PINECONE_CONNECT_TIMEOUT + settings.PINECONE_READ_TIMEOUT
+    return attempts * per_attempt + settings.PINECONE_RETRIES * settings.PINECONE_RETRY_AFTER_MAX
+
+
+def _fresh(entry: Any) -> bool:
+    return isinstance(entry, dict) and time.time() < entry["at"] + entry["ttl"]
+
+
+def read(
+    key: str, load: Callable[[], Any], ttl: Callable[[Any], float]
+) -> tuple[Any, float, PineconeError | None]:
+    """Return (value, fetched at in epoch seconds, error); an error means the value is stale.
+
+    Raises the PineconeError when there is no earlier copy to fall back on.
+    """
+    entry = cache.get(key)
+    if _fresh(entry):
+        hooks.on_cache("hit")
+        return entry["value"], entry["at"], None
+    token = uuid.uuid4().hex
+    if cache.add(f"{key}:lock", token, timeout=_seconds(_load_seconds())):
+        try:
+            return _load(key, load, ttl, token)
+        finally:
+            cache.delete(f"{key}:lock")
+    # Another request is loading this key: wait for its answer instead of asking again.
+    holder = cache.get(f"{key}:lock")
+    deadline = time.monotonic() + _load_seconds()
+    while time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+        entry = cache.get(key)
+        if _fresh(entry):
+            hooks.on_cache("hit")
+            return entry["value"], entry["at"], None
+        failed = cache.get(f"{key}:error")
+        if isinstance(failed, dict) and failed["token"] == holder:
+            return _fall_back(key, failed["error"])
+        if holder is None or cache.get(f"{key}:lock") != holder:
+            break
+    return _load(key, load, ttl, token)
+
+
+def _load(key: str, load: Callable[[], Any], ttl: Callable[[Any], float], token: str):
+    hooks.on_cache("miss")
+    try:
+        value = load()
+    except PineconeError as error:
+        cache.set(f"{key}:error", {"token": token, "error": error}, timeout=_seconds(1))
+        return _fall_back(key, error)
+    entry = {"value": value, "at": time.time(), "ttl": ttl(value)}
+    cache.set(key, entry, timeout=_seconds(entry["ttl"]))
+    cache.set(f"{key}:last", entry, timeout=_seconds(settings.CACHE_STALE_FOR))
+    return value, entry["at"], None
+
+
+def _fall_back(key: str, error: PineconeError) -> tuple[Any, float, PineconeError]:
+    if isinstance(error, NotFound):
+        # Something that is gone must look gone, not like an outage.
+        cache.delete_many([key, f"{key}:last"])
+        raise error
+    last = cache.get(f"{key}:last")
+    if not isinstance(last, dict):
+        raise error
+    hooks.on_cache("stale")
+    return last["value"], last["at"], error
+
+
+def drop(*keys: str) -> None:
+    """Forget fresh copies after a write; the last good copies stay for outages."""
+    cache.delete_many(list(keys))
+
+
+def last(key: str) -> Any:
+    """The last good value of KEY, if any, without asking Pinecone."""
+    entry = cache.get(f"{key}:last")
+    return entry["value"] if isinstance(entry, dict) else None

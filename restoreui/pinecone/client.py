@@ -1,0 +1,182 @@
+"""HTTP to the Pinecone control plane: one pooled session per project, retries, errors.
+
+Only GETs are retried. A POST or DELETE that may have reached Pinecone is never
+sent twice, because a second restore or a second backup is worse than an error.
+"""
+
+import logging
+import threading
+import time
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.util.retry import Retry
+
+from restoreui.pinecone import hooks
+from restoreui.pinecone.errors import BY_STATUS, NotFound, PineconeError, RateLimited, Unavailable
+from restoreui.projects import Project
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "restoreui/0.1 (python-requests)"
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+_sessions: dict[tuple, requests.Session] = {}
+_sessions_lock = threading.Lock()
+
+
+def segment(value: str) -> str:
+    """One percent-encoded path segment: an id can never change which path is called."""
+    if value in ("", ".", ".."):
+        # quote() leaves dots alone, and HTTP clients and proxies resolve dot segments.
+        raise NotFound(f"{value!r} is not a Pinecone id or name")
+    return quote(value, safe="")
+
+
+def _retry() -> Retry:
+    retries = settings.PINECONE_RETRIES
+    return Retry(
+        total=retries,
+        connect=retries,
+        # A read error means the request was sent; for a GET that is safe to repeat,
+        # but each attempt may wait a full read timeout, so only once.
+        read=min(retries, 1),
+        status=retries,
+        other=0,
+        redirect=0,
+        allowed_methods=frozenset({"GET"}),
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=settings.PINECONE_BACKOFF,
+        backoff_jitter=settings.PINECONE_BACKOFF,
+        backoff_max=settings.PINECONE_RETRY_AFTER_MAX,
+        respect_retry_after_header=True,
+        retry_after_max=settings.PINECONE_RETRY_AFTER_MAX,
+        raise_on_status=False,
+    )
+
+
+def session(project: Project) -> requests.Session:
+    # Keyed by the retry settings too, so a changed setting takes effect without a restart.
+    key = (project, settings.PINECONE_RETRIES, settings.PINECONE_BACKOFF, settings.PINECONE_RETRY_AFTER_MAX)
+    with _sessions_lock:
+        s = _sessions.get(key)
+        if s is None:
+            s = requests.Session()
+            adapter = HTTPAdapter(pool_connections=1, pool_maxsize=16, max_retries=_retry())
+            s.mount("http://", adapter)
+            s.mount("https://", adapter)
+            s.headers.update(
+                {
+                    "Api-Key": project.api_key,
+                    "X-Pinecone-Api-Version": project.api_version,
+                    "User-Agent": USER_AGENT,
+                    "Accept": "application/json",
+                }
+            )
+            _sessions[key] = s
+        return s
+
+
+def call(
+    project: Project,
+    method: str,
+    endpoint: str,
+    *,
+    ids: tuple[str, ...] = (),
+    params: dict | None = None,
+    body: dict | None = None,
+) -> Any:
+    """Send one request and return its decoded JSON body (None when empty).
+
+    `endpoint` is the path template, e.g. "/backups/{}", filled with the
+    percent-encoded `ids`; it is also the label the metrics hook sees.
+    """
+    url = project.host + endpoint.format(*(segment(i) for i in ids))
+    label = f"{method} {endpoint}"
+    timeout = (settings.PINECONE_CONNECT_TIMEOUT, settings.PINECONE_READ_TIMEOUT)
+    started = time.monotonic()
+    try:
+        response = session(project).request(method, url, params=params, json=body, timeout=timeout)
+    except requests.RequestException as e:
+        hooks.on_upstream_call(label, 0, time.monotonic() - started)
+        raise _transport_error(project, label, e) from None
+    hooks.on_upstream_call(label, response.status_code, time.monotonic() - started)
+    request_id = response.headers.get("x-pinecone-request-id")
+    if response.status_code >= 400:
+        error = _http_error(project, response, request_id)
+        log.warning("%s -> %s for project %s: %s", label, response.status_code, project.name, error)
+        raise error
+    if not response.content.strip():
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        log.warning("%s for project %s: body is not JSON", label, project.name)
+        raise Unavailable(
+            f"Pinecone answered HTTP {response.status_code} with a body that is not JSON",
+            request_id=request_id,
+            project=project.name,
+        ) from None
+
+
+def _scrub(project: Project, text: str) -> str:
+    return text.replace(project.api_key, "[api key]")
+
+
+def _transport_error(project: Project, label: str, e: requests.RequestException) -> Unavailable:
+    read_timeout = settings.PINECONE_READ_TIMEOUT
+    # requests reports a timeout while reading the body as a ConnectionError.
+    cause = e.args[0] if e.args else None
+    if isinstance(e, requests.ConnectTimeout):
+        timeout, what = settings.PINECONE_CONNECT_TIMEOUT, "connecting"
+    elif isinstance(e, requests.Timeout) or isinstance(cause, ReadTimeoutError) or "Read timed out" in str(e):
+        timeout, what = read_timeout, "waiting for an answer"
+    else:
+        timeout, what = None, None
+    if timeout is not None:
+        message = f"timed out after {timeout:g} s {what}"
+    else:
+        message = f"cannot reach {project.host}: {type(e).__name__}"
+    log.warning("%s for project %s: %s (%s)", label, project.name, message, _scrub(project, str(e)))
+    return Unavailable(message, timeout=timeout, project=project.name)
+
+
+def _http_error(project: Project, response: requests.Response, request_id: str | None) -> PineconeError:
+    status = response.status_code
+    code, message = None, None
+    try:
+        envelope = response.json()
+    except ValueError:
+        envelope = None
+    if isinstance(envelope, dict):
+        detail = envelope.get("error")
+        if isinstance(detail, dict):
+            code = detail.get("code") if isinstance(detail.get("code"), str) else None
+            message = detail.get("message") if isinstance(detail.get("message"), str) else None
+        elif isinstance(detail, str):
+            message = detail
+    message = _scrub(project, message or f"HTTP {status} {response.reason or ''}".strip())
+    cls = BY_STATUS.get(status, Unavailable if status >= 500 else PineconeError)
+    kwargs = dict(status=status, code=code, request_id=request_id, project=project.name)
+    if cls is RateLimited:
+        return RateLimited(message, retry_after=_retry_after(response), **kwargs)
+    return cls(message, **kwargs)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None

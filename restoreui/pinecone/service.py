@@ -1,0 +1,251 @@
+"""What views call: cached, typed reads of restore jobs, backups and indexes, and the writes.
+
+Reads return Fetched values; they raise PineconeError only when Pinecone fails
+and there is no earlier copy to show instead.
+"""
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+
+from restoreui.pinecone import cache, client
+from restoreui.pinecone.errors import InvalidRequest, Unavailable
+from restoreui.pinecone.models import Backup, Fetched, Index, Listing, RestoreJob, RestoreStarted
+from restoreui.projects import Project
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+INDEX_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+TAG_KEY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+TAG_VALUE_RE = re.compile(r"^[A-Za-z0-9 ;@_.+-]*$")
+DELETION_PROTECTION = ("enabled", "disabled")
+_OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+def validate_index_name(name: str) -> list[str]:
+    if not name:
+        return ["Enter an index name."]
+    errors = []
+    if len(name) > 45:
+        errors.append(f"Index names are at most 45 characters; this one has {len(name)}.")
+    if not INDEX_NAME_RE.match(name):
+        errors.append(
+            "Index names use lowercase letters, digits and '-', "
+            "and start and end with a letter or digit."
+        )
+    return errors
+
+
+def validate_tags(tags: dict) -> list[str]:
+    errors = []
+    for k, v in tags.items():
+        if not isinstance(k, str) or not k:
+            errors.append("Tag keys cannot be empty.")
+            continue
+        if len(k) > 80:
+            errors.append(f"Tag key {k[:20]!r}... is longer than 80 characters.")
+        if not TAG_KEY_RE.match(k):
+            errors.append(f"Tag key {k!r} may use only letters, digits, '_' and '-'.")
+        if not isinstance(v, str):
+            errors.append(f"Tag {k!r} needs a text value.")
+            continue
+        if len(v) > 120:
+            errors.append(f"The value of tag {k!r} is longer than 120 characters.")
+        if not TAG_VALUE_RE.match(v):
+            errors.append(
+                f"The value of tag {k!r} may use only letters, digits, spaces and ; @ _ - . +"
+            )
+    return errors
+
+
+def _walk(project: Project, endpoint: str, field: str, ids: tuple[str, ...] = ()) -> dict:
+    """Every page of a list endpoint, up to PINECONE_LIST_PAGE_CAP pages."""
+    items: list = []
+    seen_tokens: set[str] = set()
+    token = None
+    for page in range(1, settings.PINECONE_LIST_PAGE_CAP + 1):
+        # A token already carries its page size; sending limit as well shifts the window.
+        params = {"paginationToken": token} if token else {"limit": PAGE_SIZE}
+        body = client.call(project, "GET", endpoint, ids=ids, params=params)
+        data = body.get(field) if isinstance(body, dict) else None
+        if not isinstance(data, list):
+            raise Unavailable(
+                f"Pinecone answered {endpoint} without a {field!r} list", project=project.name
+            )
+        items.extend(data)
+        pagination = body.get("pagination")
+        token = pagination.get("next") if isinstance(pagination, dict) else None
+        if not token or not isinstance(token, str):
+            return {"items": items, "truncated": False, "pages": page}
+        if token in seen_tokens:
+            log.warning("%s for project %s repeated a page token", endpoint, project.name)
+            return {"items": items, "truncated": True, "pages": page}
+        seen_tokens.add(token)
+    return {"items": items, "truncated": True, "pages": settings.PINECONE_LIST_PAGE_CAP}
+
+
+def _readable(project: Project, model: type, items: list) -> list:
+    """The entries that parse, each id once (pages can overlap), the latest copy winning."""
+    kept: dict[str, Any] = {}
+    for raw in items:
+        try:
+            kept[_id(model.from_api(raw, project.api_version))] = raw
+        except ValueError as e:
+            log.warning("project %s: skipped an entry Pinecone sent: %s", project.name, e)
+    return list(kept.values())
+
+
+def _id(item: Any) -> str:
+    return item.name if isinstance(item, Index) else item.id
+
+
+def _one(project: Project, model: type, body: Any) -> Any:
+    try:
+        return model.from_api(body, project.api_version)
+    except (ValueError, TypeError, AttributeError) as e:
+        raise Unavailable(f"Pinecone sent an answer the dashboard cannot read: {e}", project=project.name)
+
+
+def _fetched[T](value: T, at: float, error) -> Fetched[T]:
+    return Fetched(value, datetime.fromtimestamp(at, UTC), stale=error is not None, error=error)
+
+
+def _listing(
+    project: Project, key: str, model: type, load: Callable[[], dict], keep=lambda item: True
+) -> Fetched[Listing]:
+    def validated() -> dict:
+        raw = load()
+        return {**raw, "items": _readable(project, model, raw["items"])}
+
+    raw, at, error = cache.read(key, validated, lambda _: settings.CACHE_TTL_LIST)
+    items = [model.from_api(r, project.api_version) for r in raw["items"]]
+    items = [i for i in items if keep(i)]
+    if model is Index:
+        items.sort(key=lambda i: i.name)
+    else:
+        items.sort(key=lambda i: (i.created_at or _OLDEST, i.id), reverse=True)
+        # Sorting on created_at alone would put unknown times first when reversed.
+        items.sort(key=lambda i: i.created_at is None)
+    return _fetched(Listing(tuple(items), raw["truncated"], raw["pages"]), at, error)
+
+
+def _detail(
+    project: Project, key: str, model: type, endpoint: str, ident: str, ttl: Callable[[Any], float]
+) -> Fetched:
+    def load() -> dict:
+        body = client.call(project, "GET", endpoint, ids=(ident,))
+        _one(project, model, body)
+        return body
+
+    raw, at, error = cache.read(key, load, lambda raw: ttl(model.from_api(raw, project.api_version)))
+    return _fetched(model.from_api(raw, project.api_version), at, error)
+
+
+def list_restore_jobs(project: Project) -> Fetched[Listing[RestoreJob]]:
+    key = cache.key(project, "restore-jobs")
+    return _listing(project, key, RestoreJob, lambda: _walk(project, "/restore-jobs", "data"))
+
+
+def restore_jobs_for_backup(project: Project, backup_id: str) -> Fetched[Listing[RestoreJob]]:
+    # The API has no filter, so this is the full list seen through one backup.
+    key = cache.key(project, "restore-jobs")
+    return _listing(
+        project,
+        key,
+        RestoreJob,
+        lambda: _walk(project, "/restore-jobs", "data"),
+        keep=lambda job: job.backup_id == backup_id,
+    )
+
+
+def get_restore_job(project: Project, job_id: str) -> Fetched[RestoreJob]:
+    def ttl(job: RestoreJob) -> float:
+        return settings.CACHE_TTL_FINISHED if job.finished else settings.CACHE_TTL_RUNNING
+
+    key = cache.key(project, "restore-job", job_id)
+    return _detail(project, key, RestoreJob, "/restore-jobs/{}", job_id, ttl)
+
+
+def _backups_key(project: Project, index_name: str | None) -> str:
+    return cache.key(project, "backups", *([index_name] if index_name else []))
+
+
+def list_backups(project: Project, index_name: str | None = None) -> Fetched[Listing[Backup]]:
+    if index_name:
+        load = lambda: _walk(project, "/indexes/{}/backups", "data", ids=(index_name,))  # noqa: E731
+    else:
+        load = lambda: _walk(project, "/backups", "data")  # noqa: E731
+    return _listing(project, _backups_key(project, index_name), Backup, load)
+
+
+def get_backup(project: Project, backup_id: str) -> Fetched[Backup]:
+    def ttl(backup: Backup) -> float:
+        return settings.CACHE_TTL_RUNNING if backup.state == "initializing" else settings.CACHE_TTL_LIST
+
+    key = cache.key(project, "backup", backup_id)
+    return _detail(project, key, Backup, "/backups/{}", backup_id, ttl)
+
+
+def list_indexes(project: Project) -> Fetched[Listing[Index]]:
+    key = cache.key(project, "indexes")
+    return _listing(project, key, Index, lambda: _walk(project, "/indexes", "indexes"))
+
+
+def get_index(project: Project, name: str) -> Fetched[Index]:
+    def ttl(index: Index) -> float:
+        return settings.CACHE_TTL_LIST if index.ready else settings.CACHE_TTL_RUNNING
+
+    return _detail(project, cache.key(project, "index", name), Index, "/indexes/{}", name, ttl)
+
+
+def create_index_from_backup(
+    project: Project,
+    backup_id: str,
+    name: str,
+    tags: dict[str, str] | None = None,
+    deletion_protection: str | None = None,
+) -> RestoreStarted:
+    errors = validate_index_name(name) + validate_tags(tags or {})
+    if deletion_protection not in (None, *DELETION_PROTECTION):
+        errors.append("Deletion protection is either 'enabled' or 'disabled'.")
+    if errors:
+        raise InvalidRequest(" ".join(errors), project=project.name)
+    body: dict[str, Any] = {"name": name}
+    if tags is not None:
+        body["tags"] = tags
+    if deletion_protection is not None:
+        body["deletion_protection"] = deletion_protection
+    try:
+        answer = client.call(project, "POST", "/backups/{}/create-index", ids=(backup_id,), body=body)
+    finally:
+        # Even a failed answer may hide a started restore, so the lists are asked again.
+        cache.drop(cache.key(project, "restore-jobs"), cache.key(project, "indexes"))
+    return _one(project, RestoreStarted, answer)
+
+
+def create_backup(
+    project: Project, index_name: str, name: str | None = None, description: str | None = None
+) -> Backup:
+    body = {k: v for k, v in (("name", name), ("description", description)) if v is not None}
+    try:
+        answer = client.call(project, "POST", "/indexes/{}/backups", ids=(index_name,), body=body)
+    finally:
+        cache.drop(_backups_key(project, None), _backups_key(project, index_name))
+    return _one(project, Backup, answer)
+
+
+def delete_backup(project: Project, backup_id: str) -> None:
+    key = cache.key(project, "backup", backup_id)
+    keys = [key, _backups_key(project, None)]
+    last = cache.last(key)
+    if isinstance(last, dict) and isinstance(last.get("source_index_name"), str):
+        keys.append(_backups_key(project, last["source_index_name"]))
+    try:
+        client.call(project, "DELETE", "/backups/{}", ids=(backup_id,))
+    finally:
+        cache.drop(*keys)
