@@ -1,0 +1,294 @@
+"""The demo project the emulator starts from, built from one seeded random.Random.
+
+The same seed gives the same ids, names, counts and statuses; timestamps are
+placed relative to the moment the data is built, so the data always looks recent.
+"""
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+DAY = 86400.0
+HOUR = 3600.0
+DEFAULT_JOBS = 260
+
+# Timestamp spellings seen from the API: microseconds with "Z", and "+00:00".
+STYLES = ("Z", "offset", "offset-seconds")
+
+
+def stamp(t: float, style: str = "Z") -> str:
+    dt = datetime.fromtimestamp(t, UTC)
+    if style == "offset-seconds":
+        return dt.isoformat(timespec="seconds")
+    text = dt.isoformat(timespec="microseconds")
+    return text.replace("+00:00", "Z") if style == "Z" else text
+
+
+@dataclass
+class Index:
+    name: str
+    index_id: str
+    dimension: int
+    metric: str
+    cloud: str
+    region: str
+    # Metadata fields as (name, type); type None is a legacy untyped field.
+    fields: tuple
+    sparse: bool
+    tags: dict | None
+    deletion_protection: str
+    record_count: int
+    namespace_count: int
+    created_at: float
+    deleted_at: float | None = None
+    source_backup_id: str | None = None
+    # A restored index stays Initializing until this job completes.
+    restore_job_id: str | None = None
+
+    @property
+    def host(self) -> str:
+        return f"{self.name}-{self.index_id.replace('-', '')[:7]}.svc.{self.region}-{self.cloud}.pinecone.io"
+
+
+@dataclass
+class Backup:
+    backup_id: str
+    name: str | None
+    description: str | None
+    source_index_id: str
+    source_index_name: str
+    cloud: str
+    region: str
+    dimension: int
+    metric: str
+    fields: tuple
+    sparse: bool
+    status: str
+    record_count: int
+    namespace_count: int
+    size_bytes: int
+    tags: dict | None
+    created_at: float
+    style: str = "Z"
+    # A backup created through the API turns Ready at this time.
+    ready_at: float | None = None
+
+
+@dataclass
+class Job:
+    restore_job_id: str
+    backup_id: str
+    target_index_name: str
+    target_index_id: str
+    created_at: float | None
+    style: str
+    status: str = "Completed"
+    percent: float | None = None
+    completed_at: float | None = None
+    # Leave unset optional fields out of the JSON instead of sending null.
+    omit_unset: bool = False
+    # A live job's progress comes from the clock: `head_start` seconds of work
+    # were done at `clock_start`, then `pending_s` queued and `run_s` running.
+    live: bool = False
+    clock_start: float = 0.0
+    head_start: float = 0.0
+    pending_s: float = 0.0
+    run_s: float = 0.0
+    # Jobs that only say "Pending" until done, with no percentage (as the SDK documents).
+    shows_percent: bool = True
+
+
+@dataclass
+class World:
+    indexes: list[Index] = field(default_factory=list)
+    backups: list[Backup] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+
+
+# name, dimension, metric, cloud, region, metadata fields, hybrid, tags, deletion protection
+INDEXES = (
+    ("products", 1536, "cosine", "aws", "us-east-1",
+     (("category", "string"), ("price", "float"), ("in_stock", "boolean"), ("labels", "string_list")),
+     False, {"env": "production", "team": "catalog"}, "enabled"),
+    ("articles", 768, "dotproduct", "gcp", "us-central1",
+     (("genre", "string"), ("published_year", "integer"), ("author", None)),
+     False, {"env": "production", "team": "editorial"}, "disabled"),
+    ("support-tickets", 1024, "cosine", "aws", "us-west-2",
+     (("priority", "integer"), ("team", None), ("resolved", "boolean")),
+     False, {"env": "production", "pii": "redacted"}, "disabled"),
+    ("product-search-v2", 1536, "dotproduct", "aws", "us-east-1",
+     (("genre", "string"), ("brand", None)), True, {"env": "staging"}, "disabled"),
+    ("docs-embeddings", 3072, "euclidean", "azure", "eastus2", (), False, None, "disabled"),
+    ("customer-reviews", 384, "cosine", "gcp", "europe-west4",
+     (("genre", None), ("rating", "float")), False, {"env": "production", "team": "insights"}, "disabled"),
+    ("legal-contracts", 1536, "cosine", "aws", "eu-west-1",
+     (("jurisdiction", "string"),), False, {"env": "production", "compliance": "gdpr"}, "enabled"),
+)
+DELETED_INDEX = ("legacy-catalog", 512, "cosine", "aws", "us-east-1",
+                 (("genre", None),), False, {"env": "production"}, "disabled")
+BACKUPS_PER_INDEX = {
+    "products": 9, "articles": 7, "support-tickets": 7, "product-search-v2": 6,
+    "docs-embeddings": 4, "customer-reviews": 6, "legal-contracts": 5, "legacy-catalog": 4,
+}
+# Tags as the API returns them: sometimes null, sometimes empty, values not always strings.
+BACKUP_TAGS = (
+    None,
+    {"env": "production", "schedule": "nightly"},
+    {"env": "production", "retention_days": 30},
+    {"env": "staging", "ticket": "OPS-4521", "automated": True},
+    {},
+    {"owner": "ml-platform", "checkpoint": 3, "verified": False},
+    {"reason": "pre-deploy; v2.14.0", "score": 0.98},
+)
+DESCRIPTIONS = (None, "Nightly snapshot", "Before bulk metadata update",
+                "Taken by the ops runbook before reindexing", None)
+
+
+def new_id(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def backup_size(rng: random.Random, records: int, dimension: int) -> int:
+    return int(records * (dimension * 4 + rng.randint(200, 1200)) * rng.uniform(1.05, 1.3))
+
+
+def build(rng: random.Random, now: float, speed: float, jobs: int | None = None) -> World:
+    world = World()
+    _indexes(rng, now, world)
+    _backups(rng, now, world)
+    _jobs(rng, now, speed, DEFAULT_JOBS if jobs is None else jobs, world)
+    return world
+
+
+def _indexes(rng, now, world):
+    for spec in INDEXES + (DELETED_INDEX,):
+        name, dimension, metric, cloud, region, fields, sparse, tags, protection = spec
+        world.indexes.append(Index(
+            name=name, index_id=new_id(rng), dimension=dimension, metric=metric, cloud=cloud,
+            region=region, fields=fields, sparse=sparse, tags=tags, deletion_protection=protection,
+            record_count=int(10 ** rng.uniform(4, 7.3)), namespace_count=rng.randint(1, 48),
+            created_at=now - rng.uniform(60, 400) * DAY,
+        ))
+    world.indexes[-1].deleted_at = now - 9 * DAY - rng.uniform(0, HOUR)
+
+
+def _backups(rng, now, world):
+    for index in world.indexes:
+        newest = index.deleted_at or now
+        for _ in range(BACKUPS_PER_INDEX[index.name]):
+            created = newest - rng.uniform(2 * HOUR, 30 * DAY - (now - newest))
+            records = max(1, int(index.record_count * rng.uniform(0.6, 1.0)))
+            name = rng.choice((
+                f"{index.name}-nightly-{datetime.fromtimestamp(created, UTC):%Y%m%d}",
+                f"pre-deploy-{datetime.fromtimestamp(created, UTC):%Y-%m-%d}",
+                f"backup_{datetime.fromtimestamp(created, UTC):%Y_%m_%d}",
+                None,
+            ))
+            world.backups.append(Backup(
+                backup_id=new_id(rng), name=name, description=rng.choice(DESCRIPTIONS),
+                source_index_id=index.index_id, source_index_name=index.name,
+                cloud=index.cloud, region=index.region, dimension=index.dimension,
+                metric=index.metric, fields=index.fields, sparse=index.sparse, status="Ready",
+                record_count=records, namespace_count=rng.randint(1, index.namespace_count),
+                size_bytes=backup_size(rng, records, index.dimension),
+                tags=BACKUP_TAGS[len(world.backups) % len(BACKUP_TAGS)],
+                created_at=created, style=rng.choice(STYLES),
+            ))
+    active = [b for b in world.backups if b.source_index_name != DELETED_INDEX[0]]
+    odd = rng.sample(active, 7)
+    for backup in odd[:4]:
+        backup.status = "Initializing"
+        backup.created_at = now - rng.uniform(60, 40 * 60)
+    for backup in odd[4:]:
+        backup.status = "InitializationFailed"
+
+
+def _jobs(rng, now, speed, count, world):
+    ready = [b for b in world.backups if b.status == "Ready" and b.created_at < now - 3 * HOUR]
+    live_sources = [b for b in ready if b.source_index_name != DELETED_INDEX[0]]
+    taken = {index.name for index in world.indexes}
+
+    def target_name(backup, created):
+        base = f"{backup.source_index_name}-restore-{datetime.fromtimestamp(created, UTC):%m%d}"
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            name = f"{base}-{n}"
+        taken.add(name)
+        return name
+
+    def job(backup, created, **kwargs):
+        return Job(
+            restore_job_id=new_id(rng), backup_id=backup.backup_id,
+            target_index_name=target_name(backup, created if created is not None else now),
+            target_index_id=new_id(rng), created_at=created, style=rng.choice(STYLES),
+            omit_unset=rng.random() < 0.5, **kwargs,
+        )
+
+    # Running now, each a few minutes from done at speed 1.0:
+    # (work already done in seconds, seconds queued, seconds running, shows a percentage)
+    live = ((36, 0, 180, True), (156, 0, 240, True), (0, 20, 150, True),
+            (60, 0, 200, False), (96, 0, 120, False), (285, 0, 300, True))
+    specials = []
+    for head_start, pending_s, run_s, shows_percent in live:
+        backup = rng.choice(live_sources)
+        specials.append(job(
+            backup, now - head_start / speed, status="Pending", live=True, clock_start=now,
+            head_start=head_start, pending_s=pending_s, run_s=run_s, shows_percent=shows_percent,
+        ))
+    # A status this dashboard has never heard of, to be shown verbatim.
+    specials.append(job(rng.choice(ready), now - 5 * HOUR, status="Paused", percent=37.5))
+    # created_at has been seen null in the wild.
+    nameless = job(rng.choice(ready), None, status="Completed", percent=100.0)
+    nameless.completed_at = now - 2 * DAY
+    specials.append(nameless)
+
+    finished = []
+    for _ in range(max(0, count - len(specials))):
+        backup = rng.choice(ready)
+        earliest = max(backup.created_at + 600, now - 30 * DAY)
+        created = rng.uniform(earliest, now - HOUR)
+        status = rng.choices(("Completed", "Failed", "Cancelled"), weights=(80, 12, 8))[0]
+        if status == "Completed":
+            percent = 100.0
+        else:
+            percent = rng.choice((None, round(rng.uniform(3, 95), 1)))
+        finished.append(job(backup, created, status=status, percent=percent,
+                            completed_at=created + rng.uniform(40, 45 * 60)))
+    # Some jobs outlive the backup they restored from.
+    for orphan in finished[7::40]:
+        orphan.backup_id = new_id(rng)
+
+    world.jobs = (specials + finished)[:count]
+    _target_indexes(world, now)
+
+
+def _target_indexes(world, now):
+    """Running restores have their Initializing index; the latest completed ones kept theirs."""
+    backups = {b.backup_id: b for b in world.backups}
+    completed = sorted(
+        (j for j in world.jobs if j.status == "Completed" and j.created_at and j.backup_id in backups),
+        key=lambda j: j.created_at, reverse=True,
+    )
+    for job in [j for j in world.jobs if j.live] + completed[:3]:
+        backup = backups[job.backup_id]
+        world.indexes.append(restored_index(job, backup, None, "disabled", job.created_at or now))
+
+
+def restored_index(job: Job, backup: Backup, tags: dict | None, protection: str, now: float) -> Index:
+    return Index(
+        name=job.target_index_name, index_id=job.target_index_id, dimension=backup.dimension,
+        metric=backup.metric, cloud=backup.cloud, region=backup.region, fields=backup.fields,
+        sparse=backup.sparse, tags=tags if tags is not None else index_tags(backup.tags),
+        deletion_protection=protection, record_count=backup.record_count,
+        namespace_count=backup.namespace_count, created_at=now,
+        source_backup_id=backup.backup_id, restore_job_id=job.restore_job_id if job.live else None,
+    )
+
+
+def index_tags(tags: dict | None) -> dict | None:
+    """Index tags are strings only; a backup's odd values are copied as text."""
+    if tags is None:
+        return None
+    return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in tags.items()}

@@ -1,0 +1,455 @@
+"""The emulated project's state and the API's answers, shaped per API version.
+
+Every public method takes the lock, computes time-dependent state (restore
+progress, backups becoming Ready) lazily from the clock, and either returns
+(status, JSON-ready object) or raises ApiError with the API's error envelope.
+"""
+
+import base64
+import binascii
+import bisect
+import hashlib
+import json
+import random
+import re
+import threading
+import time
+
+from restoreui.emulator import seed
+from restoreui.emulator.seed import Backup, Index, Job, stamp
+
+VERSIONS = ("2025-04", "2025-10", "2026-04", "2026-07")
+FINISHED = frozenset({"Completed", "Failed", "Cancelled"})
+# The spec's default page size; the SDK sends none unless asked.
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 100
+DEFAULT_MAX_BACKUPS = 200
+DEFAULT_MAX_INDEXES = 50
+# Seconds at speed 1.0: a restore queues briefly then runs about a minute;
+# a new backup takes a few seconds to become Ready.
+RESTORE_PENDING_S = 3.0
+RESTORE_RUN_S = 57.0
+BACKUP_READY_S = 5.0
+
+NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,43}[a-z0-9])?$")
+TAG_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+TAG_VALUE_RE = re.compile(r"^[A-Za-z0-9 ;@_.+-]{0,120}$")
+NAME_RULE = (
+    "Index name must be 1-45 characters long, contain only lowercase alphanumeric "
+    "characters or hyphens, and must not begin or end with a hyphen."
+)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def envelope(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message}, "status": self.status}
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, "NOT_FOUND", f"{what} not found.")
+
+
+def unprocessable(detail: str) -> ApiError:
+    return ApiError(
+        422, "UNPROCESSABLE_ENTITY",
+        f"Failed to deserialize the JSON body into the target type: {detail}",
+    )
+
+
+def order_key(object_id: str) -> str:
+    """Lists come back in id-hash order: the API promises no order, so neither do we."""
+    return hashlib.sha1(object_id.encode()).hexdigest()
+
+
+def encode_token(limit: int, offset: int) -> str:
+    raw = json.dumps({"limit": limit, "offset": offset}, separators=(",", ":"))
+    return base64.b64encode(raw.encode()).decode()
+
+
+def decode_token(token: str) -> tuple[int, int]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        decoded = json.loads(base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True))
+        limit, offset = decoded["limit"], decoded["offset"]
+    except (binascii.Error, ValueError, TypeError, KeyError):
+        raise ApiError(400, "INVALID_ARGUMENT", f"Invalid pagination token: {token!r}")
+    if (type(limit) is not int or type(offset) is not int
+            or not 1 <= limit <= MAX_LIMIT or offset < 0):
+        raise ApiError(400, "INVALID_ARGUMENT", f"Invalid pagination token: {token!r}")
+    return limit, offset
+
+
+def parse_body(body: bytes) -> dict:
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError as e:
+        raise ApiError(400, "INVALID_ARGUMENT", f"Failed to parse the request body as JSON: {e}")
+    if not isinstance(data, dict):
+        raise unprocessable("invalid type: expected a JSON object at line 1 column 1")
+    return data
+
+
+class Store:
+    def __init__(self, seed_value: int = 42, speed: float = 1.0, jobs: int | None = None,
+                 max_backups: int = DEFAULT_MAX_BACKUPS, max_indexes: int = DEFAULT_MAX_INDEXES):
+        if speed <= 0:
+            raise ValueError("speed must be above 0")
+        if jobs is not None and jobs < 0:
+            raise ValueError("jobs must be 0 or more")
+        self.seed = seed_value
+        self.speed = speed
+        self.job_count = jobs
+        self.max_backups = max_backups
+        self.max_indexes = max_indexes
+        self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.rng = random.Random(self.seed)
+            now = time.time()
+            world = seed.build(self.rng, now, self.speed, self.job_count)
+            self.indexes = {i.name: i for i in world.indexes if i.deleted_at is None}
+            self.indexes_by_id = {i.index_id: i for i in world.indexes}
+            self.backups = {b.backup_id: b for b in world.backups}
+            self.backup_order = sorted((order_key(b.backup_id), b.backup_id) for b in world.backups)
+            self.jobs = {j.restore_job_id: j for j in world.jobs}
+            self.job_order = sorted((order_key(j.restore_job_id), j.restore_job_id) for j in world.jobs)
+
+    # -- time-dependent state ------------------------------------------------
+
+    def job_state(self, job: Job, now: float) -> tuple[str, float | None, float | None]:
+        """(status, percent_complete, completed_at) of a job at `now`."""
+        if not job.live:
+            return job.status, job.percent, job.completed_at
+        done = job.head_start + (now - job.clock_start) * self.speed
+        total = job.pending_s + job.run_s
+        if done >= total:
+            return "Completed", 100.0, job.clock_start + (total - job.head_start) / self.speed
+        if done < job.pending_s or not job.shows_percent:
+            return "Pending", None, None
+        return "InProgress", round(100.0 * (done - job.pending_s) / job.run_s, 1), None
+
+    def backup_status(self, backup: Backup, now: float) -> str:
+        if backup.ready_at is not None and now >= backup.ready_at:
+            return "Ready"
+        return backup.status
+
+    def index_state(self, index: Index, now: float) -> str:
+        if index.restore_job_id is None:
+            return "Ready"
+        status = self.job_state(self.jobs[index.restore_job_id], now)[0]
+        return {"Completed": "Ready", "Failed": "InitializationFailed",
+                "Cancelled": "InitializationFailed"}.get(status, "Initializing")
+
+    # -- rendering per API version --------------------------------------------
+
+    def render_job(self, job: Job, now: float) -> dict:
+        status, percent, completed_at = self.job_state(job, now)
+        out = {
+            "restore_job_id": job.restore_job_id,
+            "backup_id": job.backup_id,
+            "target_index_name": job.target_index_name,
+            "target_index_id": job.target_index_id,
+            "status": status,
+            "created_at": None if job.created_at is None else stamp(job.created_at, job.style),
+            "completed_at": None if completed_at is None else stamp(completed_at, job.style),
+            "percent_complete": percent,
+        }
+        if job.omit_unset:
+            for key in ("completed_at", "percent_complete"):
+                if out[key] is None:
+                    del out[key]
+        return out
+
+    def render_backup(self, backup: Backup, version: str, now: float) -> dict:
+        status = self.backup_status(backup, now)
+        initializing = status == "Initializing"
+        counted = status == "Ready"
+        out = {
+            "backup_id": backup.backup_id,
+            "source_index_name": backup.source_index_name,
+            "source_index_id": backup.source_index_id,
+            "name": backup.name,
+            "description": backup.description,
+            "status": status,
+            "cloud": backup.cloud,
+            "region": backup.region,
+            "dimension": None if initializing else backup.dimension,
+            "record_count": backup.record_count if counted else None,
+            "namespace_count": backup.namespace_count if counted else None,
+            "size_bytes": backup.size_bytes if counted else None,
+            "tags": backup.tags,
+            "created_at": stamp(backup.created_at, backup.style),
+        }
+        if version in ("2025-10", "2026-04"):
+            out["metric"] = backup.metric
+            if backup.fields:
+                out["schema"] = legacy_schema(backup.fields)
+        elif version == "2026-07":
+            del out["dimension"]
+            out["schema"] = None if initializing else typed_schema(backup)
+            source = self.indexes_by_id.get(backup.source_index_id)
+            deleted_at = source.deleted_at if source else None
+            out["source_index_deleted_at"] = None if deleted_at is None else stamp(deleted_at)
+        return out
+
+    def render_index(self, index: Index, version: str, now: float) -> dict:
+        state = self.index_state(index, now)
+        status = {"ready": state == "Ready", "state": state}
+        if version == "2026-07":
+            out = {
+                "name": index.name,
+                "status": status,
+                "schema": typed_schema(index),
+                "deployment": {"deployment_type": "managed", "cloud": index.cloud, "region": index.region},
+                "deletion_protection": index.deletion_protection,
+                "host": index.host,
+                "read_capacity": {"mode": "OnDemand", "status": {"state": "Ready"}},
+                "tags": index.tags,
+            }
+            if index.source_backup_id:
+                out["source_backup_id"] = index.source_backup_id
+            return out
+        serverless = {"cloud": index.cloud, "region": index.region}
+        if version != "2025-04":
+            serverless["read_capacity"] = {"mode": "OnDemand", "status": {"state": "Ready"}}
+            if index.fields:
+                serverless["schema"] = legacy_schema(index.fields)
+        return {
+            "name": index.name,
+            "dimension": index.dimension,
+            "metric": index.metric,
+            "host": index.host,
+            "deletion_protection": index.deletion_protection,
+            "tags": index.tags,
+            "spec": {"serverless": serverless},
+            "status": status,
+            "vector_type": "dense",
+        }
+
+    def page(self, order: list[tuple[str, str]], query: dict) -> tuple[list[str], dict]:
+        """The ids on the requested page and the list's pagination member."""
+        limit = DEFAULT_LIMIT
+        offset = 0
+        token = query.get("paginationToken")
+        if token is not None:
+            limit, offset = decode_token(token)
+        if "limit" in query:
+            # A limit beside a token overrides the token's page size, as the API does.
+            raw = query["limit"]
+            if not re.fullmatch(r"-?\d+", raw.strip()):
+                raise ApiError(400, "INVALID_ARGUMENT", f"limit must be an integer, got {raw!r}")
+            limit = int(raw)
+            if not 1 <= limit <= MAX_LIMIT:
+                raise ApiError(400, "INVALID_ARGUMENT",
+                               f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+        ids = [object_id for _, object_id in order[offset:offset + limit]]
+        if offset + limit < len(order):
+            return ids, {"pagination": {"next": encode_token(limit, offset + limit)}}
+        # The last page says so either way the API does: pagination null, or no member.
+        return ids, {} if (offset // limit) % 2 else {"pagination": None}
+
+    # -- endpoints ----------------------------------------------------------------
+
+    def list_indexes(self, version, query, body):
+        with self.lock:
+            now = time.time()
+            return 200, {"indexes": [self.render_index(i, version, now) for i in self.indexes.values()]}
+
+    def describe_index(self, version, query, body, index_name):
+        with self.lock:
+            return 200, self.render_index(self.active_index(index_name), version, time.time())
+
+    def delete_index(self, version, query, body, index_name):
+        with self.lock:
+            index = self.active_index(index_name)
+            if index.deletion_protection == "enabled":
+                raise ApiError(403, "FORBIDDEN", "Deletion protection is enabled for this index. "
+                               "Disable deletion protection before retrying.")
+            index.deleted_at = time.time()
+            del self.indexes[index_name]
+            return 202, None
+
+    def list_backups(self, version, query, body):
+        with self.lock:
+            return self.backup_page(self.backup_order, version, query)
+
+    def list_index_backups(self, version, query, body, index_name):
+        with self.lock:
+            include_deleted = query.get("include_deleted", "false").lower()
+            if include_deleted not in ("true", "false"):
+                raise ApiError(400, "INVALID_ARGUMENT",
+                               f"include_deleted must be true or false, got {query['include_deleted']!r}")
+            # Only 2026-07 knows about backups of deleted indexes of the same name.
+            if version == "2026-07" and include_deleted == "true":
+                order = [e for e in self.backup_order
+                         if self.backups[e[1]].source_index_name == index_name]
+                if not order and index_name not in self.indexes:
+                    raise not_found(f"Index {index_name}")
+            else:
+                index = self.active_index(index_name)
+                order = [e for e in self.backup_order
+                         if self.backups[e[1]].source_index_id == index.index_id]
+            return self.backup_page(order, version, query)
+
+    def backup_page(self, order, version, query):
+        ids, pagination = self.page(order, query)
+        now = time.time()
+        return 200, {"data": [self.render_backup(self.backups[i], version, now) for i in ids], **pagination}
+
+    def describe_backup(self, version, query, body, backup_id):
+        with self.lock:
+            return 200, self.render_backup(self.backup(backup_id), version, time.time())
+
+    def create_backup(self, version, query, body, index_name):
+        data = parse_body(body)
+        for key in ("name", "description"):
+            if data.get(key) is not None and not isinstance(data[key], str):
+                raise unprocessable(f"{key}: invalid type: expected a string")
+        with self.lock:
+            index = self.active_index(index_name)
+            now = time.time()
+            if self.index_state(index, now) != "Ready":
+                raise ApiError(412, "FAILED_PRECONDITION", f"Index {index_name} is not ready.")
+            if len(self.backups) >= self.max_backups:
+                raise ApiError(403, "FORBIDDEN",
+                               f"Backup quota of {self.max_backups} reached for this project. "
+                               "Delete backups or upgrade to create more.")
+            backup = Backup(
+                backup_id=seed.new_id(self.rng), name=data.get("name"), description=data.get("description"),
+                source_index_id=index.index_id, source_index_name=index.name, cloud=index.cloud,
+                region=index.region, dimension=index.dimension, metric=index.metric,
+                fields=index.fields, sparse=index.sparse, status="Initializing",
+                record_count=index.record_count, namespace_count=index.namespace_count,
+                size_bytes=seed.backup_size(self.rng, index.record_count, index.dimension),
+                tags=index.tags, created_at=now, ready_at=now + BACKUP_READY_S / self.speed,
+            )
+            self.backups[backup.backup_id] = backup
+            bisect.insort(self.backup_order, (order_key(backup.backup_id), backup.backup_id))
+            return 201, self.render_backup(backup, version, now)
+
+    def delete_backup(self, version, query, body, backup_id):
+        with self.lock:
+            self.backup(backup_id)
+            now = time.time()
+            pending = [j.restore_job_id for j in self.jobs.values()
+                       if j.backup_id == backup_id and self.job_state(j, now)[0] not in FINISHED]
+            if pending:
+                raise ApiError(412, "FAILED_PRECONDITION",
+                               f"Unable to delete backup. There are pending restore jobs for this backup: {pending}")
+            del self.backups[backup_id]
+            self.backup_order.remove((order_key(backup_id), backup_id))
+            return 202, None
+
+    def create_index_from_backup(self, version, query, body, backup_id):
+        data = parse_body(body)
+        name = data.get("name")
+        if name is None:
+            raise unprocessable("missing field `name` at line 1 column 2")
+        if not isinstance(name, str):
+            raise unprocessable("name: invalid type: expected a string")
+        tags = data.get("tags")
+        if tags is not None and (not isinstance(tags, dict)
+                                 or not all(isinstance(v, str) for v in tags.values())):
+            raise unprocessable("tags: invalid type: expected a map of strings to strings")
+        protection = data.get("deletion_protection")
+        if protection is not None and protection not in ("enabled", "disabled"):
+            raise unprocessable(
+                f"deletion_protection: unknown variant `{protection}`, expected `disabled` or `enabled`")
+        if data.get("read_capacity") is not None and not isinstance(data["read_capacity"], dict):
+            raise unprocessable("read_capacity: invalid type: expected an object")
+        with self.lock:
+            backup = self.backup(backup_id)
+            if not NAME_RE.match(name):
+                raise ApiError(400, "INVALID_ARGUMENT", NAME_RULE)
+            check_tags(tags)
+            if name in self.indexes:
+                raise ApiError(409, "ALREADY_EXISTS", f"Resource {name} already exists")
+            now = time.time()
+            status = self.backup_status(backup, now)
+            if status != "Ready":
+                raise ApiError(400, "FAILED_PRECONDITION",
+                               f"Backup {backup_id} is not ready to be restored (status {status}).")
+            if len(self.indexes) >= self.max_indexes:
+                raise ApiError(403, "FORBIDDEN", "Increase your quota or upgrade to create more indexes.")
+            job = Job(
+                restore_job_id=seed.new_id(self.rng), backup_id=backup_id, target_index_name=name,
+                target_index_id=seed.new_id(self.rng), created_at=now, style="Z", live=True,
+                clock_start=now, pending_s=RESTORE_PENDING_S, run_s=RESTORE_RUN_S,
+            )
+            index = seed.restored_index(job, backup, tags, protection or "disabled", now)
+            self.jobs[job.restore_job_id] = job
+            bisect.insort(self.job_order, (order_key(job.restore_job_id), job.restore_job_id))
+            self.indexes[name] = index
+            self.indexes_by_id[index.index_id] = index
+            return 202, {"restore_job_id": job.restore_job_id, "index_id": index.index_id}
+
+    def list_restore_jobs(self, version, query, body):
+        with self.lock:
+            ids, pagination = self.page(self.job_order, query)
+            now = time.time()
+            return 200, {"data": [self.render_job(self.jobs[i], now) for i in ids], **pagination}
+
+    def describe_restore_job(self, version, query, body, job_id):
+        with self.lock:
+            job = self.jobs.get(job_id)
+            if job is None:
+                raise not_found(f"Restore job {job_id}")
+            return 200, self.render_job(job, time.time())
+
+    # -- lookups ----------------------------------------------------------------
+
+    def active_index(self, name: str) -> Index:
+        index = self.indexes.get(name)
+        if index is None:
+            raise not_found(f"Index {name}")
+        return index
+
+    def backup(self, backup_id: str) -> Backup:
+        backup = self.backups.get(backup_id)
+        if backup is None:
+            raise not_found(f"Backup {backup_id}")
+        return backup
+
+    def summary(self) -> dict:
+        with self.lock:
+            now = time.time()
+            jobs: dict[str, int] = {}
+            for job in self.jobs.values():
+                status = self.job_state(job, now)[0]
+                jobs[status] = jobs.get(status, 0) + 1
+            return {"seed": self.seed, "speed": self.speed, "indexes": len(self.indexes),
+                    "backups": len(self.backups), "restore_jobs": jobs}
+
+
+def check_tags(tags: dict | None) -> None:
+    for key, value in (tags or {}).items():
+        if not TAG_KEY_RE.match(key):
+            raise ApiError(400, "INVALID_ARGUMENT",
+                           f"Invalid tag key {key!r}: keys must be 80 characters or less "
+                           "and contain only alphanumeric characters, '_' or '-'.")
+        if not TAG_VALUE_RE.match(value):
+            raise ApiError(400, "INVALID_ARGUMENT",
+                           f"Invalid value for tag {key!r}: values must be 120 characters or less "
+                           "and contain only alphanumeric characters, ';', '@', '_', '-', '.', '+' or ' '.")
+
+
+def legacy_schema(fields: tuple) -> dict:
+    return {"fields": {name: {"filterable": True} for name, _ in fields}}
+
+
+def typed_schema(source: Index | Backup) -> dict:
+    """2026-07: vectors are typed schema fields; metadata typed or legacy untyped."""
+    fields = {"_values": {"type": "dense_vector", "dimension": source.dimension, "metric": source.metric}}
+    if source.sparse:
+        fields["_sparse_values"] = {"type": "sparse_vector"}
+    for name, kind in source.fields:
+        fields[name] = {"filterable": True} if kind is None else {"type": kind, "filterable": True}
+    return {"fields": fields}
