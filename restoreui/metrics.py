@@ -34,8 +34,8 @@ PAGE_SECONDS = Histogram(
 )
 
 
-def on_upstream_call(endpoint: str, status: int, seconds: float) -> None:
-    UPSTREAM_SECONDS.labels(endpoint=endpoint, status=str(status)).observe(seconds)
+def on_upstream_call(endpoint: str, status: int | None, seconds: float) -> None:
+    UPSTREAM_SECONDS.labels(endpoint=endpoint, status=str(status or 0)).observe(seconds)
 
 
 def on_cache(result: str) -> None:

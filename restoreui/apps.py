@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class RestoreuiConfig(AppConfig):
+    name = "restoreui"
+
+    def ready(self):
+        # The service module counts through hooks so that it need not know about Prometheus.
+        from restoreui import metrics
+        from restoreui.pinecone import hooks
+
+        hooks.on_upstream_call = metrics.on_upstream_call
+        hooks.on_cache = metrics.on_cache
