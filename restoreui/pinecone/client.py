@@ -4,6 +4,7 @@ Only GETs are retried. A POST or DELETE that may have reached Pinecone is never
 sent twice, because a second restore or a second backup is worse than an error.
 """
 
+import json
 import logging
 import threading
 import time
@@ -12,9 +13,10 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+import urllib3
 from django.conf import settings
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.exceptions import InvalidHeader, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from restoreui.pinecone import hooks
@@ -38,9 +40,23 @@ def segment(value: str) -> str:
     return quote(value, safe="")
 
 
+class _Retry(Retry):
+    """urllib3's Retry that also reads fractional Retry-After seconds and ignores garbage."""
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        try:
+            seconds = float(retry_after)
+        except ValueError:
+            try:
+                return super().parse_retry_after(retry_after)
+            except InvalidHeader:
+                return 0.0
+        return min(seconds if seconds > 0 else 0.0, self.retry_after_max)
+
+
 def _retry() -> Retry:
     retries = settings.PINECONE_RETRIES
-    return Retry(
+    return _Retry(
         total=retries,
         connect=retries,
         # A read error means the request was sent; for a GET that is safe to repeat,
@@ -98,25 +114,29 @@ def call(
     """
     url = project.host + endpoint.format(*(segment(i) for i in ids))
     label = f"{method} {endpoint}"
-    timeout = (settings.PINECONE_CONNECT_TIMEOUT, settings.PINECONE_READ_TIMEOUT)
+    read_timeout = settings.PINECONE_READ_TIMEOUT
     started = time.monotonic()
     try:
-        response = session(project).request(method, url, params=params, json=body, timeout=timeout)
+        response = session(project).request(
+            method, url, params=params, json=body, stream=True,
+            timeout=(settings.PINECONE_CONNECT_TIMEOUT, read_timeout),
+        )
+        content = _read_body(response, time.monotonic() + read_timeout)
     except requests.RequestException as e:
         hooks.on_upstream_call(label, 0, time.monotonic() - started)
         raise _transport_error(project, label, e) from None
     hooks.on_upstream_call(label, response.status_code, time.monotonic() - started)
     request_id = response.headers.get("x-pinecone-request-id")
     if response.status_code >= 400:
-        error = _http_error(project, response, request_id)
+        error = _http_error(project, response, content, request_id)
         log.warning("%s -> %s for project %s: %s", label, response.status_code, project.name, error)
         raise error
-    if not response.content.strip():
+    if not content.strip():
         return None
     try:
-        return response.json()
+        return json.loads(content)
     except ValueError:
-        log.warning("%s for project %s: body is not JSON", label, project.name)
+        log.warning("%s for project %s: the body is not JSON", label, project.name)
         raise Unavailable(
             f"Pinecone answered HTTP {response.status_code} with a body that is not JSON",
             request_id=request_id,
@@ -124,33 +144,59 @@ def call(
         ) from None
 
 
+def _read_body(response: requests.Response, deadline: float) -> bytes:
+    # The read timeout bounds each socket read; a body that trickles in needs a deadline too.
+    chunks = []
+    with response:
+        try:
+            # read1 returns what has arrived; iter_content would wait for a full chunk.
+            while chunk := response.raw.read1(65536, decode_content=True):
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the body took longer than the read timeout")
+        except (urllib3.exceptions.HTTPError, OSError) as e:
+            raise requests.ConnectionError(e) from e
+    return b"".join(chunks)
+
+
 def _scrub(project: Project, text: str) -> str:
     return text.replace(project.api_key, "[api key]")
 
 
+def _root_cause(e: BaseException) -> BaseException:
+    for _ in range(10):
+        inner = e.__cause__ or e.__context__ or getattr(e, "reason", None)
+        if inner is None and e.args and isinstance(e.args[0], BaseException):
+            inner = e.args[0]
+        if not isinstance(inner, BaseException):
+            break
+        e = inner
+    return e
+
+
 def _transport_error(project: Project, label: str, e: requests.RequestException) -> Unavailable:
-    read_timeout = settings.PINECONE_READ_TIMEOUT
-    # requests reports a timeout while reading the body as a ConnectionError.
-    cause = e.args[0] if e.args else None
+    cause = _root_cause(e)
     if isinstance(e, requests.ConnectTimeout):
-        timeout, what = settings.PINECONE_CONNECT_TIMEOUT, "connecting"
-    elif isinstance(e, requests.Timeout) or isinstance(cause, ReadTimeoutError) or "Read timed out" in str(e):
-        timeout, what = read_timeout, "waiting for an answer"
+        timeout = settings.PINECONE_CONNECT_TIMEOUT
+        message = f"timed out after {timeout:g} s connecting to {project.host}"
+    elif isinstance(e, requests.Timeout) or isinstance(cause, (ReadTimeoutError, TimeoutError)):
+        # requests reports a timeout while reading the body as a ConnectionError.
+        timeout = settings.PINECONE_READ_TIMEOUT
+        message = f"timed out after {timeout:g} s waiting for {project.host} to answer"
     else:
-        timeout, what = None, None
-    if timeout is not None:
-        message = f"timed out after {timeout:g} s {what}"
-    else:
-        message = f"cannot reach {project.host}: {type(e).__name__}"
+        timeout = None
+        message = f"no answer from {project.host} ({type(cause).__name__})"
     log.warning("%s for project %s: %s (%s)", label, project.name, message, _scrub(project, str(e)))
     return Unavailable(message, timeout=timeout, project=project.name)
 
 
-def _http_error(project: Project, response: requests.Response, request_id: str | None) -> PineconeError:
+def _http_error(
+    project: Project, response: requests.Response, content: bytes, request_id: str | None
+) -> PineconeError:
     status = response.status_code
     code, message = None, None
     try:
-        envelope = response.json()
+        envelope = json.loads(content)
     except ValueError:
         envelope = None
     if isinstance(envelope, dict):

@@ -62,7 +62,7 @@ class Forbidden(PineconeError):
 
 class NotFound(PineconeError):
     def explain(self) -> str:
-        return f"Pinecone does not know it: {self.message}"
+        return f"Not found in Pinecone: {self.message}"
 
 
 class Conflict(PineconeError):

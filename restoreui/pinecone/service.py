@@ -242,9 +242,12 @@ def create_backup(
 def delete_backup(project: Project, backup_id: str) -> None:
     key = cache.key(project, "backup", backup_id)
     keys = [key, _backups_key(project, None)]
-    last = cache.last(key)
-    if isinstance(last, dict) and isinstance(last.get("source_index_name"), str):
-        keys.append(_backups_key(project, last["source_index_name"]))
+    # The index's own backup list is cached too; its name is in any copy we hold.
+    listed = (cache.last(_backups_key(project, None)) or {}).get("items", [])
+    for raw in [cache.last(key), *listed]:
+        if isinstance(raw, dict) and raw.get("backup_id") == backup_id:
+            keys.append(_backups_key(project, str(raw.get("source_index_name"))))
+            break
     try:
         client.call(project, "DELETE", "/backups/{}", ids=(backup_id,))
     finally:
