@@ -5,6 +5,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.contrib.auth.backends import RemoteUserBackend
 from django.contrib.auth.middleware import RemoteUserMiddleware
 from django.core.exceptions import MiddlewareNotUsed
 
@@ -89,3 +90,12 @@ class TrustedProxyUserMiddleware(RemoteUserMiddleware):
         if not username:
             raise KeyError(self.header)
         return username
+
+
+class SingleSignOnBackend(RemoteUserBackend):
+    def configure_user(self, request, user, created=True):
+        # Users the proxy vouches for have no password here, so none can be guessed.
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        return user

@@ -96,7 +96,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     # Used only by TrustedProxyUserMiddleware, which is off unless RESTOREUI_SSO_HEADER is set.
-    "django.contrib.auth.backends.RemoteUserBackend",
+    "restoreui.middleware.SingleSignOnBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

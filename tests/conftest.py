@@ -36,3 +36,9 @@ def projects(settings, project):
     cache.clear()
     yield settings.RESTOREUI_PROJECTS
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Production hashing costs ~0.3 s per login; tests log in hundreds of times."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
