@@ -1,5 +1,6 @@
 """Settings, all read from the environment. See README "Configuration"."""
 
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -120,6 +121,8 @@ STORAGES = {
 }
 # Without collectstatic (make run, tests), serve straight from the source folders.
 WHITENOISE_USE_FINDERS = DEBUG or DEMO
+if WHITENOISE_USE_FINDERS:
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # HTTPS: on by default outside demo mode; behind a proxy that terminates TLS,
 # DJANGO_PROXY_SSL_HEADER=1 trusts its X-Forwarded-Proto.

@@ -1,14 +1,54 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, register_converter
 
 from restoreui.login import ThrottledAuthenticationForm
-from restoreui.views import audit, health
+from restoreui.views import audit, backups, health, home, indexes, jobs, search
+
+
+class SegmentConverter:
+    """Any single path segment: Pinecone ids and names are opaque to us."""
+
+    regex = "[^/]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+class ExportFormatConverter:
+    regex = "csv|json"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(SegmentConverter, "seg")
+register_converter(ExportFormatConverter, "fmt")
 
 urlpatterns = [
+    path("", home.home, name="home"),
     path("login/", auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("prefs/timezone/", home.prefs_timezone, name="prefs-timezone"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
     path("audit/", audit.audit, name="audit"),
+    path("p/<slug:project_name>/", home.project_home, name="project"),
+    path("p/<slug:project_name>/jobs/", jobs.jobs_list, name="jobs-list"),
+    path("p/<slug:project_name>/jobs/export.<fmt:fmt>", jobs.jobs_export, name="jobs-export"),
+    path("p/<slug:project_name>/jobs/<seg:job_id>/", jobs.jobs_detail, name="jobs-detail"),
+    path("p/<slug:project_name>/backups/", backups.backups_list, name="backups-list"),
+    path("p/<slug:project_name>/backups/<seg:backup_id>/", backups.backups_detail, name="backups-detail"),
+    path("p/<slug:project_name>/backups/<seg:backup_id>/restore/", backups.backups_restore, name="backups-restore"),
+    path("p/<slug:project_name>/backups/<seg:backup_id>/delete/", backups.backups_delete, name="backups-delete"),
+    path("p/<slug:project_name>/indexes/", indexes.indexes_list, name="indexes-list"),
+    path("p/<slug:project_name>/indexes/<seg:index_name>/", indexes.indexes_detail, name="indexes-detail"),
+    path("p/<slug:project_name>/indexes/<seg:index_name>/backup/", indexes.indexes_backup, name="indexes-backup"),
+    path("p/<slug:project_name>/search/", search.search, name="search"),
 ]

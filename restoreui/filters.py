@@ -1,0 +1,176 @@
+"""Query-string filters for the job and backup tables.
+
+Pinecone's list endpoints filter nothing, so the service module hands over the
+whole (cached) list and the narrowing, sorting and paging happen here. Every
+state lives in the query string so a filtered view can be shared.
+"""
+
+from datetime import datetime, timedelta, timezone
+
+from django import forms
+from django.core.paginator import Paginator
+
+JOB_STATES = [
+    ("pending", "Pending"),
+    ("running", "Running"),
+    ("completed", "Completed"),
+    ("failed", "Failed"),
+    ("cancelled", "Cancelled"),
+    ("unknown", "Other"),
+]
+BACKUP_STATES = [
+    ("ready", "Ready"),
+    ("initializing", "Initializing"),
+    ("failed", "Failed"),
+    ("unknown", "Other"),
+]
+SINCE = [("", "Any time"), ("1d", "Last 24 hours"), ("7d", "Last 7 days"), ("30d", "Last 30 days")]
+PAGE_SIZES = [(25, "25"), (50, "50"), (100, "100")]
+EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+
+
+class ListForm(forms.Form):
+    """What every table shares: free text, created-since, sort, page size and page."""
+
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    since = forms.ChoiceField(choices=SINCE, required=False, label="Created")
+    size = forms.TypedChoiceField(choices=PAGE_SIZES, coerce=int, required=False, label="Per page")
+    page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False)
+
+    defaults = {"sort": "-created", "size": 25, "page": 1, "status": [], "since": "", "q": ""}
+
+    def value(self, name):
+        """The cleaned value, or the default when it was missing or bad (the form shows why)."""
+        self.is_valid()
+        value = self.cleaned_data.get(name)
+        return self.defaults.get(name) if value in (None, "", []) else value
+
+    def paginate(self, items):
+        page_number = self.value("page")
+        paginator = Paginator(items, self.value("size"))
+        page = paginator.get_page(page_number)
+        page.numbers = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+        return page
+
+    def sort_headers(self) -> dict:
+        """Per sortable column: the sort a click asks for and the aria-sort it has now."""
+        current = self.value("sort")
+        headers = {}
+        for name in self.SORT_KEYS:
+            first = name if name in ("name", "status") else f"-{name}"
+            flipped = first[1:] if first.startswith("-") else f"-{first}"
+            if current.lstrip("-") == name:
+                aria = "descending" if current.startswith("-") else "ascending"
+                headers[name] = {"link": flipped if current == first else first, "aria": aria}
+            else:
+                headers[name] = {"link": first, "aria": None}
+        return headers
+
+    def _since(self, items):
+        days = {"1d": 1, "7d": 7, "30d": 30}.get(self.value("since"))
+        if not days:
+            return items
+        cutoff = datetime.now(timezone.utc) - timedelta(days=days)
+        return [i for i in items if i.created_at and i.created_at >= cutoff]
+
+
+class JobFilterForm(ListForm):
+    status = forms.MultipleChoiceField(choices=JOB_STATES, required=False, widget=forms.CheckboxSelectMultiple)
+    index = forms.CharField(required=False, max_length=100, label="Target index")
+    backup = forms.CharField(required=False, max_length=100, label="Backup id")
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("-created", "Newest first"),
+            ("created", "Oldest first"),
+            ("-completed", "Recently completed"),
+            ("completed", "Completed longest ago"),
+            ("-duration", "Longest first"),
+            ("duration", "Shortest first"),
+            ("status", "Status A–Z"),
+            ("-status", "Status Z–A"),
+        ],
+    )
+    SORT_KEYS = {
+        "created": lambda j: j.created_at,
+        "completed": lambda j: j.completed_at,
+        "duration": lambda j: j.duration,
+        "status": lambda j: (j.state, j.status),
+    }
+
+    def apply(self, jobs, backup_names: dict[str, str]):
+        states = set(self.value("status"))
+        index = self.value("index")
+        backup = self.value("backup")
+        text = (self.value("q") or "").strip().lower()
+        jobs = [
+            j
+            for j in self._since(jobs)
+            if (not states or j.state in states)
+            and (not index or j.target_index_name == index)
+            and (not backup or j.backup_id == backup)
+            and (
+                not text
+                or text in j.id.lower()
+                or text in j.backup_id.lower()
+                or text in j.target_index_name.lower()
+                or text in j.target_index_id.lower()
+                or text in backup_names.get(j.backup_id, "").lower()
+            )
+        ]
+        return sort_items(jobs, self.value("sort"), self.SORT_KEYS)
+
+
+class BackupFilterForm(ListForm):
+    status = forms.MultipleChoiceField(choices=BACKUP_STATES, required=False, widget=forms.CheckboxSelectMultiple)
+    index = forms.CharField(required=False, max_length=100, label="Source index")
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("-created", "Newest first"),
+            ("created", "Oldest first"),
+            ("name", "Name A–Z"),
+            ("-name", "Name Z–A"),
+            ("-size", "Largest first"),
+            ("size", "Smallest first"),
+            ("-records", "Most records"),
+            ("records", "Fewest records"),
+            ("status", "Status A–Z"),
+            ("-status", "Status Z–A"),
+        ],
+    )
+    SORT_KEYS = {
+        "created": lambda b: b.created_at,
+        "name": lambda b: b.display_name.lower(),
+        "size": lambda b: b.size_bytes,
+        "records": lambda b: b.record_count,
+        "status": lambda b: (b.state, b.status),
+    }
+
+    def apply(self, backups):
+        states = set(self.value("status"))
+        index = self.value("index")
+        text = (self.value("q") or "").strip().lower()
+        backups = [
+            b
+            for b in self._since(backups)
+            if (not states or b.state in states)
+            and (not index or b.source_index_name == index)
+            and (
+                not text
+                or text in b.id.lower()
+                or text in (b.name or "").lower()
+                or text in (b.description or "").lower()
+                or text in b.source_index_name.lower()
+            )
+        ]
+        return sort_items(backups, self.value("sort"), self.SORT_KEYS)
+
+
+def sort_items(items, sort: str, keys: dict):
+    """Sort by the named key, items without a value last; ties keep the newest first."""
+    descending = sort.startswith("-")
+    key = keys[sort.lstrip("-")]
+    items = sorted(items, key=lambda i: keys["created"](i) or EPOCH, reverse=True)
+    known = [i for i in items if key(i) is not None]
+    return sorted(known, key=key, reverse=descending) + [i for i in items if key(i) is None]

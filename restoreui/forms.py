@@ -1,0 +1,81 @@
+"""Forms for the write actions, checked against Pinecone's own rules before sending."""
+
+from django import forms
+
+from restoreui.pinecone import service
+
+
+def parse_tags(text: str) -> dict[str, str]:
+    """One `key=value` per line; blank lines are skipped."""
+    tags = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        key, sep, value = line.partition("=")
+        if not sep:
+            raise forms.ValidationError(f"Line {number}: write each tag as key=value.")
+        key = key.strip()
+        if key in tags:
+            raise forms.ValidationError(f"Line {number}: the tag “{key}” is given twice.")
+        tags[key] = value.strip()
+    return tags
+
+
+class RestoreForm(forms.Form):
+    name = forms.CharField(
+        label="New index name",
+        max_length=45,
+        help_text="1–45 lowercase letters, digits and '-', starting and ending with a letter or digit. Must not exist yet.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    tags = forms.CharField(
+        label="Tags",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text="One key=value per line. Leave empty to copy the backup's tags.",
+    )
+    deletion_protection = forms.ChoiceField(
+        label="Deletion protection",
+        choices=[("disabled", "Disabled"), ("enabled", "Enabled")],
+        initial="disabled",
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        problems = service.validate_index_name(name)
+        if problems:
+            raise forms.ValidationError(problems)
+        return name
+
+    def clean_tags(self):
+        text = self.cleaned_data["tags"]
+        if not text.strip():
+            return None
+        tags = parse_tags(text)
+        problems = service.validate_tags(tags)
+        if problems:
+            raise forms.ValidationError(problems)
+        return tags
+
+
+class CreateBackupForm(forms.Form):
+    name = forms.CharField(label="Backup name", max_length=100, required=False)
+    description = forms.CharField(
+        label="Description",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DeleteBackupForm(forms.Form):
+    confirm = forms.CharField(label="Type the backup's name to confirm", max_length=200)
+
+    def __init__(self, *args, expected: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expected = expected
+
+    def clean_confirm(self):
+        if self.cleaned_data["confirm"].strip() != self.expected:
+            raise forms.ValidationError(f"Type “{self.expected}” exactly to delete this backup.")
+        return self.cleaned_data["confirm"]

@@ -1,0 +1,71 @@
+"""Pure formatting helpers behind the template filters."""
+
+from datetime import datetime, timedelta, timezone
+
+DASH = "—"
+
+
+def number(value) -> str:
+    if value is None:
+        return DASH
+    return f"{value:,}"
+
+
+def bytes_human(value) -> str:
+    if value is None:
+        return DASH
+    size = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(size) < 1024 or unit == "TiB":
+            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def duration(value: timedelta | None) -> str:
+    """Two largest units: '42 s', '3 min 5 s', '1 h 4 min', '2 d 3 h'."""
+    if value is None:
+        return DASH
+    seconds = int(value.total_seconds())
+    if seconds < 0:
+        return DASH
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)):
+        if seconds >= size or (unit == "s" and not parts):
+            parts.append(f"{seconds // size} {unit}")
+            seconds %= size
+        elif parts:
+            break
+    return " ".join(parts[:2])
+
+
+def relative(value: datetime | None, now: datetime | None = None) -> str:
+    """Largest unit only: '5 min ago', 'in 2 h'."""
+    if value is None:
+        return DASH
+    seconds = int(((now or datetime.now(timezone.utc)) - value).total_seconds())
+    if abs(seconds) < 5:
+        return "just now"
+    amount = next(
+        f"{abs(seconds) // size} {unit}"
+        for unit, size in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
+        if abs(seconds) >= size
+    )
+    return f"{amount} ago" if seconds > 0 else f"in {amount}"
+
+
+def utc(value: datetime | None, seconds: bool = True) -> str:
+    if value is None:
+        return DASH
+    pattern = "%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC"
+    return value.astimezone(timezone.utc).strftime(pattern)
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def percent(value) -> str:
+    if value is None:
+        return DASH
+    return f"{value:.1f}%" if value % 1 else f"{int(value)}%"

@@ -1,0 +1,35 @@
+from django import template
+from django.utils.html import format_html
+
+from restoreui.lib import formatting
+
+register = template.Library()
+
+register.filter("number", formatting.number)
+register.filter("bytes_human", formatting.bytes_human)
+register.filter("duration", formatting.duration)
+register.filter("relative", formatting.relative)
+register.filter("percent", formatting.percent)
+register.filter("utc", formatting.utc)
+
+
+@register.simple_tag
+def timestamp(value, relative=True):
+    """A <time> element: UTC text, exact ISO time on hover, local time via JS when chosen."""
+    if value is None:
+        return formatting.DASH
+    exact = formatting.iso(value)
+    if not relative:
+        return format_html('<time datetime="{}" title="{}">{}</time>', exact, exact, formatting.utc(value))
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time> <span class="muted">({})</span>',
+        exact,
+        exact,
+        formatting.utc(value),
+        formatting.relative(value),
+    )
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key)

@@ -1,0 +1,169 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from restoreui import audit
+from restoreui.filters import BackupFilterForm
+from restoreui.forms import DeleteBackupForm, RestoreForm
+from restoreui.models import AuditEntry
+from restoreui.permissions import write_refusal_reason
+from restoreui.pinecone import (
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    PineconeError,
+    PreconditionFailed,
+    Unavailable,
+    service,
+)
+from restoreui.views.common import project_or_404, refused, upstream_failed
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def backups_list(request, project_name):
+    project = project_or_404(project_name)
+    form = BackupFilterForm(request.GET)
+    try:
+        fetched = service.list_backups(project)
+    except PineconeError as error:
+        return upstream_failed(request, project, error, section="backups")
+    backups = form.apply(fetched.value.items)
+    context = {
+        "project": project,
+        "section": "backups",
+        "form": form,
+        "sort": form.sort_headers(),
+        "fetched": fetched,
+        "page": form.paginate(backups),
+        "total": len(backups),
+        "index_names": sorted({b.source_index_name for b in fetched.value.items}),
+    }
+    template = "backups/list.html#table" if request.htmx else "backups/list.html"
+    return render(request, template, context)
+
+
+def _backup_or_404(request, project, backup_id):
+    """The backup, or the response to send instead (404 page or upstream failure)."""
+    try:
+        return service.get_backup(project, backup_id), None
+    except NotFound:
+        context = {"project": project, "section": "backups", "backup_id": backup_id}
+        return None, render(request, "backups/not_found.html", context, status=404)
+    except PineconeError as error:
+        return None, upstream_failed(request, project, error, section="backups")
+
+
+@require_GET
+def backups_detail(request, project_name, backup_id):
+    project = project_or_404(project_name)
+    fetched, failure = _backup_or_404(request, project, backup_id)
+    if failure:
+        return failure
+    try:
+        jobs = service.restore_jobs_for_backup(project, backup_id)
+        jobs_error = None
+    except PineconeError as error:
+        jobs, jobs_error = None, error
+    context = {
+        "project": project,
+        "section": "backups",
+        "backup": fetched.value,
+        "fetched": fetched,
+        "jobs": jobs,
+        "jobs_error": jobs_error,
+        "refusal": write_refusal_reason(request.user, project),
+    }
+    return render(request, "backups/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def backups_restore(request, project_name, backup_id):
+    project = project_or_404(project_name)
+    fetched, failure = _backup_or_404(request, project, backup_id)
+    if failure:
+        return failure
+    backup = fetched.value
+    reason = write_refusal_reason(request.user, project)
+    if reason:
+        return refused(request, project, AuditEntry.Action.RESTORE, backup_id, reason)
+
+    form = RestoreForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            started = service.create_index_from_backup(
+                project,
+                backup_id,
+                data["name"],
+                tags=data["tags"],
+                deletion_protection=data["deletion_protection"],
+            )
+        except PineconeError as error:
+            audit.record(request, project.name, AuditEntry.Action.RESTORE, backup_id, AuditEntry.Outcome.FAILED, error=error, extra={"index": data["name"]})
+            _explain_restore_failure(form, project, data["name"], error)
+        else:
+            audit.record(
+                request,
+                project.name,
+                AuditEntry.Action.RESTORE,
+                backup_id,
+                AuditEntry.Outcome.OK,
+                extra={"index": data["name"], "restore_job_id": started.restore_job_id},
+            )
+            messages.success(request, f"Restore started: {backup.display_name} into new index {data['name']}.")
+            return redirect("jobs-detail", project.name, started.restore_job_id)
+    context = {"project": project, "section": "backups", "backup": backup, "form": form}
+    return render(request, "backups/restore.html", context, status=400 if form.errors else 200)
+
+
+def _explain_restore_failure(form, project, name, error):
+    if isinstance(error, Conflict):
+        form.add_error("name", f"An index named “{name}” already exists in project {project.name}. Pick another name.")
+    elif isinstance(error, InvalidRequest):
+        form.add_error(None, f"Pinecone rejected the request: {error.message}")
+    elif isinstance(error, Unavailable):
+        form.add_error(
+            None,
+            f"{error.explain()} Pinecone did not confirm the restore, so it may or may not have started: "
+            "check the restore jobs list before trying again.",
+        )
+    else:
+        form.add_error(None, error.explain())
+
+
+@require_http_methods(["GET", "POST"])
+def backups_delete(request, project_name, backup_id):
+    project = project_or_404(project_name)
+    fetched, failure = _backup_or_404(request, project, backup_id)
+    if failure:
+        return failure
+    backup = fetched.value
+    reason = write_refusal_reason(request.user, project)
+    if reason:
+        return refused(request, project, AuditEntry.Action.DELETE_BACKUP, backup_id, reason)
+
+    expected = backup.name or backup.id
+    form = DeleteBackupForm(request.POST or None, expected=expected)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service.delete_backup(project, backup_id)
+        except PineconeError as error:
+            audit.record(request, project.name, AuditEntry.Action.DELETE_BACKUP, backup_id, AuditEntry.Outcome.FAILED, error=error)
+            if isinstance(error, PreconditionFailed):
+                form.add_error(
+                    None,
+                    "Pinecone will not delete this backup while a restore from it is still running. "
+                    "Wait for that restore job to finish, then try again.",
+                )
+            elif isinstance(error, Unavailable):
+                form.add_error(None, f"{error.explain()} The backup may or may not have been deleted: reload this page to check.")
+            else:
+                form.add_error(None, error.explain())
+        else:
+            audit.record(request, project.name, AuditEntry.Action.DELETE_BACKUP, backup_id, AuditEntry.Outcome.OK, extra={"name": backup.name})
+            messages.success(request, f"Backup {backup.display_name} is being deleted.")
+            return redirect("backups-list", project.name)
+    context = {"project": project, "section": "backups", "backup": backup, "form": form, "expected": expected}
+    return render(request, "backups/delete.html", context, status=400 if form.errors else 200)

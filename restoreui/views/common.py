@@ -1,0 +1,33 @@
+"""What every screen shares: finding the project in the URL and explaining upstream failures."""
+
+from django.http import Http404
+from django.shortcuts import render
+
+from restoreui import audit
+from restoreui.models import AuditEntry
+from restoreui.pinecone import PineconeError
+from restoreui.projects import Project, get_project
+
+
+def project_or_404(name: str) -> Project:
+    project = get_project(name)
+    if project is None:
+        raise Http404(f"There is no project named “{name}” in this restoreui.")
+    return project
+
+
+def upstream_failed(request, project: Project, error: PineconeError, section: str = ""):
+    """Pinecone failed and nothing cached can stand in: say so, with the request id."""
+    status = 504 if error.status is None else 502
+    return render(
+        request,
+        "upstream_error.html",
+        {"project": project, "error": error, "section": section},
+        status=status,
+    )
+
+
+def refused(request, project: Project, action: str, target: str, reason: str):
+    """A write this user may not make: audited, and explained in words."""
+    audit.record(request, project.name, action, target, AuditEntry.Outcome.REFUSED, detail=reason)
+    return render(request, "refused.html", {"project": project, "reason": reason}, status=403)

@@ -1,0 +1,99 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from restoreui import audit
+from restoreui.forms import CreateBackupForm
+from restoreui.models import AuditEntry
+from restoreui.permissions import write_refusal_reason
+from restoreui.pinecone import NotFound, PineconeError, Unavailable, service
+from restoreui.views.common import project_or_404, refused, upstream_failed
+
+
+@require_GET
+def indexes_list(request, project_name):
+    project = project_or_404(project_name)
+    try:
+        fetched = service.list_indexes(project)
+    except PineconeError as error:
+        return upstream_failed(request, project, error, section="indexes")
+    try:
+        backups = service.list_backups(project).value.items
+    except PineconeError:
+        backups = None
+    counts = {}
+    for backup in backups or ():
+        counts[backup.source_index_name] = counts.get(backup.source_index_name, 0) + 1
+    context = {
+        "project": project,
+        "section": "indexes",
+        "fetched": fetched,
+        "indexes": sorted(fetched.value.items, key=lambda i: i.name),
+        "backup_counts": counts if backups is not None else None,
+        "refusal": write_refusal_reason(request.user, project),
+    }
+    return render(request, "indexes/list.html", context)
+
+
+@require_GET
+def indexes_detail(request, project_name, index_name):
+    project = project_or_404(project_name)
+    index, index_error = None, None
+    try:
+        fetched = service.get_index(project, index_name)
+        index = fetched.value
+    except NotFound:
+        fetched = None
+    except PineconeError as error:
+        fetched, index_error = None, error
+    try:
+        backups = service.list_backups(project).value.items
+    except PineconeError as error:
+        return upstream_failed(request, project, error, section="indexes")
+    backups = sorted(
+        (b for b in backups if b.source_index_name == index_name),
+        key=lambda b: b.created_at.timestamp() if b.created_at else 0,
+        reverse=True,
+    )
+    if index is None and index_error is None and not backups:
+        context = {"project": project, "section": "indexes", "index_name": index_name}
+        return render(request, "indexes/not_found.html", context, status=404)
+    context = {
+        "project": project,
+        "section": "indexes",
+        "index_name": index_name,
+        "index": index,
+        "index_error": index_error,
+        "fetched": fetched,
+        "backups": backups,
+        "refusal": write_refusal_reason(request.user, project),
+    }
+    return render(request, "indexes/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def indexes_backup(request, project_name, index_name):
+    """Create a backup of an index."""
+    project = project_or_404(project_name)
+    reason = write_refusal_reason(request.user, project)
+    if reason:
+        return refused(request, project, AuditEntry.Action.CREATE_BACKUP, index_name, reason)
+    form = CreateBackupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            backup = service.create_backup(project, index_name, name=data["name"] or None, description=data["description"] or None)
+        except PineconeError as error:
+            audit.record(request, project.name, AuditEntry.Action.CREATE_BACKUP, index_name, AuditEntry.Outcome.FAILED, error=error)
+            if isinstance(error, NotFound):
+                form.add_error(None, f"Project {project.name} has no index named “{index_name}”.")
+            elif isinstance(error, Unavailable):
+                form.add_error(None, f"{error.explain()} The backup may or may not have been started: check this index's backups before trying again.")
+            else:
+                form.add_error(None, error.explain())
+        else:
+            audit.record(request, project.name, AuditEntry.Action.CREATE_BACKUP, index_name, AuditEntry.Outcome.OK, extra={"backup_id": backup.id, "name": backup.name})
+            messages.success(request, f"Backup {backup.display_name} of {index_name} started.")
+            return redirect("backups-detail", project.name, backup.id)
+    context = {"project": project, "section": "indexes", "index_name": index_name, "form": form}
+    return render(request, "indexes/backup.html", context, status=400 if form.errors else 200)

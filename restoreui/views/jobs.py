@@ -1,0 +1,192 @@
+import csv
+
+from datetime import datetime, timezone
+
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseStopPolling
+
+from restoreui.filters import JobFilterForm
+from restoreui.lib import formatting
+from restoreui.lib.progress import estimate
+from restoreui.pinecone import NotFound, PineconeError, service
+from restoreui.views.common import project_or_404, upstream_failed
+
+# Seconds between polls of a running job; slower while Pinecone is failing.
+POLL_EVERY = 3
+POLL_EVERY_FAILING = 15
+TABLE_REFRESH_EVERY = 10
+
+
+def _backup_names(project) -> dict[str, str]:
+    """Backup names for the job table; ids stand in when the list cannot be had."""
+    try:
+        backups = service.list_backups(project).value.items
+    except PineconeError:
+        return {}
+    return {b.id: b.display_name for b in backups}
+
+
+def _filtered_jobs(request, project):
+    form = JobFilterForm(request.GET)
+    fetched = service.list_restore_jobs(project)
+    names = _backup_names(project)
+    return form, fetched, form.apply(fetched.value.items, names), names
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def jobs_list(request, project_name):
+    project = project_or_404(project_name)
+    try:
+        form, fetched, jobs, names = _filtered_jobs(request, project)
+    except PineconeError as error:
+        if request.htmx:
+            # Keep the table region in place (htmx swaps only 2xx) and keep retrying.
+            return render(request, "jobs/list.html#table", {"project": project, "error": error})
+        return upstream_failed(request, project, error, section="jobs")
+    page = form.paginate(jobs)
+    context = {
+        "project": project,
+        "section": "jobs",
+        "form": form,
+        "sort": form.sort_headers(),
+        "fetched": fetched,
+        "page": page,
+        "total": len(jobs),
+        "backup_names": names,
+        "live": any(not job.finished for job in page),
+        "refresh_every": TABLE_REFRESH_EVERY,
+    }
+    template = "jobs/list.html#table" if request.htmx else "jobs/list.html"
+    return render(request, template, context)
+
+
+EXPORT_FIELDS = [
+    "restore_job_id",
+    "status",
+    "percent_complete",
+    "backup_id",
+    "backup_name",
+    "target_index_name",
+    "target_index_id",
+    "created_at",
+    "completed_at",
+    "duration_seconds",
+]
+
+
+def _export_row(job, names):
+    return {
+        "restore_job_id": job.id,
+        "status": job.status,
+        "percent_complete": job.percent_complete,
+        "backup_id": job.backup_id,
+        "backup_name": names.get(job.backup_id),
+        "target_index_name": job.target_index_name,
+        "target_index_id": job.target_index_id,
+        "created_at": job.created_at and formatting.iso(job.created_at),
+        "completed_at": job.completed_at and formatting.iso(job.completed_at),
+        "duration_seconds": job.duration and int(job.duration.total_seconds()),
+    }
+
+
+@require_GET
+def jobs_export(request, project_name, fmt):
+    """The whole filtered list (every page) as CSV or JSON."""
+    project = project_or_404(project_name)
+    try:
+        form, fetched, jobs, names = _filtered_jobs(request, project)
+    except PineconeError as error:
+        return upstream_failed(request, project, error, section="jobs")
+    rows = [_export_row(job, names) for job in jobs]
+    filename = f"restore-jobs-{project.name}.{fmt}"
+    if fmt == "json":
+        body = {
+            "project": project.name,
+            "fetched_at": formatting.iso(fetched.fetched_at),
+            "stale": fetched.stale,
+            "incomplete": fetched.value.truncated,
+            "jobs": rows,
+        }
+        response = JsonResponse(body, json_dumps_params={"indent": 2})
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        writer = csv.DictWriter(response, fieldnames=EXPORT_FIELDS)
+        writer.writeheader()
+        writer.writerows({k: _csv_safe(v) for k, v in row.items()} for row in rows)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _csv_safe(value):
+    """Spreadsheets run cells that start with = + - @ as formulas; quote those."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _job_title(job) -> str:
+    if job.finished:
+        return f"{job.status} restore -> {job.target_index_name}"
+    if job.percent_complete is not None:
+        return f"{formatting.percent(job.percent_complete)} restore -> {job.target_index_name}"
+    return f"{job.status} restore -> {job.target_index_name}"
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def jobs_detail(request, project_name, job_id):
+    project = project_or_404(project_name)
+    try:
+        fetched = service.get_restore_job(project, job_id)
+    except NotFound:
+        return render(
+            request,
+            "jobs/not_found.html",
+            {"project": project, "section": "jobs", "job_id": job_id},
+            status=404,
+        )
+    except PineconeError as error:
+        if request.htmx:
+            return render(
+                request,
+                "jobs/detail.html#progress",
+                {"project": project, "error": error, "job_id": job_id, "poll_every": POLL_EVERY_FAILING},
+            )
+        return upstream_failed(request, project, error, section="jobs")
+    job = fetched.value
+    context = {
+        "project": project,
+        "section": "jobs",
+        "job": job,
+        "job_id": job.id,
+        "fetched": fetched,
+        "estimate": estimate(job),
+        "title": _job_title(job),
+        "poll_every": POLL_EVERY_FAILING if fetched.stale else POLL_EVERY,
+    }
+    if request.htmx:
+        response = render(request, "jobs/detail.html#progress", context)
+        if job.finished:
+            response.status_code = HttpResponseStopPolling.status_code
+        return response
+    try:
+        context["backup"] = service.get_backup(project, job.backup_id).value
+    except PineconeError:
+        context["backup"] = None
+    context["share_url"] = request.build_absolute_uri()
+    context["markdown"] = _markdown(job, request.build_absolute_uri())
+    return render(request, "jobs/detail.html", context)
+
+
+def _markdown(job, url: str) -> str:
+    """One line for an incident channel: job, target index, status and the UTC time."""
+    if job.finished:
+        when = f"at {formatting.utc(job.completed_at, seconds=False)}" if job.completed_at else ""
+    else:
+        progress = f" {formatting.percent(job.percent_complete)}" if job.percent_complete is not None else ""
+        when = f"{progress} as of {formatting.utc(datetime.now(timezone.utc), seconds=False)}"
+    return f"[Restore job {job.short_id} → {job.target_index_name}]({url}): {job.status}{when and ' ' + when.strip()}"

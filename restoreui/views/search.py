@@ -1,0 +1,47 @@
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from restoreui.pinecone import PineconeError, service
+from restoreui.views.common import project_or_404
+
+MAX_RESULTS = 20
+
+
+def _items(load, project):
+    try:
+        return load(project).value.items
+    except PineconeError:
+        return ()
+
+
+@require_GET
+def search(request, project_name):
+    """Land on whatever a pasted id or name names; otherwise list partial matches."""
+    project = project_or_404(project_name)
+    query = request.GET.get("q", "").strip()[:200]
+    if not query:
+        return redirect("jobs-list", project.name)
+    jobs = _items(service.list_restore_jobs, project)
+    backups = _items(service.list_backups, project)
+    indexes = _items(service.list_indexes, project)
+
+    for job in jobs:
+        if job.id == query:
+            return redirect("jobs-detail", project.name, job.id)
+    for backup in backups:
+        if query in (backup.id, backup.name):
+            return redirect("backups-detail", project.name, backup.id)
+    index_names = {i.name for i in indexes} | {j.target_index_name for j in jobs} | {b.source_index_name for b in backups}
+    if query in index_names:
+        return redirect("indexes-detail", project.name, query)
+
+    needle = query.lower()
+    context = {
+        "project": project,
+        "search_query": query,
+        "jobs": [j for j in jobs if needle in j.id.lower() or needle in j.target_index_name.lower()][:MAX_RESULTS],
+        "backups": [b for b in backups if needle in b.id.lower() or needle in (b.name or "").lower()][:MAX_RESULTS],
+        "indexes": sorted(n for n in index_names if needle in n.lower())[:MAX_RESULTS],
+        "limit": MAX_RESULTS,
+    }
+    return render(request, "search/results.html", context)

@@ -1,0 +1,60 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+
+  // "/" focuses the search box, as on most dashboards.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (target.closest("input, textarea, select, [contenteditable]")) return;
+    var box = document.querySelector("[data-search]");
+    if (box) { event.preventDefault(); box.focus(); box.select(); }
+  });
+
+  // Copy buttons for incident channels.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button || !navigator.clipboard) return;
+    navigator.clipboard.writeText(button.dataset.copy).then(function () {
+      var label = button.textContent;
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = label; }, 1500);
+    });
+  });
+
+  // Times are rendered in UTC; when the user chose local time, rewrite them here.
+  function localiseTimes(root) {
+    if (document.documentElement.dataset.tz !== "local") return;
+    root.querySelectorAll("time[datetime]").forEach(function (el) {
+      var when = new Date(el.getAttribute("datetime"));
+      if (isNaN(when)) return;
+      el.textContent = when.toLocaleString(undefined, {
+        year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short"
+      });
+    });
+  }
+
+  // A swapped region may carry the tab title that goes with its state.
+  function followTitle(root) {
+    var holder = root.querySelector ? (root.matches("[data-title]") ? root : root.querySelector("[data-title]")) : null;
+    if (holder) document.title = holder.dataset.title;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { localiseTimes(document); });
+  document.addEventListener("htmx:load", function (event) {
+    localiseTimes(event.detail.elt);
+    followTitle(event.detail.elt);
+  });
+
+  // While the tab is hidden, data-poll="pause" regions stop polling and
+  // data-poll="slow" ones send only every fourth tick.
+  var hiddenTicks = 0;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var mode = event.detail.elt.getAttribute("data-poll");
+    if (!mode) return;
+    if (!document.hidden) { hiddenTicks = 0; return; }
+    hiddenTicks += 1;
+    if (mode === "pause" || hiddenTicks % 4 !== 0) event.preventDefault();
+  });
+})();
