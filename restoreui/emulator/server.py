@@ -178,6 +178,8 @@ class Server(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; Nagle would hold the body back ~40 ms.
+    disable_nagle_algorithm = True
     server: Server
 
     def log_message(self, format, *args):

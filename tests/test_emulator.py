@@ -1,0 +1,634 @@
+"""The local control-plane emulator, over real HTTP, as the dashboard and the SDK see it."""
+
+import base64
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+import requests
+
+from restoreui.emulator import Emulator
+from tests.conftest import API_KEY
+
+FINISHED = {"Completed", "Failed", "Cancelled"}
+FAST = 200.0  # a restore takes 0.3 s, a new backup 25 ms
+
+
+def call(server, method, path, version="2026-04", key=API_KEY, **kwargs):
+    headers = kwargs.pop("headers", {})
+    if key is not None:
+        headers["Api-Key"] = key
+    if version is not None:
+        headers["X-Pinecone-Api-Version"] = version
+    return requests.request(method, server.url + path, headers=headers, timeout=10, **kwargs)
+
+
+def get(server, path, **kwargs):
+    response = call(server, "GET", path, **kwargs)
+    assert response.status_code == 200, f"GET {path} answered {response.status_code}: {response.text}"
+    return response.json()
+
+
+def walk(server, path, limit=100, filters=None, **kwargs):
+    """Every item of a paginated list, page by page, the way the SDK does it."""
+    items, params = [], {"limit": limit}
+    while True:
+        body = get(server, path, params={**params, **(filters or {})}, **kwargs)
+        items += body["data"]
+        token = (body.get("pagination") or {}).get("next")
+        if not token:
+            return items
+        params = {"paginationToken": token}
+
+
+def assert_envelope(response, status, code):
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body == {"error": {"code": code, "message": body["error"]["message"]}, "status": status}
+    assert body["error"]["message"]
+
+
+@pytest.fixture
+def fast():
+    """An emulator whose clock runs fast enough for a restore to finish in a test."""
+    server = Emulator(port=0, api_key=API_KEY, seed=7, speed=FAST).start()
+    yield server
+    server.stop()
+
+
+def ready_backup(server, index_name="articles"):
+    return next(b for b in walk(server, "/backups")
+                if b["status"] == "Ready" and b["source_index_name"] == index_name)
+
+
+def wait_for(predicate, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("the emulator never reached the expected state")
+
+
+# -- auth and versions ---------------------------------------------------------------
+
+
+def test_it_rejects_a_missing_api_key(emulator):
+    assert_envelope(call(emulator, "GET", "/restore-jobs", key=None), 401, "UNAUTHENTICATED")
+
+
+def test_it_rejects_a_wrong_api_key(emulator):
+    response = call(emulator, "GET", "/backups", key="not-the-key")
+    assert_envelope(response, 401, "UNAUTHENTICATED")
+    assert response.json()["error"]["message"] == "Invalid API key."
+
+
+@pytest.mark.parametrize("version", [None, "2024-07", "latest"])
+def test_it_rejects_a_missing_or_unknown_api_version(emulator, version):
+    response = call(emulator, "GET", "/restore-jobs", version=version)
+    assert_envelope(response, 400, "INVALID_ARGUMENT")
+    assert "X-Pinecone-Api-Version" in response.text or "version" in response.text
+
+
+def test_every_answer_carries_a_request_id(emulator):
+    answers = [
+        call(emulator, "GET", "/restore-jobs"),
+        call(emulator, "GET", "/restore-jobs/nope"),
+        call(emulator, "GET", "/backups", key="wrong"),
+        call(emulator, "GET", "/no-such-endpoint"),
+    ]
+    ids = [a.headers.get("x-pinecone-request-id") for a in answers]
+    assert all(ids) and len(set(ids)) == len(ids)
+
+
+def test_it_answers_unknown_endpoints_and_methods_with_the_error_envelope(emulator):
+    assert_envelope(call(emulator, "GET", "/collections-of-things"), 404, "NOT_FOUND")
+    assert_envelope(call(emulator, "PATCH", "/restore-jobs"), 405, "UNIMPLEMENTED")
+
+
+def test_unknown_ids_are_404_with_the_envelope(emulator):
+    for path in ("/restore-jobs/missing", "/backups/missing", "/indexes/missing",
+                 "/indexes/missing/backups"):
+        assert_envelope(call(emulator, "GET", path), 404, "NOT_FOUND")
+
+
+# -- shapes per version ----------------------------------------------------------------
+
+
+def test_2025_04_backups_have_no_schema_and_no_metric(emulator):
+    backups = walk(emulator, "/backups", version="2025-04")
+    assert backups and all("schema" not in b and "metric" not in b for b in backups)
+    assert all("source_index_deleted_at" not in b for b in backups)
+    assert any(isinstance(b["dimension"], int) for b in backups)
+
+
+@pytest.mark.parametrize("version", ["2025-10", "2026-04"])
+def test_2025_10_and_2026_04_backups_have_metric_and_filterable_fields(emulator, version):
+    backups = walk(emulator, "/backups", version=version)
+    ready = [b for b in backups if b["status"] == "Ready"]
+    assert all(b["metric"] in {"cosine", "dotproduct", "euclidean"} for b in ready)
+    assert all(isinstance(b["dimension"], int) for b in ready)
+    genre = [b for b in backups if "genre" in (b.get("schema") or {}).get("fields", {})]
+    assert genre and genre[0]["schema"]["fields"]["genre"] == {"filterable": True}
+    assert any("schema" not in b for b in backups), "an index without metadata fields has no schema"
+
+
+def test_2026_07_backups_keep_dimension_and_metric_in_a_typed_schema_field(emulator):
+    backups = walk(emulator, "/backups", version="2026-07")
+    assert all("dimension" not in b and "metric" not in b for b in backups)
+    assert all("source_index_deleted_at" in b for b in backups)
+    kinds = set()
+    for backup in backups:
+        if backup["schema"] is None:
+            assert backup["status"] == "Initializing"
+            continue
+        fields = backup["schema"]["fields"]
+        dense = [f for f in fields.values() if f.get("type") == "dense_vector"]
+        assert len(dense) == 1 and isinstance(dense[0]["dimension"], int) and dense[0]["metric"]
+        kinds |= {f.get("type", "untyped") for f in fields.values()}
+    assert kinds >= {"dense_vector", "sparse_vector", "string", "integer", "float", "boolean",
+                     "string_list", "untyped"}
+
+
+def test_indexes_take_the_shape_of_each_version(emulator):
+    old = get(emulator, "/indexes/articles", version="2025-04")
+    assert old["dimension"] == 768 and old["metric"] == "dotproduct" and old["vector_type"] == "dense"
+    assert set(old["spec"]["serverless"]) == {"cloud", "region"}
+
+    mid = get(emulator, "/indexes/articles", version="2026-04")
+    assert mid["spec"]["serverless"]["read_capacity"]["mode"] == "OnDemand"
+    assert mid["spec"]["serverless"]["schema"]["fields"]["genre"] == {"filterable": True}
+
+    new = get(emulator, "/indexes/articles", version="2026-07")
+    assert "dimension" not in new and "spec" not in new
+    assert new["deployment"] == {"deployment_type": "managed", "cloud": "gcp", "region": "us-central1"}
+    assert new["schema"]["fields"]["_values"] == {"type": "dense_vector", "dimension": 768, "metric": "dotproduct"}
+    assert new["status"] == {"ready": True, "state": "Ready"}
+
+
+def test_restore_jobs_have_the_spec_fields(emulator):
+    required = {"restore_job_id", "backup_id", "target_index_name", "target_index_id", "status", "created_at"}
+    for job in walk(emulator, "/restore-jobs"):
+        assert required <= set(job) <= required | {"completed_at", "percent_complete"}
+
+
+# -- pagination ---------------------------------------------------------------------------
+
+
+def test_a_walk_reaches_every_job_once(emulator):
+    jobs = walk(emulator, "/restore-jobs", limit=7)
+    ids = [j["restore_job_id"] for j in jobs]
+    assert len(ids) == len(set(ids)) == 260
+
+
+def test_a_token_is_base64_json_that_carries_its_page_size(emulator):
+    first = get(emulator, "/restore-jobs", params={"limit": 3})
+    token = first["pagination"]["next"]
+    assert json.loads(base64.b64decode(token)) == {"limit": 3, "offset": 3}
+    second = get(emulator, "/restore-jobs", params={"paginationToken": token})
+    assert len(second["data"]) == 3
+    assert not {j["restore_job_id"] for j in first["data"]} & {j["restore_job_id"] for j in second["data"]}
+
+
+def test_the_default_page_size_is_the_specs_ten(emulator):
+    assert len(get(emulator, "/restore-jobs")["data"]) == 10
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "-1", "ten", ""])
+def test_it_rejects_a_limit_outside_1_to_100(emulator, limit):
+    assert_envelope(call(emulator, "GET", "/restore-jobs", params={"limit": limit}), 400, "INVALID_ARGUMENT")
+
+
+@pytest.mark.parametrize("token", [
+    "not base64!",
+    base64.b64encode(b"not json").decode(),
+    base64.b64encode(b'{"limit": 0, "offset": 2}').decode(),
+    base64.b64encode(b'{"offset": 2}').decode(),
+    base64.b64encode(b"[1, 2]").decode(),
+])
+def test_it_rejects_a_malformed_pagination_token(emulator, token):
+    response = call(emulator, "GET", "/backups", params={"paginationToken": token})
+    assert_envelope(response, 400, "INVALID_ARGUMENT")
+
+
+def test_the_last_page_says_so_with_null_or_no_pagination(emulator):
+    shapes = set()
+    for limit in (26, 52):  # 48 backups: the last page is page 1 or page 0
+        params = {"limit": limit}
+        while True:
+            body = get(emulator, "/backups", params=params)
+            if "pagination" in body and body["pagination"]:
+                params = {"paginationToken": body["pagination"]["next"]}
+                continue
+            shapes.add("absent" if "pagination" not in body else "null")
+            break
+    assert shapes == {"absent", "null"}
+
+
+def test_lists_are_not_ordered_by_time(emulator):
+    stamps = [j["created_at"] for j in get(emulator, "/restore-jobs", params={"limit": 30})["data"]
+              if j["created_at"]]
+    assert stamps != sorted(stamps) and stamps != sorted(stamps, reverse=True)
+
+
+# -- seed data -----------------------------------------------------------------------------
+
+
+def test_the_same_seed_gives_the_same_data():
+    first, second = (Emulator(port=0, api_key=API_KEY, seed=11).start() for _ in range(2))
+    try:
+        ids = [[j["restore_job_id"] for j in walk(s, "/restore-jobs")] for s in (first, second)]
+        assert ids[0] == ids[1]
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_the_jobs_option_sets_how_many_jobs_are_seeded():
+    server = Emulator(port=0, api_key=API_KEY, jobs=1000).start()
+    try:
+        assert len(walk(server, "/restore-jobs")) == 1000
+    finally:
+        server.stop()
+
+
+def test_the_seeded_backups_cover_every_status_and_quirk(emulator):
+    backups = walk(emulator, "/backups", version="2026-04")
+    assert len(backups) >= 40
+    statuses = Counter(b["status"] for b in backups)
+    assert set(statuses) == {"Ready", "Initializing", "InitializationFailed"}
+    for backup in backups:
+        if backup["status"] == "Initializing":
+            assert backup["dimension"] is None and backup["record_count"] is None
+            assert backup["namespace_count"] is None and backup["size_bytes"] is None
+    ready = [b for b in backups if b["status"] == "Ready"]
+    assert all(b["record_count"] > 0 and b["size_bytes"] > 0 and b["namespace_count"] > 0 for b in ready)
+    tags = [b["tags"] for b in backups]
+    assert None in tags
+    values = [v for t in tags if t for v in t.values()]
+    assert any(isinstance(v, bool) for v in values) and any(type(v) in (int, float) for v in values)
+
+
+def test_the_seeded_jobs_cover_every_status_and_quirk(emulator):
+    jobs = walk(emulator, "/restore-jobs")
+    assert len(jobs) >= 250
+    statuses = Counter(j["status"] for j in jobs)
+    assert {"Pending", "InProgress", "Completed", "Failed", "Cancelled"} <= set(statuses)
+    assert set(statuses) - {"Pending", "InProgress", "Completed", "Failed", "Cancelled"}, "an unknown status"
+    assert sum(j["created_at"] is None for j in jobs) == 1
+    stamps = [j["created_at"] for j in jobs if j["created_at"]]
+    assert any(s.endswith("Z") and re.search(r"\.\d{6}Z$", s) for s in stamps)
+    assert any(s.endswith("+00:00") for s in stamps)
+    for job in jobs:
+        assert bool(job.get("completed_at")) == (job["status"] in FINISHED), job
+    running = [j for j in jobs if j["status"] in ("Pending", "InProgress")]
+    assert any(j["status"] == "InProgress" and 0 < j["percent_complete"] < 100 for j in running)
+    assert any(j.get("percent_complete") is None for j in running)
+    times = sorted(s for s in stamps)
+    assert times[-1][:10] >= time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+
+
+def test_seeded_running_jobs_advance_with_the_clock(fast):
+    running = [j for j in walk(fast, "/restore-jobs") if j["status"] in ("Pending", "InProgress")]
+    assert running
+    time.sleep(300 / FAST * 1.05)
+    for job in running:
+        later = get(fast, f"/restore-jobs/{job['restore_job_id']}")
+        assert later["status"] == "Completed" and later["percent_complete"] == 100
+        assert later["completed_at"]
+
+
+def test_a_running_job_shows_a_rising_percentage(emulator):
+    rising = next(j for j in walk(emulator, "/restore-jobs") if j["status"] == "InProgress")
+    time.sleep(0.6)
+    later = get(emulator, f"/restore-jobs/{rising['restore_job_id']}")
+    assert later["percent_complete"] > rising["percent_complete"]
+
+
+def test_the_deleted_index_is_gone_but_its_backups_remain(emulator):
+    names = {i["name"] for i in get(emulator, "/indexes")["indexes"]}
+    assert "legacy-catalog" not in names and {"products", "articles", "support-tickets"} <= names
+    orphans = [b for b in walk(emulator, "/backups", version="2026-07")
+               if b["source_index_name"] == "legacy-catalog"]
+    assert orphans and all(b["source_index_deleted_at"] for b in orphans)
+    assert_envelope(call(emulator, "GET", "/indexes/legacy-catalog/backups", version="2026-07"), 404, "NOT_FOUND")
+    listed = walk(emulator, "/indexes/legacy-catalog/backups", version="2026-07",
+                  filters={"include_deleted": "true"})
+    assert {b["backup_id"] for b in listed} == {b["backup_id"] for b in orphans}
+
+
+def test_running_restores_have_initializing_indexes(emulator):
+    running = {j["target_index_name"] for j in walk(emulator, "/restore-jobs")
+               if j["status"] in ("Pending", "InProgress")}
+    states = {i["name"]: i["status"]["state"] for i in get(emulator, "/indexes")["indexes"]}
+    assert all(states[name] == "Initializing" for name in running)
+
+
+# -- restores and backups ---------------------------------------------------------------------
+
+
+def test_a_restore_runs_to_completion_and_its_index_becomes_ready(fast):
+    backup = ready_backup(fast)
+    response = call(fast, "POST", f"/backups/{backup['backup_id']}/create-index",
+                    json={"name": "articles-restored", "tags": {"env": "qa"}})
+    assert response.status_code == 202, response.text
+    created = response.json()
+    assert set(created) == {"restore_job_id", "index_id"}
+    job = get(fast, f"/restore-jobs/{created['restore_job_id']}")
+    assert job["status"] == "Pending" and job["backup_id"] == backup["backup_id"]
+    assert job["target_index_id"] == created["index_id"]
+    index = get(fast, "/indexes/articles-restored")
+    assert index["status"] == {"ready": False, "state": "Initializing"}
+    assert index["tags"] == {"env": "qa"}
+
+    seen = set()
+
+    def completed():
+        state = get(fast, f"/restore-jobs/{created['restore_job_id']}")
+        seen.add(state["status"])
+        return state["status"] == "Completed" and state
+
+    done = wait_for(completed)
+    assert "InProgress" in seen and done["percent_complete"] == 100 and done["completed_at"]
+    assert get(fast, "/indexes/articles-restored")["status"] == {"ready": True, "state": "Ready"}
+
+
+def test_a_restore_into_an_existing_index_name_is_409(emulator):
+    backup = ready_backup(emulator)
+    response = call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index", json={"name": "products"})
+    assert_envelope(response, 409, "ALREADY_EXISTS")
+
+
+def test_a_restore_from_an_unknown_backup_is_404(emulator):
+    response = call(emulator, "POST", "/backups/no-such-backup/create-index", json={"name": "fresh"})
+    assert_envelope(response, 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize("body, status, code", [
+    ({}, 422, "UNPROCESSABLE_ENTITY"),
+    ({"name": 7}, 422, "UNPROCESSABLE_ENTITY"),
+    ({"name": "ok", "tags": {"n": 1}}, 422, "UNPROCESSABLE_ENTITY"),
+    ({"name": "ok", "deletion_protection": "sometimes"}, 422, "UNPROCESSABLE_ENTITY"),
+    ([], 422, "UNPROCESSABLE_ENTITY"),
+])
+def test_a_restore_with_a_bad_body_is_rejected(emulator, body, status, code):
+    backup = ready_backup(emulator)
+    response = call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index", json=body)
+    assert_envelope(response, status, code)
+
+
+def test_a_restore_with_a_body_that_is_not_json_is_400(emulator):
+    backup = ready_backup(emulator)
+    response = call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index", data=b"{name",
+                    headers={"Content-Type": "application/json"})
+    assert_envelope(response, 400, "INVALID_ARGUMENT")
+
+
+@pytest.mark.parametrize("name", ["Products", "-leading", "trailing-", "under_score", "a" * 46, "", "dots.no"])
+def test_a_restore_to_an_invalid_index_name_is_400(emulator, name):
+    backup = ready_backup(emulator)
+    response = call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index", json={"name": name})
+    assert_envelope(response, 400, "INVALID_ARGUMENT")
+
+
+@pytest.mark.parametrize("name", ["a", "a" * 45, "x1-y2", "9lives"])
+def test_a_restore_to_a_valid_index_name_is_accepted(emulator, name):
+    backup = ready_backup(emulator)
+    response = call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index", json={"name": name})
+    assert response.status_code == 202, response.text
+
+
+@pytest.mark.parametrize("tags", [{"k" * 81: "v"}, {"bad key": "v"}, {"k": "v" * 121}, {"k": "a/b"}, {"k": "é"}])
+def test_a_restore_with_invalid_tags_is_400(emulator, tags):
+    backup = ready_backup(emulator)
+    response = call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index",
+                    json={"name": "tagged", "tags": tags})
+    assert_envelope(response, 400, "INVALID_ARGUMENT")
+
+
+def test_a_restore_accepts_every_allowed_tag_character(emulator):
+    backup = ready_backup(emulator)
+    tags = {"k" * 80: "v" * 120, "team_a-1": "Aa0 ;@_-.+", "empty": ""}
+    response = call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index",
+                    json={"name": "tagged", "tags": tags, "deletion_protection": "enabled"})
+    assert response.status_code == 202, response.text
+    index = get(emulator, "/indexes/tagged")
+    assert index["tags"] == tags and index["deletion_protection"] == "enabled"
+
+
+def test_a_restore_without_tags_copies_the_backups_tags_as_text(emulator):
+    backup = next(b for b in walk(emulator, "/backups")
+                  if b["status"] == "Ready" and b["source_index_name"] != "legacy-catalog"
+                  and b["tags"] and any(isinstance(v, bool) for v in b["tags"].values()))
+    call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index", json={"name": "copied"})
+    tags = get(emulator, "/indexes/copied")["tags"]
+    assert set(tags) == set(backup["tags"]) and all(isinstance(v, str) for v in tags.values())
+
+
+def test_a_restore_from_a_backup_that_is_not_ready_is_refused(emulator):
+    backup = next(b for b in walk(emulator, "/backups") if b["status"] == "Initializing")
+    response = call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index", json={"name": "early"})
+    assert_envelope(response, 400, "FAILED_PRECONDITION")
+
+
+def test_a_backup_cannot_be_deleted_while_a_restore_from_it_is_pending(fast):
+    backup = ready_backup(fast)
+    job_id = call(fast, "POST", f"/backups/{backup['backup_id']}/create-index",
+                  json={"name": "pending-one"}).json()["restore_job_id"]
+    response = call(fast, "DELETE", f"/backups/{backup['backup_id']}")
+    assert_envelope(response, 412, "FAILED_PRECONDITION")
+    assert job_id in response.json()["error"]["message"]
+    wait_for(lambda: get(fast, f"/restore-jobs/{job_id}")["status"] == "Completed")
+    assert call(fast, "DELETE", f"/backups/{backup['backup_id']}").status_code == 202
+    assert_envelope(call(fast, "GET", f"/backups/{backup['backup_id']}"), 404, "NOT_FOUND")
+
+
+def test_a_new_backup_starts_initializing_and_becomes_ready(fast):
+    response = call(fast, "POST", "/indexes/articles/backups", json={"name": "manual", "description": "why"})
+    assert response.status_code == 201, response.text
+    backup = response.json()
+    assert backup["status"] == "Initializing" and backup["record_count"] is None
+    assert backup["name"] == "manual" and backup["source_index_name"] == "articles"
+    ready = wait_for(lambda: (b := get(fast, f"/backups/{backup['backup_id']}"))["status"] == "Ready" and b)
+    assert ready["record_count"] > 0 and ready["dimension"] == 768
+    assert backup["backup_id"] in {b["backup_id"] for b in walk(fast, "/indexes/articles/backups")}
+
+
+def test_a_backup_of_an_unknown_index_is_404(emulator):
+    assert_envelope(call(emulator, "POST", "/indexes/nope/backups", json={}), 404, "NOT_FOUND")
+
+
+def test_backups_past_the_quota_are_forbidden():
+    server = Emulator(port=0, api_key=API_KEY, max_backups=49).start()
+    try:
+        assert call(server, "POST", "/indexes/articles/backups", json={}).status_code == 201
+        assert_envelope(call(server, "POST", "/indexes/articles/backups", json={}), 403, "FORBIDDEN")
+    finally:
+        server.stop()
+
+
+def test_restores_past_the_index_quota_are_forbidden():
+    server = Emulator(port=0, api_key=API_KEY, seed=7, max_indexes=16).start()
+    try:
+        backup = ready_backup(server)
+        response = call(server, "POST", f"/backups/{backup['backup_id']}/create-index", json={"name": "one-more"})
+        assert_envelope(response, 403, "FORBIDDEN")
+    finally:
+        server.stop()
+
+
+def test_deleting_an_index_keeps_its_backups(emulator):
+    assert_envelope(call(emulator, "DELETE", "/indexes/products"), 403, "FORBIDDEN")
+    assert call(emulator, "DELETE", "/indexes/articles").status_code == 202
+    assert_envelope(call(emulator, "GET", "/indexes/articles"), 404, "NOT_FOUND")
+    kept = [b for b in walk(emulator, "/backups", version="2026-07") if b["source_index_name"] == "articles"]
+    assert kept and all(b["source_index_deleted_at"] for b in kept)
+
+
+# -- faults -----------------------------------------------------------------------------------
+
+
+def test_it_adds_latency(emulator):
+    emulator.set_faults(latency_ms=250)
+    started = time.monotonic()
+    get(emulator, "/restore-jobs")
+    assert time.monotonic() - started >= 0.25
+
+
+@pytest.mark.parametrize("share", [1.0, 0.5])
+def test_it_answers_a_share_of_requests_with_500_or_503(emulator, share):
+    emulator.set_faults(error_rate=share)
+    statuses = Counter(call(emulator, "GET", "/restore-jobs").status_code for _ in range(40))
+    failed = statuses[500] + statuses[503]
+    assert failed == 40 if share == 1.0 else 8 < failed < 32
+    assert set(statuses) <= {200, 500, 503} and statuses[500] and statuses[503]
+
+
+def test_it_answers_429_with_retry_after(emulator):
+    emulator.set_faults(rate_limit_rate=1.0, retry_after=3)
+    response = call(emulator, "GET", "/backups")
+    assert_envelope(response, 429, "RESOURCE_EXHAUSTED")
+    assert response.headers["Retry-After"] == "3"
+
+
+def test_it_sends_malformed_json(emulator):
+    emulator.set_faults(malformed_rate=1.0)
+    response = call(emulator, "GET", "/restore-jobs")
+    assert response.status_code == 200
+    with pytest.raises(ValueError):
+        response.json()
+
+
+def test_it_resets_connections(emulator):
+    emulator.set_faults(reset_rate=1.0)
+    with pytest.raises(requests.ConnectionError):
+        call(emulator, "GET", "/restore-jobs")
+
+
+def test_it_sends_headers_at_once_then_trickles_the_body(emulator):
+    emulator.set_faults(slow_body_rate=1.0, slow_body_seconds=0.5)
+    started = time.monotonic()
+    response = call(emulator, "GET", "/restore-jobs", stream=True)
+    assert response.status_code == 200 and time.monotonic() - started < 0.25
+    assert response.json()["data"]
+    assert time.monotonic() - started >= 0.45
+
+
+def test_fault_dice_are_seeded_so_a_run_repeats(emulator):
+    def pattern():
+        emulator.set_faults(error_rate=0.3)
+        return [call(emulator, "GET", "/restore-jobs").status_code for _ in range(30)]
+
+    assert pattern() == pattern()
+
+
+def test_faults_can_be_given_to_the_constructor():
+    server = Emulator(port=0, api_key=API_KEY, error_rate=1.0).start()
+    try:
+        assert call(server, "GET", "/restore-jobs").status_code in (500, 503)
+    finally:
+        server.stop()
+
+
+def test_unknown_or_out_of_range_fault_settings_are_refused(emulator):
+    for bad in ({"error_rate": 1.5}, {"latency_ms": -1}, {"explode": 1}, {"reset_rate": "all"}):
+        with pytest.raises(ValueError):
+            emulator.set_faults(**bad)
+
+
+# -- counters and the control endpoint ----------------------------------------------------------------
+
+
+def test_it_counts_calls_per_route_template(emulator):
+    get(emulator, "/restore-jobs")
+    job = get(emulator, "/restore-jobs")["data"][0]
+    for _ in range(3):
+        get(emulator, f"/restore-jobs/{job['restore_job_id']}")
+    call(emulator, "GET", "/backups", key="wrong")
+    assert emulator.calls == {"GET /restore-jobs": 2, "GET /restore-jobs/{job_id}": 3, "GET /backups": 1}
+    assert emulator.stats()["total"] == 6
+
+
+def test_faulted_calls_are_counted_too(emulator):
+    emulator.set_faults(reset_rate=1.0)
+    with pytest.raises(requests.ConnectionError):
+        call(emulator, "GET", "/restore-jobs")
+    assert emulator.stats()["calls"] == {"GET /restore-jobs": 1}
+    assert emulator.stats()["faulted"] == {"reset": 1}
+
+
+def test_the_control_endpoint_switches_faults_while_serving(emulator):
+    control = emulator.url + "/_emulator/faults"
+    assert requests.post(control, json={"error_rate": 1.0}).json()["error_rate"] == 1.0
+    assert call(emulator, "GET", "/restore-jobs").status_code in (500, 503)
+    assert requests.get(control).json()["error_rate"] == 1.0
+    assert requests.post(control, json={"error_rate": 2}).status_code == 400
+    assert requests.post(control, json={"nonsense": 1}).status_code == 400
+    assert requests.delete(control).json()["error_rate"] == 0.0
+    assert call(emulator, "GET", "/restore-jobs").status_code == 200
+
+
+def test_the_control_endpoint_is_never_faulted_or_counted(emulator):
+    emulator.set_faults(reset_rate=1.0, latency_ms=0)
+    stats = requests.get(emulator.url + "/_emulator/stats").json()
+    assert stats == {"total": 0, "calls": {}, "faulted": {}}
+
+
+def test_the_control_endpoint_resets_data_faults_and_counters(emulator):
+    call(emulator, "DELETE", "/indexes/articles")
+    emulator.set_faults(error_rate=1.0)
+    summary = requests.post(emulator.url + "/_emulator/reset").json()
+    assert summary["indexes"] == 16 and summary["backups"] == 48
+    assert sum(summary["restore_jobs"].values()) == 260
+    assert emulator.stats()["total"] == 0 and emulator.faults["error_rate"] == 0
+    assert get(emulator, "/indexes/articles")["name"] == "articles"
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+def test_the_command_line_serves_until_terminated():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "restoreui.emulator", "--port", "0", "--api-key", "cli-key",
+         "--seed", "3", "--jobs", "100", "--speed", "10"],
+        stdout=subprocess.PIPE, text=True, cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
+    try:
+        line = process.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+", line).group(0)
+        response = requests.get(url + "/restore-jobs", params={"limit": 100},
+                                headers={"Api-Key": "cli-key", "X-Pinecone-Api-Version": "2025-10"}, timeout=5)
+        assert response.status_code == 200 and len(response.json()["data"]) == 100
+        assert "pagination" not in response.json() or response.json()["pagination"] is None
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=5) == 0
+    finally:
+        process.kill()
+        process.stdout.close()
