@@ -42,3 +42,29 @@ def projects(settings, project):
 def fast_password_hashing(settings):
     """Production hashing costs ~0.3 s per login; tests log in hundreds of times."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def viewer(django_user_model):
+    return django_user_model.objects.create_user("viewer", password="viewer-pass")
+
+
+@pytest.fixture
+def operator(django_user_model):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("operator", password="operator-pass")
+    user.groups.add(Group.objects.get_or_create(name="operators")[0])
+    return user
+
+
+@pytest.fixture
+def viewer_client(client, viewer):
+    client.force_login(viewer)
+    return client
+
+
+@pytest.fixture
+def operator_client(client, operator):
+    client.force_login(operator)
+    return client
