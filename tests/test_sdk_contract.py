@@ -1,0 +1,219 @@
+"""The official pinecone SDK, unchanged, against the emulator: the emulator's contract.
+
+Set RESTOREUI_CONTRACT_API_KEY (and RESTOREUI_CONTRACT_HOST for a host other
+than https://api.pinecone.io) to run the same tests against a real project. They
+discover ids from its lists. Tests that create or delete anything then also need
+RESTOREUI_CONTRACT_ALLOW_WRITES=1, and tests of the emulator's own behaviour
+(seed counts, faults) are skipped.
+"""
+
+import os
+import time
+import uuid
+
+import pytest
+from pinecone import (
+    ConflictError,
+    FailedPreconditionError,
+    NotFoundError,
+    Pinecone,
+    UnauthorizedError,
+)
+from pinecone.errors.exceptions import RateLimitError
+
+from restoreui.emulator import Emulator
+from tests.conftest import API_KEY
+
+pytestmark = pytest.mark.contract
+
+REAL_KEY = os.environ.get("RESTOREUI_CONTRACT_API_KEY")
+REAL_HOST = os.environ.get("RESTOREUI_CONTRACT_HOST") or None
+ALLOW_WRITES = os.environ.get("RESTOREUI_CONTRACT_ALLOW_WRITES") == "1"
+emulator_only = pytest.mark.skipif(bool(REAL_KEY), reason="checks the emulator's own data or faults")
+
+
+@pytest.fixture(scope="module")
+def fast_emulator():
+    """A restore finishes in a fraction of a second here, so a test can follow one to the end."""
+    server = Emulator(port=0, api_key=API_KEY, seed=7, speed=200.0).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def upstream(fast_emulator):
+    """The emulator, fresh, or None when the tests target a real project."""
+    if REAL_KEY:
+        return None
+    fast_emulator.reset()
+    yield fast_emulator
+    fast_emulator.reset()
+
+
+@pytest.fixture
+def pc(upstream):
+    if upstream is None:
+        return Pinecone(api_key=REAL_KEY, host=REAL_HOST)
+    return Pinecone(api_key=API_KEY, host=upstream.url)
+
+
+@pytest.fixture
+def writes(upstream):
+    if upstream is None and not ALLOW_WRITES:
+        pytest.skip("writes to a real project need RESTOREUI_CONTRACT_ALLOW_WRITES=1")
+
+
+def all_pages(list_page, **kwargs):
+    """Every item of an SDK listing, keyed by id because pages can overlap."""
+    by_id, page = {}, list_page(limit=25, **kwargs)
+    while True:
+        for item in page:
+            by_id[getattr(item, "restore_job_id", None) or item.backup_id] = item
+        if not (page.pagination and page.pagination.next):
+            return by_id
+        page = list_page(pagination_token=page.pagination.next, **kwargs)
+
+
+def active_index_names(pc):
+    return {index.name for index in pc.indexes.list()}
+
+
+def a_ready_backup(pc):
+    active = active_index_names(pc)
+    backups = all_pages(pc.backups.list).values()
+    ready = [b for b in backups if b.status == "Ready" and b.source_index_name in active]
+    if not ready:
+        pytest.skip("the project has no Ready backup of an existing index")
+    return ready[0]
+
+
+def unique_name(prefix):
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def test_the_sdk_walks_every_page_of_restore_jobs(pc, upstream):
+    jobs = all_pages(pc.restore_jobs.list)
+    if upstream is not None:
+        assert len(jobs) == 260
+    for job in jobs.values():
+        assert job.restore_job_id and job.backup_id and job.target_index_name and job.status
+
+
+def test_the_sdk_describes_a_restore_job_found_in_the_list(pc):
+    page = pc.restore_jobs.list(limit=5)
+    if not len(page):
+        pytest.skip("the project has no restore jobs")
+    listed = page[0]
+    described = pc.restore_jobs.describe(job_id=listed.restore_job_id)
+    assert described.restore_job_id == listed.restore_job_id
+    assert described.backup_id == listed.backup_id
+    assert described.target_index_name == listed.target_index_name
+
+
+def test_the_sdk_reports_an_unknown_restore_job_as_not_found(pc):
+    with pytest.raises(NotFoundError):
+        pc.restore_jobs.describe(job_id=str(uuid.uuid4()))
+
+
+def test_the_sdk_lists_project_backups_and_describes_one(pc, upstream):
+    backups = all_pages(pc.backups.list)
+    if upstream is not None:
+        assert len(backups) == 48
+    if not backups:
+        pytest.skip("the project has no backups")
+    for backup in backups.values():
+        described = pc.backups.describe(backup_id=backup.backup_id)
+        assert described.backup_id == backup.backup_id
+        assert described.source_index_name == backup.source_index_name
+        if described.status == "Ready" and described.schema is not None:
+            assert described.dense_dimension is None or described.dense_dimension > 0
+        break
+
+
+def test_the_sdk_lists_the_backups_of_one_index(pc):
+    backup = a_ready_backup(pc)
+    scoped = all_pages(pc.backups.list, index_name=backup.source_index_name)
+    assert backup.backup_id in scoped
+    assert {b.source_index_name for b in scoped.values()} == {backup.source_index_name}
+
+
+def test_the_sdk_reaches_backups_of_a_deleted_index_with_include_deleted(pc):
+    orphans = [b for b in all_pages(pc.backups.list).values() if b.source_index_deleted_at]
+    if not orphans:
+        pytest.skip("the project has no backups of a deleted index")
+    name = orphans[0].source_index_name
+    listed = all_pages(pc.backups.list, index_name=name, include_deleted=True)
+    assert orphans[0].backup_id in listed
+    if name not in active_index_names(pc):
+        with pytest.raises(NotFoundError):
+            pc.backups.list(index_name=name)
+
+
+def test_the_sdk_parses_every_index(pc):
+    for index in pc.indexes.list():
+        assert index.name and index.status.state
+        assert pc.indexes.describe(index.name).name == index.name
+
+
+def test_the_sdk_creates_and_deletes_a_backup(pc, writes):
+    source = a_ready_backup(pc).source_index_name
+    created = pc.backups.create(index_name=source, name=unique_name("restoreui-contract"),
+                                description="restoreui contract test")
+    try:
+        assert created.status in ("Initializing", "Ready")
+        assert created.source_index_name == source
+        deadline = time.monotonic() + 300
+        while pc.backups.describe(backup_id=created.backup_id).status == "Initializing":
+            assert time.monotonic() < deadline, "the new backup never left Initializing"
+            time.sleep(0.05 if not REAL_KEY else 5)
+    finally:
+        pc.backups.delete(backup_id=created.backup_id)
+    with pytest.raises(NotFoundError):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            pc.backups.describe(backup_id=created.backup_id)
+            time.sleep(0.05 if not REAL_KEY else 2)
+
+
+def test_the_sdk_restores_a_backup_and_follows_its_restore_job(pc, upstream, writes):
+    backup = a_ready_backup(pc)
+    name = unique_name("restoreui-contract")
+    created = pc.create_index_from_backup(name=name, backup_id=backup.backup_id, timeout=-1)
+    try:
+        job = pc.restore_jobs.describe(job_id=created.restore_job_id)
+        assert job.backup_id == backup.backup_id and job.target_index_name == name
+        assert job.target_index_id == created.index_id
+        assert job.status not in ("Failed", "Cancelled")
+        if upstream is not None:
+            with pytest.raises(FailedPreconditionError):
+                pc.backups.delete(backup_id=backup.backup_id)
+            deadline = time.monotonic() + 5
+            while job.status != "Completed":
+                assert time.monotonic() < deadline, f"the restore stuck at {job.status}"
+                time.sleep(0.05)
+                job = pc.restore_jobs.describe(job_id=created.restore_job_id)
+            assert job.percent_complete == 100 and job.completed_at
+            assert pc.indexes.describe(name).status.ready
+    finally:
+        if upstream is None:
+            pc.indexes.delete(name)
+
+
+def test_the_sdk_reports_a_restore_into_an_existing_name_as_a_conflict(pc, writes):
+    backup = a_ready_backup(pc)
+    with pytest.raises(ConflictError):
+        pc.create_index_from_backup(name=backup.source_index_name, backup_id=backup.backup_id, timeout=-1)
+
+
+def test_the_sdk_reports_a_wrong_key_as_unauthorized(upstream):
+    host = REAL_HOST if upstream is None else upstream.url
+    with pytest.raises(UnauthorizedError):
+        Pinecone(api_key="not-a-key", host=host).restore_jobs.list(limit=1)
+
+
+@emulator_only
+def test_the_sdk_retries_throttled_calls_then_gives_up(pc, upstream):
+    upstream.set_faults(rate_limit_rate=1.0, retry_after=0)
+    with pytest.raises(RateLimitError):
+        pc.restore_jobs.list(limit=1)
+    assert upstream.calls["GET /restore-jobs"] == 4, "one call and three retries"
