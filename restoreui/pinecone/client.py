@@ -1,7 +1,8 @@
 """HTTP to the Pinecone control plane: one pooled session per project, retries, errors.
 
-Only GETs are retried. A POST or DELETE that may have reached Pinecone is never
-sent twice, because a second restore or a second backup is worse than an error.
+GETs are retried on 429, 5xx and lost connections. A POST or DELETE is retried
+only when no connection could be opened: one that may have reached Pinecone is
+never sent twice, because a second restore or backup is worse than an error.
 """
 
 import json

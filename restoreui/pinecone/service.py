@@ -107,7 +107,7 @@ def _id(item: Any) -> str:
 def _one(project: Project, model: type, body: Any) -> Any:
     try:
         return model.from_api(body, project.api_version)
-    except (ValueError, TypeError, AttributeError) as e:
+    except ValueError as e:
         raise Unavailable(f"Pinecone sent an answer the dashboard cannot read: {e}", project=project.name)
 
 
@@ -118,6 +118,7 @@ def _fetched[T](value: T, at: float, error) -> Fetched[T]:
 def _listing(
     project: Project, key: str, model: type, load: Callable[[], dict], keep=lambda item: True
 ) -> Fetched[Listing]:
+    """A whole list, cached as the raw entries that parse, sorted on our side."""
     def validated() -> dict:
         raw = load()
         return {**raw, "items": _readable(project, model, raw["items"])}
@@ -128,9 +129,8 @@ def _listing(
     if model is Index:
         items.sort(key=lambda i: i.name)
     else:
+        # Newest first; unknown start times count as the oldest, so they end the list.
         items.sort(key=lambda i: (i.created_at or _OLDEST, i.id), reverse=True)
-        # Sorting on created_at alone would put unknown times first when reversed.
-        items.sort(key=lambda i: i.created_at is None)
     return _fetched(Listing(tuple(items), raw["truncated"], raw["pages"]), at, error)
 
 
@@ -146,21 +146,18 @@ def _detail(
     return _fetched(model.from_api(raw, project.api_version), at, error)
 
 
-def list_restore_jobs(project: Project) -> Fetched[Listing[RestoreJob]]:
+def _restore_jobs(project: Project, keep: Callable[[RestoreJob], bool]) -> Fetched[Listing[RestoreJob]]:
     key = cache.key(project, "restore-jobs")
-    return _listing(project, key, RestoreJob, lambda: _walk(project, "/restore-jobs", "data"))
+    return _listing(project, key, RestoreJob, lambda: _walk(project, "/restore-jobs", "data"), keep)
+
+
+def list_restore_jobs(project: Project) -> Fetched[Listing[RestoreJob]]:
+    return _restore_jobs(project, keep=lambda job: True)
 
 
 def restore_jobs_for_backup(project: Project, backup_id: str) -> Fetched[Listing[RestoreJob]]:
-    # The API has no filter, so this is the full list seen through one backup.
-    key = cache.key(project, "restore-jobs")
-    return _listing(
-        project,
-        key,
-        RestoreJob,
-        lambda: _walk(project, "/restore-jobs", "data"),
-        keep=lambda job: job.backup_id == backup_id,
-    )
+    # The API has no filter, so this is the cached full list seen through one backup.
+    return _restore_jobs(project, keep=lambda job: job.backup_id == backup_id)
 
 
 def get_restore_job(project: Project, job_id: str) -> Fetched[RestoreJob]:
@@ -176,11 +173,10 @@ def _backups_key(project: Project, index_name: str | None) -> str:
 
 
 def list_backups(project: Project, index_name: str | None = None) -> Fetched[Listing[Backup]]:
-    if index_name:
-        load = lambda: _walk(project, "/indexes/{}/backups", "data", ids=(index_name,))  # noqa: E731
-    else:
-        load = lambda: _walk(project, "/backups", "data")  # noqa: E731
-    return _listing(project, _backups_key(project, index_name), Backup, load)
+    endpoint, ids = ("/indexes/{}/backups", (index_name,)) if index_name else ("/backups", ())
+    return _listing(
+        project, _backups_key(project, index_name), Backup, lambda: _walk(project, endpoint, "data", ids)
+    )
 
 
 def get_backup(project: Project, backup_id: str) -> Fetched[Backup]:
