@@ -614,7 +614,8 @@ def test_the_control_endpoint_resets_data_faults_and_counters(emulator):
 # -- the command line ---------------------------------------------------------------------------
 
 
-def test_the_command_line_serves_until_terminated():
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_the_command_line_serves_until_stopped_by_a_signal(stop):
     process = subprocess.Popen(
         [sys.executable, "-m", "restoreui.emulator", "--port", "0", "--api-key", "cli-key",
          "--seed", "3", "--jobs", "100", "--speed", "10"],
@@ -627,7 +628,7 @@ def test_the_command_line_serves_until_terminated():
                                 headers={"Api-Key": "cli-key", "X-Pinecone-Api-Version": "2025-10"}, timeout=5)
         assert response.status_code == 200 and len(response.json()["data"]) == 100
         assert "pagination" not in response.json() or response.json()["pagination"] is None
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop)
         assert process.wait(timeout=5) == 0
     finally:
         process.kill()

@@ -43,7 +43,10 @@ def main(argv: list[str] | None = None) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    emulator.start()
+    try:
+        emulator.start()
+    except OSError as e:
+        sys.exit(f"error: cannot listen on {args.host}:{args.port}: {e.strerror}")
     print(f"Pinecone emulator listening on {emulator.url} (seed {args.seed}, speed {args.speed:g})", flush=True)
     stop.wait()
     emulator.stop()

@@ -239,7 +239,7 @@ class Store:
         limit = DEFAULT_LIMIT
         offset = 0
         token = query.get("paginationToken")
-        if token is not None:
+        if token:
             limit, offset = decode_token(token)
         if "limit" in query:
             # A limit beside a token overrides the token's page size, as the API does.
