@@ -258,6 +258,7 @@ def test_concurrent_reads_during_an_outage_share_one_failure(emulator, project, 
 
 def test_an_outage_serves_the_last_good_copy_marked_stale(emulator, project, settings, shared_cache):
     settings.CACHE_TTL_LIST = 0.2
+    settings.CACHE_TTL_RUNNING = 0.2
     good = list_restore_jobs(project)
     time.sleep(0.3)
     emulator.set_faults(error_rate=1.0)
@@ -266,8 +267,22 @@ def test_an_outage_serves_the_last_good_copy_marked_stale(emulator, project, set
     assert served.value == good.value and served.fetched_at == good.fetched_at
     assert served.age.total_seconds() >= 0.3, "the page would show the wrong age"
     emulator.clear_faults()
+    time.sleep(0.25)
     fresh = list_restore_jobs(project)
     assert not fresh.stale and fresh.error is None and fresh.fetched_at > good.fetched_at
+
+
+def test_right_after_a_failure_the_stale_copy_is_served_without_asking_again(emulator, project, settings, shared_cache):
+    settings.CACHE_TTL_LIST = 0.2
+    list_backups(project)
+    time.sleep(0.25)
+    emulator.set_faults(error_rate=1.0)
+    assert list_backups(project).stale
+    started = time.monotonic()
+    again = list_backups(project)
+    assert again.stale and isinstance(again.error, Unavailable)
+    assert time.monotonic() - started < 0.1, "every page view would wait on a failing Pinecone"
+    assert calls(emulator, "GET /backups") == 1 + 3, "the failure was not remembered"
 
 
 def test_an_outage_with_nothing_cached_raises(emulator, project):
@@ -359,7 +374,8 @@ def test_the_cache_hook_counts_hits_misses_and_stale(emulator, project, settings
     time.sleep(0.25)
     emulator.set_faults(error_rate=1.0)
     list_indexes(project)
-    assert seen == ["miss", "hit", "miss", "stale"]
+    list_indexes(project)
+    assert seen == ["miss", "hit", "miss", "stale", "stale"]
 
 
 def test_projects_do_not_share_cache_entries(emulator, project):

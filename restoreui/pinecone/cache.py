@@ -4,7 +4,9 @@ For each key three entries may exist, all plain picklable data:
   KEY        {"value", "at", "ttl"}: the fresh copy; fresh while now < at + ttl
   KEY:last   the same, kept for CACHE_STALE_FOR: served, marked stale, when Pinecone fails
   KEY:lock   a token held (via cache.add) by the one request loading KEY
-  KEY:error  {"token", "error"}: the loader's failure, so its waiters do not repeat the call
+  KEY:error  {"token", "error", "at", "ttl"}: the last load's failure, shared with the requests
+             that waited for it and, for CACHE_TTL_RUNNING, answered from KEY:last at once
+             instead of waiting on a failing Pinecone again (a 404 is never held this way)
 The lock and polling work the same across processes (Redis) and threads (locmem).
 """
 
@@ -58,6 +60,9 @@ def read(
     if _fresh(entry):
         hooks.on_cache("hit")
         return entry["value"], entry["at"], None
+    failed = cache.get(f"{key}:error")
+    if _fresh(failed) and not isinstance(failed["error"], NotFound):
+        return _fall_back(key, failed["error"])
     token = uuid.uuid4().hex
     if cache.add(f"{key}:lock", token, timeout=_seconds(_load_seconds())):
         try:
@@ -86,11 +91,15 @@ def _load(key: str, load: Callable[[], Any], ttl: Callable[[Any], float], token:
     try:
         value = load()
     except PineconeError as error:
-        cache.set(f"{key}:error", {"token": token, "error": error}, timeout=_seconds(1))
+        # Held for the shortest TTL: no longer than a running job goes without a refresh.
+        hold = settings.CACHE_TTL_RUNNING
+        failed = {"token": token, "error": error, "at": time.time(), "ttl": hold}
+        cache.set(f"{key}:error", failed, timeout=_seconds(hold))
         return _fall_back(key, error)
     entry = {"value": value, "at": time.time(), "ttl": ttl(value)}
     cache.set(key, entry, timeout=_seconds(entry["ttl"]))
     cache.set(f"{key}:last", entry, timeout=_seconds(settings.CACHE_STALE_FOR))
+    cache.delete(f"{key}:error")
     return value, entry["at"], None
 
 

@@ -1,11 +1,12 @@
 """Typed results of the control-plane API, parsed tolerantly from every API version.
 
 Each `from_api(data, api_version)` accepts the shapes of 2025-04 through 2026-07.
-The shape is read from the payload itself rather than from the version, because
-Pinecone has answered in an older shape than the one asked for.
+The shape is read from the payload itself rather than from the version asked
+for, so an answer in any version's shape parses the same way.
 """
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,12 +36,13 @@ def _int(value: Any) -> int | None:
 
 
 def _float(value: Any) -> float | None:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
     try:
-        return float(value) if isinstance(value, (int, float, str)) else None
+        number = float(value)
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
 
 
 def _bool(value: Any) -> bool | None:
