@@ -23,7 +23,7 @@ Every request needs `Api-Key` and `X-Pinecone-Api-Version` (2025-04, 2025-10,
 Restores run on the clock, computed on each request: a job is Pending ~3 s,
 InProgress ~57 s with a rising percent_complete, then Completed, and its
 index turns Ready; a new backup turns Ready after ~5 s. `speed` divides
-those times. Six seeded jobs are running at start and finish within ~5 min.
+those times. Six seeded jobs are running at start; all finish within ~3 minutes at speed 1.
 
 Fault settings (all off by default; rates are shares of requests, 0.0-1.0,
 drawn from an RNG seeded with `seed`, reseeded whenever faults change):

@@ -254,15 +254,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def match(self, path: str):
         """(route template, store method, path params), or an ApiError in place of params."""
-        allowed = False
+        known = None
         for method, template, pattern, name in COMPILED:
             found = pattern.match(path)
             if found:
-                allowed = True
+                known = template
                 if method == self.command:
                     return template, name, {k: unquote(v) for k, v in found.groupdict().items()}
-        if allowed:
-            return path, None, ApiError(405, "UNIMPLEMENTED", f"{self.command} is not supported on {path}.")
+        if known:
+            return known, None, ApiError(405, "UNIMPLEMENTED", f"{self.command} is not supported on {path}.")
         return "(unknown)", None, ApiError(404, "NOT_FOUND", f"No such endpoint: {self.command} {path}")
 
     def check_key(self, emulator: Emulator) -> None:
