@@ -12,6 +12,8 @@ from collections import Counter
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from restoreui.emulator import Emulator
 from tests.conftest import API_KEY
@@ -188,6 +190,13 @@ def test_a_walk_reaches_every_job_once(emulator):
     assert len(ids) == len(set(ids)) == 260
 
 
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(limit=st.integers(min_value=1, max_value=100))
+def test_a_walk_at_any_page_size_reaches_every_backup_once(emulator, limit):
+    ids = [b["backup_id"] for b in walk(emulator, "/backups", limit=limit)]
+    assert len(ids) == len(set(ids)) == 48
+
+
 def test_a_token_is_base64_json_that_carries_its_page_size(emulator):
     first = get(emulator, "/restore-jobs", params={"limit": 3})
     token = first["pagination"]["next"]
@@ -322,6 +331,13 @@ def test_the_deleted_index_is_gone_but_its_backups_remain(emulator):
     listed = walk(emulator, "/indexes/legacy-catalog/backups", version="2026-07",
                   filters={"include_deleted": "true"})
     assert {b["backup_id"] for b in listed} == {b["backup_id"] for b in orphans}
+
+
+@pytest.mark.parametrize("version", ["2025-04", "2025-10", "2026-04"])
+def test_versions_before_2026_07_know_no_include_deleted(emulator, version):
+    response = call(emulator, "GET", "/indexes/legacy-catalog/backups", version=version,
+                    params={"include_deleted": "true"})
+    assert_envelope(response, 404, "NOT_FOUND")
 
 
 def test_running_restores_have_initializing_indexes(emulator):
