@@ -122,7 +122,7 @@ STORAGES = {
 # Without collectstatic (make run, tests), serve straight from the source folders.
 WHITENOISE_USE_FINDERS = DEBUG or DEMO
 if WHITENOISE_USE_FINDERS:
-    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+    warnings.filterwarnings("ignore", message="No directory at")
 
 # HTTPS: on by default outside demo mode; behind a proxy that terminates TLS,
 # DJANGO_PROXY_SSL_HEADER=1 trusts its X-Forwarded-Proto.
