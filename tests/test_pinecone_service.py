@@ -162,9 +162,12 @@ def test_jobs_for_a_backup_are_filtered_from_the_cached_list(emulator, project):
 def test_every_api_version_gives_the_same_backups_and_indexes(project):
     def shape(version):
         p = Project(name="local", api_key=project.api_key, host=project.host, api_version=version)
-        backups = {b.id: (b.status, b.dimension, b.record_count, b.tags, b.created_at) for b in list_backups(p).value.items}
-        metrics = {b.id: b.metric for b in list_backups(p).value.items if b.state == "ready"}
-        indexes = [(i.name, i.ready, i.dimension, i.metric, i.cloud, i.region, i.tags) for i in list_indexes(p).value.items]
+        listed = list_backups(p).value.items
+        backups = {b.id: (b.status, b.dimension, b.record_count, b.tags, b.created_at) for b in listed}
+        metrics = {b.id: b.metric for b in listed if b.state == "ready"}
+        indexes = [
+            (i.name, i.ready, i.dimension, i.metric, i.cloud, i.region, i.tags) for i in list_indexes(p).value.items
+        ]
         return backups, metrics, indexes
 
     shapes = {v: shape(v) for v in API_VERSIONS}
@@ -331,7 +334,9 @@ def test_a_restore_refreshes_jobs_and_indexes(project, shared_cache):
     backup = a_ready_backup(project)
     jobs_before = list_restore_jobs(project).value.items
     list_indexes(project)
-    started = create_index_from_backup(project, backup.id, "movies-copy", tags={"env": "staging"}, deletion_protection="enabled")
+    started = create_index_from_backup(
+        project, backup.id, "movies-copy", tags={"env": "staging"}, deletion_protection="enabled"
+    )
     assert started.restore_job_id and started.index_id
     jobs = list_restore_jobs(project).value.items
     assert len(jobs) == len(jobs_before) + 1 and started.restore_job_id in {j.id for j in jobs}
