@@ -1,0 +1,98 @@
+"""Production settings: each case starts a fresh Python with only the environment
+the README documents, since settings are read once at start."""
+
+import json
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def production_env(tmp_path):
+    """The README's production environment (Deployment > Configuration)."""
+    projects = tmp_path / "projects.toml"
+    projects.write_text('[projects.prod]\napi_key_env = "PINECONE_API_KEY_PROD"\noperators = ["dba"]\n')
+    secret = tmp_path / "secret-key"
+    secret.write_text(secrets.token_urlsafe(50))
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "restoreui.settings",
+        "DJANGO_SECRET_KEY_FILE": str(secret),
+        "DJANGO_ALLOWED_HOSTS": "restoreui.example.com",
+        "DJANGO_CSRF_TRUSTED_ORIGINS": "https://restoreui.example.com",
+        "RESTOREUI_PROJECTS_FILE": str(projects),
+        "PINECONE_API_KEY_PROD": "pcsk_example",
+        "RESTOREUI_TRUSTED_PROXIES": "10.0.0.0/8",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+
+
+def _run(env, *args):
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+def _settings(env, *names):
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        f"print(json.dumps({{n: str(getattr(settings, n, None)) for n in {list(names)!r}}}))"
+    )
+    result = _run(env, "-c", code)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_check_deploy_finds_nothing_in_the_documented_production_environment(production_env):
+    result = _run(production_env, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_would_catch_plain_http(production_env):
+    result = _run(production_env | {"DJANGO_SECURE": "0"}, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "security.W012" in result.stderr  # SESSION_COOKIE_SECURE
+
+
+def test_production_defaults_are_safe(production_env):
+    values = _settings(
+        production_env,
+        "DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS", "CSRF_TRUSTED_ORIGINS", "ALLOWED_HOSTS", "DEMO", "STATIC_ROOT",
+    )
+    assert values == {
+        "DEBUG": "False",
+        "SESSION_COOKIE_SECURE": "True",
+        "CSRF_COOKIE_SECURE": "True",
+        "SECURE_SSL_REDIRECT": "True",
+        "SECURE_HSTS_SECONDS": "31536000",
+        "CSRF_TRUSTED_ORIGINS": "['https://restoreui.example.com']",
+        "ALLOWED_HOSTS": "['restoreui.example.com']",
+        "DEMO": "False",
+        "STATIC_ROOT": str(ROOT / "staticfiles"),
+    }
+
+
+def test_static_root_and_debug_follow_the_environment(production_env):
+    values = _settings(production_env | {"DJANGO_STATIC_ROOT": "/srv/static", "DJANGO_DEBUG": "1"}, "STATIC_ROOT", "DEBUG")
+    assert values == {"STATIC_ROOT": "/srv/static", "DEBUG": "True"}
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"DJANGO_SECRET_KEY_FILE": ""}, "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) must be set"),
+        ({"RESTOREUI_SSO_HEADER": "X-Forwarded-User", "RESTOREUI_TRUSTED_PROXIES": ""}, "RESTOREUI_SSO_HEADER needs RESTOREUI_TRUSTED_PROXIES"),
+        ({"RESTOREUI_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, "RESTOREUI_TRUSTED_PROXIES: 'proxy.local' is not an IP address"),
+        ({"RESTOREUI_READ_ONLY": "maybe"}, "RESTOREUI_READ_ONLY='maybe' is not a boolean"),
+    ],
+)
+def test_it_refuses_to_start_with_a_bad_setting(production_env, change, message):
+    result = _run(production_env | change, "manage.py", "check")
+    assert result.returncode != 0
+    assert message in result.stderr
