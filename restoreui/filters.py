@@ -52,6 +52,17 @@ class ListForm(forms.Form):
         page.numbers = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
         return page
 
+    def canonical_query(self) -> str:
+        """The query string without empty or default values: the URL to share."""
+        query = self.data.copy()
+        for name in list(query):
+            values = [v for v in query.getlist(name) if v != "" and v != str(self.defaults.get(name, ""))]
+            if values:
+                query.setlist(name, values)
+            else:
+                del query[name]
+        return query.urlencode()
+
     def sort_headers(self) -> dict:
         """Per sortable column: the sort a click asks for and the aria-sort it has now."""
         current = self.value("sort")

@@ -17,7 +17,7 @@ from restoreui.pinecone import (
     Unavailable,
     service,
 )
-from restoreui.views.common import project_or_404, refused, upstream_failed
+from restoreui.views.common import project_or_404, push_clean_url, refused, upstream_failed
 
 
 @require_GET
@@ -40,8 +40,10 @@ def backups_list(request, project_name):
         "total": len(backups),
         "index_names": sorted({b.source_index_name for b in fetched.value.items}),
     }
-    template = "backups/list.html#table" if request.htmx else "backups/list.html"
-    return render(request, template, context)
+    if not request.htmx:
+        return render(request, "backups/list.html", context)
+    response = render(request, "backups/list.html#table", context)
+    return push_clean_url(request, response, form, "backups-filters")
 
 
 def _backup_or_404(request, project, backup_id):

@@ -31,3 +31,11 @@ def refused(request, project: Project, action: str, target: str, reason: str):
     """A write this user may not make: audited, and explained in words."""
     audit.record(request, project.name, action, target, AuditEntry.Outcome.REFUSED, detail=reason)
     return render(request, "refused.html", {"project": project, "reason": reason}, status=403)
+
+
+def push_clean_url(request, response, form, form_id: str):
+    """When the filter form asked, push its URL without the empty and default fields."""
+    if request.htmx.trigger == form_id:
+        query = form.canonical_query()
+        response["HX-Push-Url"] = f"{request.path}?{query}" if query else request.path
+    return response

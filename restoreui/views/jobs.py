@@ -12,7 +12,7 @@ from restoreui.filters import JobFilterForm
 from restoreui.lib import formatting
 from restoreui.lib.progress import estimate
 from restoreui.pinecone import NotFound, PineconeError, service
-from restoreui.views.common import project_or_404, upstream_failed
+from restoreui.views.common import project_or_404, push_clean_url, upstream_failed
 
 # Seconds between polls of a running job; slower while Pinecone is failing.
 POLL_EVERY = 3
@@ -60,8 +60,10 @@ def jobs_list(request, project_name):
         "live": any(not job.finished for job in page),
         "refresh_every": TABLE_REFRESH_EVERY,
     }
-    template = "jobs/list.html#table" if request.htmx else "jobs/list.html"
-    return render(request, template, context)
+    if not request.htmx:
+        return render(request, "jobs/list.html", context)
+    response = render(request, "jobs/list.html#table", context)
+    return push_clean_url(request, response, form, "jobs-filters")
 
 
 EXPORT_FIELDS = [

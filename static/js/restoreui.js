@@ -6,7 +6,7 @@
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (target.closest("input, textarea, select, [contenteditable]")) return;
+    if (target.closest("textarea, select, [contenteditable], input:not([type=checkbox]):not([type=radio])")) return;
     var box = document.querySelector("[data-search]");
     if (box) { event.preventDefault(); box.focus(); box.select(); }
   });
