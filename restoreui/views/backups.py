@@ -72,12 +72,26 @@ def backups_detail(request, project_name, backup_id):
         "project": project,
         "section": "backups",
         "backup": fetched.value,
+        "source_deleted": _source_deleted(project, fetched.value),
         "fetched": fetched,
         "jobs": jobs,
         "jobs_error": jobs_error,
         "refusal": write_refusal_reason(request.user, project),
     }
     return render(request, "backups/detail.html", context)
+
+
+def _source_deleted(project, backup) -> bool | None:
+    """Older API versions do not say when the source index is gone; the index list does."""
+    if backup.source_index_deleted_at:
+        return True
+    try:
+        indexes = service.list_indexes(project).value
+    except PineconeError:
+        return None
+    if indexes.truncated:
+        return None
+    return backup.source_index_name not in {i.name for i in indexes.items}
 
 
 @require_http_methods(["GET", "POST"])
