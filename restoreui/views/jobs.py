@@ -145,6 +145,12 @@ def jobs_detail(request, project_name, job_id):
     try:
         fetched = service.get_restore_job(project, job_id)
     except NotFound:
+        if request.htmx:
+            # The job vanished while someone watched it: say so and stop polling.
+            context = {"project": project, "job_id": job_id, "gone": True}
+            response = render(request, "jobs/detail.html#progress", context)
+            response.status_code = HttpResponseStopPolling.status_code
+            return response
         return render(
             request,
             "jobs/not_found.html",
