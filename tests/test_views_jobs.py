@@ -1,0 +1,384 @@
+"""The restore job table, its export and the job page, against the emulator over HTTP."""
+
+import csv
+import io
+import json
+import re
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from pages import ids_in, rows, text, title
+from restoreui.pinecone import RestoreJob
+
+pytestmark = pytest.mark.django_db
+
+SEED_JOBS = 260
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(settings):
+    settings.PINECONE_BACKOFF = 0.01
+
+
+def upstream_jobs(emulator) -> list[RestoreJob]:
+    """Every job as the emulator would describe it right now."""
+    store = emulator.store
+    with store.lock:
+        now = time.time()
+        return [RestoreJob.from_api(store.render_job(j, now), "2026-04") for j in store.jobs.values()]
+
+
+def job_where(emulator, test) -> RestoreJob:
+    return next(j for j in upstream_jobs(emulator) if test(j))
+
+
+def jobs_page(client, htmx=False, **params):
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.get(reverse("jobs-list", args=["local"]), params, headers=headers)
+
+
+def job_page(client, job_id, **extra):
+    return client.get(reverse("jobs-detail", args=["local", job_id]), **extra)
+
+
+# -- the table -------------------------------------------------------------------
+
+
+def test_it_lists_every_job_newest_first_25_to_a_page(viewer_client, emulator):
+    response = jobs_page(viewer_client)
+    assert response.status_code == 200, "the job table did not load"
+    shown = ids_in(response, "jobs")
+    newest = sorted((j for j in upstream_jobs(emulator) if j.created_at), key=lambda j: j.created_at, reverse=True)
+    assert shown == [j.id for j in newest[:25]], "the first page was not the 25 newest jobs"
+    assert f"{SEED_JOBS} jobs, showing 1–25" in text(response), "the count of jobs was wrong"
+
+
+def test_it_shows_an_unknown_status_verbatim(viewer_client, emulator):
+    paused = job_where(emulator, lambda j: j.status == "Paused")
+    response = jobs_page(viewer_client, q=paused.id)
+    [row] = rows(response)
+    assert row.cells[1] == "Paused", f"an operator saw status {row.cells[1]!r} instead of Pinecone's 'Paused'"
+    assert "37.5%" in row.cells[2], "the unknown-status job lost its progress"
+
+
+def test_it_shows_indeterminate_progress_when_pinecone_reports_no_percent(viewer_client, emulator):
+    waiting = job_where(emulator, lambda j: j.status == "Pending" and j.percent_complete is None)
+    response = jobs_page(viewer_client, q=waiting.id)
+    [row] = rows(response)
+    assert "no % yet" in row.cells[2], f"a job without a percentage showed {row.cells[2]!r}"
+    bar = re.search(r"<progress[^>]*>", response.content.decode().split(waiting.short_id, 1)[1]).group(0)
+    assert "value=" not in bar, "the progress bar claimed a value Pinecone never sent"
+
+
+def test_the_job_without_a_creation_time_sorts_last_and_shows_a_dash(viewer_client, emulator):
+    nameless = job_where(emulator, lambda j: j.created_at is None)
+    for sort in ("-created", "created"):
+        response = jobs_page(viewer_client, sort=sort, size=100, page=3)
+        assert ids_in(response, "jobs")[-1] == nameless.id, f"sorted by {sort}, the job without a time was not last"
+        created = rows(response)[-1].cells[5]
+        assert created == "—", f"the job without a creation time showed {created!r}"
+
+
+def test_it_filters_by_several_statuses(viewer_client, emulator):
+    response = jobs_page(viewer_client, status=["failed", "cancelled"], size=100)
+    expected = [j for j in upstream_jobs(emulator) if j.status in ("Failed", "Cancelled")]
+    statuses = {row.cells[1] for row in rows(response)}
+    assert statuses == {"Failed", "Cancelled"}, f"filtering on Failed and Cancelled showed {statuses}"
+    assert len(rows(response)) == len(expected), "some failed or cancelled jobs were left out"
+    assert f"{len(expected)} jobs" in text(response)
+
+
+def test_it_files_an_unknown_status_under_other(viewer_client, emulator):
+    response = jobs_page(viewer_client, status="unknown")
+    assert [row.cells[1] for row in rows(response)] == ["Paused"], "'Other' did not find the Paused job"
+
+
+def test_it_filters_by_target_index(viewer_client, emulator):
+    target = job_where(emulator, lambda j: j.status == "Completed").target_index_name
+    response = jobs_page(viewer_client, index=target)
+    targets = {row.cells[4] for row in rows(response)}
+    assert targets == {target}, f"filtering on index {target} showed jobs into {targets}"
+
+
+def test_it_filters_by_backup(viewer_client, emulator):
+    backup_id = job_where(emulator, lambda j: j.status == "Completed").backup_id
+    response = jobs_page(viewer_client, backup=backup_id, size=100)
+    expected = {j.id for j in upstream_jobs(emulator) if j.backup_id == backup_id}
+    assert set(ids_in(response, "jobs")) == expected, "filtering on a backup did not show exactly its restores"
+
+
+def test_its_free_text_finds_jobs_by_backup_name(viewer_client, emulator):
+    store = emulator.store
+    job = job_where(emulator, lambda j: j.status == "Failed" and j.backup_id in store.backups)
+    store.backups[job.backup_id].name = "needle-in-a-haystack"
+    response = jobs_page(viewer_client, q="NEEDLE-in", size=100)
+    expected = {j.id for j in upstream_jobs(emulator) if j.backup_id == job.backup_id}
+    assert set(ids_in(response, "jobs")) == expected, "searching a backup's name did not find its restores"
+
+
+def test_it_filters_by_creation_time(viewer_client, emulator):
+    response = jobs_page(viewer_client, since="1d", size=100)
+    cutoff = datetime.now(UTC) - timedelta(days=1)
+    expected = {j.id for j in upstream_jobs(emulator) if j.created_at and j.created_at >= cutoff}
+    assert expected, "the seed has no job from the last day to filter"
+    assert set(ids_in(response, "jobs")) == expected, "'Last 24 hours' showed other jobs than those of the last day"
+
+
+def test_it_says_so_when_no_job_matches(viewer_client):
+    response = jobs_page(viewer_client, q="no-such-thing-anywhere")
+    assert "No restore jobs match these filters." in text(response)
+
+
+@pytest.mark.parametrize(
+    "sort, key",
+    [
+        ("created", lambda j: j.created_at),
+        ("completed", lambda j: j.completed_at),
+        ("duration", lambda j: j.duration),
+        ("status", lambda j: (j.state, j.status)),
+    ],
+)
+@pytest.mark.parametrize("descending", [False, True])
+def test_it_sorts_the_whole_list_both_ways(viewer_client, emulator, sort, key, descending):
+    param = f"-{sort}" if descending else sort
+    shown = []
+    for page in (1, 2, 3):
+        shown += ids_in(jobs_page(viewer_client, sort=param, size=100, page=page), "jobs")
+    assert len(shown) == SEED_JOBS, "paging through the sorted table skipped or repeated jobs"
+    by_id = {j.id: j for j in upstream_jobs(emulator)}
+    values = [key(by_id[i]) for i in shown]
+    known = [v for v in values if v is not None]
+    assert values == known + [None] * (len(values) - len(known)), f"sorted by {param}, jobs without a value were not last"
+    assert known == sorted(known, reverse=descending), f"the table sorted by {param} was out of order"
+
+
+def test_the_sorted_column_says_which_way_it_is_sorted(viewer_client):
+    html = jobs_page(viewer_client, sort="duration").content.decode()
+    header = re.search(r'<th[^>]*aria-sort="ascending"[^>]*><a href="([^"]+)">Duration', html)
+    assert header, "the Duration header did not say it sorts ascending"
+    assert "sort=-duration" in header.group(1), "clicking the sorted header would not flip the order"
+
+
+# -- paging ----------------------------------------------------------------------
+
+
+def test_it_pages_through_the_table(viewer_client):
+    response = jobs_page(viewer_client, page=2)
+    assert "showing 26–50" in text(response), "page 2 did not show jobs 26 to 50"
+    assert '<span aria-current="page">2</span>' in response.content.decode(), "the pager did not mark page 2"
+    assert len(set(ids_in(response, "jobs")) & set(ids_in(jobs_page(viewer_client), "jobs"))) == 0
+
+
+def test_it_shows_as_many_rows_as_asked(viewer_client):
+    assert len(rows(jobs_page(viewer_client, size=50))) == 50, "50 per page did not show 50 jobs"
+
+
+def test_a_page_past_the_end_shows_the_last_page(viewer_client):
+    response = jobs_page(viewer_client, page=999)
+    assert response.status_code == 200, "a page past the end did not answer"
+    assert "showing 251–260" in text(response), "a page past the end did not show the last jobs"
+
+
+# -- htmx ------------------------------------------------------------------------
+
+
+def test_an_htmx_request_gets_only_the_table(viewer_client):
+    response = jobs_page(viewer_client, htmx=True)
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="jobs-table"'), "htmx got more than the table region"
+    assert "<html" not in html and 'class="filters"' not in html, "htmx got the whole page"
+    assert "HX-Request" in response["Vary"], "a cache could serve the table to a full-page visit"
+
+
+def test_a_full_visit_gets_the_whole_page(viewer_client):
+    response = jobs_page(viewer_client)
+    html = response.content.decode()
+    assert "<html" in html and 'id="jobs-table"' in html and 'class="filters"' in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_the_table_refreshes_itself_while_a_job_on_it_runs(viewer_client):
+    html = jobs_page(viewer_client, htmx=True).content.decode()
+    assert 'hx-trigger="every 10s"' in html, "the table of running jobs does not refresh"
+    finished = jobs_page(viewer_client, htmx=True, status="completed").content.decode()
+    assert "hx-trigger" not in finished.split(">", 1)[0], "a table of finished jobs keeps polling Pinecone"
+
+
+def test_the_table_keeps_polling_when_pinecone_fails(viewer_client, emulator):
+    emulator.set_faults(error_rate=1.0)
+    response = jobs_page(viewer_client, htmx=True)
+    assert response.status_code == 200, "htmx drops a non-2xx answer, so the table would stop refreshing"
+    html = response.content.decode()
+    assert "hx-trigger=" in html.split(">", 1)[0], "the failing table stopped polling"
+    assert "Pinecone is having trouble" in text(response), "the table did not say Pinecone is failing"
+
+
+# -- export ----------------------------------------------------------------------
+
+
+def test_the_csv_export_holds_every_filtered_job_not_only_one_page(viewer_client, emulator):
+    url = reverse("jobs-export", args=["local", "csv"])
+    response = viewer_client.get(url, {"status": ["failed", "cancelled"], "page": 2, "size": 25})
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="restore-jobs-local.csv"'
+    exported = list(csv.DictReader(io.StringIO(response.content.decode())))
+    expected = {j.id for j in upstream_jobs(emulator) if j.status in ("Failed", "Cancelled")}
+    assert {r["restore_job_id"] for r in exported} == expected, "the CSV did not hold exactly the filtered jobs"
+    assert {r["status"] for r in exported} == {"Failed", "Cancelled"}
+
+
+def test_the_csv_export_cannot_smuggle_a_formula_into_a_spreadsheet(viewer_client, emulator):
+    store = emulator.store
+    job = job_where(emulator, lambda j: j.status == "Completed" and j.backup_id in store.backups)
+    store.backups[job.backup_id].name = '=HYPERLINK("http://evil.example","x")'
+    response = viewer_client.get(reverse("jobs-export", args=["local", "csv"]), {"q": job.id})
+    [row] = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert row["backup_name"].startswith("'="), f"a spreadsheet would run {row['backup_name']!r} as a formula"
+
+
+def test_the_json_export_holds_every_filtered_job(viewer_client, emulator):
+    response = viewer_client.get(reverse("jobs-export", args=["local", "json"]), {"sort": "-duration", "size": 25})
+    body = json.loads(response.content)
+    assert body["project"] == "local" and body["stale"] is False
+    assert len(body["jobs"]) == SEED_JOBS, "the JSON export held only one page of jobs"
+    durations = [j["duration_seconds"] for j in body["jobs"] if j["duration_seconds"] is not None]
+    assert durations == sorted(durations, reverse=True), "the export ignored the table's sort"
+
+
+def test_the_export_links_carry_the_filters_but_not_the_page(viewer_client):
+    html = jobs_page(viewer_client, status="failed", page=2, size=50).content.decode()
+    link = re.search(r'href="([^"]*export\.csv[^"]*)"', html).group(1)
+    assert "status=failed" in link and "page=" not in link and "size=" not in link, link
+
+
+# -- the job page ----------------------------------------------------------------
+
+
+def test_the_job_page_shows_the_job(viewer_client, emulator):
+    job = job_where(emulator, lambda j: j.status == "Failed" and j.percent_complete is not None)
+    response = job_page(viewer_client, job.id)
+    page = text(response)
+    assert response.status_code == 200
+    assert job.id in page and job.target_index_name in page and job.backup_id in page
+    assert "Ended without completing" in page and "Pinecone gives no failure reason" in page
+    assert title(response) == f"Failed restore -> {job.target_index_name} · local", "the tab title did not say it failed"
+
+
+def test_the_title_of_a_running_job_leads_with_its_percentage(viewer_client, emulator):
+    paused = job_where(emulator, lambda j: j.status == "Paused")
+    assert title(job_page(viewer_client, paused.id)) == f"37.5% restore -> {paused.target_index_name} · local"
+    running = job_where(emulator, lambda j: j.status == "InProgress")
+    shown = title(job_page(viewer_client, running.id))
+    assert re.fullmatch(rf"\d+(\.\d)?% restore -> {re.escape(running.target_index_name)} · local", shown), shown
+
+
+def test_the_title_of_a_job_without_a_percentage_gives_its_status(viewer_client, emulator):
+    waiting = job_where(emulator, lambda j: j.status == "Pending" and j.percent_complete is None)
+    response = job_page(viewer_client, waiting.id)
+    assert title(response) == f"Pending restore -> {waiting.target_index_name} · local"
+    assert "Pinecone does not report a percentage until the job is done." in text(response)
+
+
+def test_the_title_of_a_completed_job_says_so(viewer_client, emulator):
+    done = job_where(emulator, lambda j: j.status == "Completed" and j.created_at)
+    assert title(job_page(viewer_client, done.id)) == f"Completed restore -> {done.target_index_name} · local"
+
+
+def test_the_job_without_a_creation_time_shows_a_dash(viewer_client, emulator):
+    nameless = job_where(emulator, lambda j: j.created_at is None)
+    response = job_page(viewer_client, nameless.id)
+    assert response.status_code == 200, "a job without created_at broke its page"
+    assert "Created —" in text(response)
+
+
+def test_an_unfinished_job_keeps_polling(viewer_client, emulator):
+    running = job_where(emulator, lambda j: j.status == "InProgress")
+    response = job_page(viewer_client, running.id, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="job-progress"'), "the poll got more than the progress region"
+    assert 'hx-trigger="every 3s"' in html, "the running job's page stopped updating"
+    assert "HX-Request" in response["Vary"]
+
+
+def test_a_finished_job_stops_the_polling(viewer_client, emulator):
+    done = job_where(emulator, lambda j: j.status == "Completed" and j.created_at)
+    response = job_page(viewer_client, done.id, HTTP_HX_REQUEST="true")
+    assert response.status_code == 286, "open tabs would keep asking Pinecone about a finished job"
+    assert "hx-trigger" not in response.content.decode(), "the finished job's region would poll again"
+    assert 'data-title="Completed restore -&gt; ' in response.content.decode(), "the tab title would not update"
+
+
+def test_an_unknown_job_answers_404_naming_the_project(viewer_client):
+    response = job_page(viewer_client, "00000000-0000-4000-8000-000000000000")
+    page = text(response)
+    assert response.status_code == 404
+    assert "Pinecone project local has no restore job 00000000-0000-4000-8000-000000000000" in page
+    assert "Pinecone drops restore jobs whose target index was deleted" in page
+
+
+def test_the_job_page_of_an_unknown_project_answers_404(viewer_client, emulator):
+    job = upstream_jobs(emulator)[0]
+    response = viewer_client.get(f"/p/staging/jobs/{job.id}/")
+    assert response.status_code == 404
+    assert "There is no project named “staging”" in text(response)
+
+
+# -- Pinecone failing ------------------------------------------------------------
+
+
+def test_it_explains_an_upstream_error_without_a_traceback(viewer_client, emulator):
+    emulator.set_faults(error_rate=1.0)
+    response = jobs_page(viewer_client)
+    page = text(response)
+    assert response.status_code == 502, "Pinecone's failure was not answered as a bad gateway"
+    assert "Pinecone could not answer" in page and "Pinecone is having trouble (HTTP 5" in page
+    assert "Traceback" not in page and "Exception" not in page
+
+
+def test_it_answers_504_when_pinecone_does_not_answer_at_all(viewer_client, emulator):
+    emulator.set_faults(reset_rate=1.0)
+    response = job_page(viewer_client, "a0506098-04d2-4e09-a0b5-58640cfff054")
+    assert response.status_code == 504, "a dropped connection was not answered as a gateway timeout"
+    assert "Pinecone cannot be used right now" in text(response)
+
+
+def test_it_serves_the_last_list_with_its_age_while_pinecone_fails(viewer_client, emulator, settings):
+    settings.CACHE_TTL_LIST = 0
+    first = ids_in(jobs_page(viewer_client), "jobs")
+    emulator.set_faults(error_rate=1.0)
+    response = jobs_page(viewer_client)
+    page = text(response)
+    assert response.status_code == 200, "a Pinecone failure hid the jobs restoreui had already seen"
+    assert ids_in(response, "jobs") == first
+    assert re.search(r"Showing what Pinecone said \d+ s ago: Pinecone is having trouble", page), page[:400]
+    assert "catch up by itself" in page
+
+
+def test_a_running_job_s_poll_keeps_going_while_pinecone_fails(viewer_client, emulator):
+    running = job_where(emulator, lambda j: j.status == "InProgress")
+    emulator.set_faults(error_rate=1.0)
+    response = job_page(viewer_client, running.id, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200, "htmx drops a non-2xx answer, so the page would stop updating"
+    assert 'hx-trigger="every 15s"' in response.content.decode(), "the failing job's page did not slow its polling"
+    assert "Trying again every 15 s" in text(response)
+
+
+@pytest.mark.parametrize("bad", ["..", ".", "%2E%2E", "..%2Findexes", "..%5Cindexes"])
+def test_a_crafted_id_never_reaches_another_upstream_path(viewer_client, emulator, bad):
+    response = viewer_client.get(f"/p/local/jobs/{bad}/")
+    assert response.status_code == 404, f"/jobs/{bad}/ answered {response.status_code}"
+    calls = emulator.stats()["calls"]
+    assert set(calls) <= {"GET /restore-jobs/{job_id}"}, f"a crafted job id reached {calls}"
+
+
+def test_a_logged_out_visitor_is_sent_to_log_in_and_back(client, emulator):
+    job = upstream_jobs(emulator)[0]
+    url = reverse("jobs-detail", args=["local", job.id])
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url}", "after logging in they would not land on the job"
+    assert emulator.stats()["total"] == 0, "an anonymous visit reached Pinecone"
