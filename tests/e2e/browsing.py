@@ -1,0 +1,72 @@
+"""Helpers for the browser tests: logging in, and finding real ids to visit in the emulator's data."""
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.urls import reverse
+from playwright.sync_api import Page
+
+from restoreui.pinecone import service
+from restoreui.projects import Project
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+
+def log_in(page: Page, username: str, password: str) -> None:
+    """Fill and send the login form the page shows (going to it first if needed)."""
+    if "/login/" not in page.url:
+        page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    assert "/login/" not in page.url, f"Login as {username} failed: still on {page.url}"
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path
+
+
+def job_path(project: Project, job_id: str) -> str:
+    return reverse("jobs-detail", args=[project.name, job_id])
+
+
+def running_job(project: Project):
+    """The seeded job with a percentage furthest from done, so it keeps rising the longest."""
+    jobs = [j for j in service.list_restore_jobs(project).value.items if j.state == "running" and j.percent_complete is not None]
+    assert jobs, "The emulator's seed data should have a job InProgress with a percentage"
+    return min(jobs, key=lambda j: j.percent_complete)
+
+
+def ready_backup(project: Project):
+    backups = [b for b in service.list_backups(project).value.items if b.state == "ready"]
+    assert backups, "The emulator's seed data should have a Ready backup"
+    return backups[0]
+
+
+def finished_job(project: Project):
+    return next(j for j in service.list_restore_jobs(project).value.items if j.state == "completed")
+
+
+def main_pages(project: Project) -> dict[str, str]:
+    """Every screen a logged-in operator reaches, by name -> path, with real ids from the emulator."""
+    job = running_job(project)
+    backup = ready_backup(project)
+    index = service.list_indexes(project).value.items[0].name
+    # Part of an index name, so search lists matches instead of jumping to one.
+    fragment = re.sub(r"-.*", "", index)[:5]
+    name = project.name
+    return {
+        "job-table": reverse("jobs-list", args=[name]),
+        "job-detail": job_path(project, job.id),
+        "backup-list": reverse("backups-list", args=[name]),
+        "backup-detail": reverse("backups-detail", args=[name, backup.id]),
+        "restore-form": reverse("backups-restore", args=[name, backup.id]),
+        "delete-form": reverse("backups-delete", args=[name, backup.id]),
+        "index-list": reverse("indexes-list", args=[name]),
+        "index-detail": reverse("indexes-detail", args=[name, index]),
+        "search-results": reverse("search", args=[name]) + f"?q={fragment}",
+        "audit": reverse("audit"),
+        "job-not-found": job_path(project, "no-such-job"),
+    }

@@ -1,0 +1,137 @@
+"""What people do with restoreui, end to end: log in, share a filtered table, watch a restore."""
+
+import re
+import time
+from collections import Counter
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from restoreui.lib.formatting import percent
+from restoreui.pinecone import service
+from restoreui.views.jobs import POLL_EVERY
+from browsing import job_path, log_in, path_of, ready_backup, running_job
+
+pytestmark = pytest.mark.e2e
+
+PROGRESS = "#job-progress progress"
+
+
+def job_ids_in_table(page) -> list[str]:
+    return page.locator("#jobs-table tbody tr td:first-child a").evaluate_all("links => links.map(a => a.title)")
+
+
+def test_a_user_logs_in_through_the_form_and_lands_on_the_job_table(new_page, viewer, project):
+    page = new_page()
+    page.goto("/")
+    assert path_of(page.url) == reverse("login"), f"A logged-out visitor saw {page.url}, not the login page"
+
+    log_in(page, "viewer", "viewer-pass")
+
+    assert path_of(page.url) == reverse("jobs-list", args=[project.name])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Restore jobs")
+    expect(page.locator("#jobs-table tbody tr")).to_have_count(25)
+    expect(page.get_by_role("button", name="Log out viewer")).to_be_visible()
+
+
+def test_a_filtered_table_is_a_url_a_teammate_opens_to_the_same_rows(viewer_page, new_page, django_user_model, project):
+    jobs = service.list_restore_jobs(project).value.items
+    wanted_states = {"completed", "failed"}
+    index, _ = Counter(j.target_index_name for j in jobs if j.state in wanted_states).most_common(1)[0]
+    expected = [j for j in jobs if j.state in wanted_states and j.target_index_name == index]
+    assert 0 < len(expected) <= 25, "The chosen filter should fit on one page"
+    other = [j for j in jobs if j.state not in wanted_states or j.target_index_name != index]
+    assert other, "The unfiltered table should hold jobs the filter leaves out"
+
+    page = viewer_page
+    page.goto(reverse("jobs-list", args=[project.name]))
+    page.get_by_label("Completed", exact=True).check()
+    page.get_by_label("Failed", exact=True).check()
+    page.get_by_label("Target index").fill(index)
+    page.get_by_label("Target index").press("Enter")
+
+    expect(page).to_have_url(re.compile(r"index="))
+    query = parse_qs(urlsplit(page.url).query)
+    assert sorted(query["status"]) == ["completed", "failed"], f"The URL did not carry the ticked statuses: {page.url}"
+    assert query["index"] == [index], f"The URL did not carry the index name: {page.url}"
+    expect(page.locator("#jobs-table tbody tr")).to_have_count(len(expected))
+    shown = job_ids_in_table(page)
+    assert set(shown) == {j.id for j in expected}, "The filtered table showed other jobs than the filter selects"
+
+    django_user_model.objects.create_user("teammate", password="teammate-pass")
+    teammate = new_page()
+    log_in(teammate, "teammate", "teammate-pass")
+    teammate.goto(page.url)
+    expect(teammate.locator("#jobs-table tbody tr")).to_have_count(len(expected))
+    assert job_ids_in_table(teammate) == shown, "A teammate opening the shared URL saw other rows"
+    expect(teammate.get_by_label("Completed", exact=True)).to_be_checked()
+    expect(teammate.get_by_label("Failed", exact=True)).to_be_checked()
+    expect(teammate.get_by_label("Running", exact=True)).not_to_be_checked()
+    expect(teammate.get_by_label("Target index")).to_have_value(index)
+
+
+def test_a_running_job_shows_its_progress_rising_and_the_tab_title_follows(viewer_page, project):
+    job = running_job(project)
+    page = viewer_page
+    page.goto(job_path(project, job.id))
+    first = float(page.locator(PROGRESS).get_attribute("value"))
+    page.evaluate("window.notReloaded = true")
+
+    page.wait_for_function(
+        "first => parseFloat(document.querySelector('#job-progress progress').getAttribute('value')) > first",
+        arg=first,
+        timeout=15_000,
+    )
+
+    value = float(page.locator(PROGRESS).get_attribute("value"))
+    assert page.evaluate("window.notReloaded") is True, "The page reloaded instead of updating in place"
+    # htmx settles a swap (and the title follows) a few milliseconds after the bar changes.
+    expect(page).to_have_title(f"{percent(value)} restore -> {job.target_index_name}", timeout=2_000)
+
+
+def test_an_operator_restores_a_backup_and_follows_the_job_to_completed(fast_project, operator_page):
+    project, page = fast_project, operator_page
+    backup = ready_backup(project)
+    target = "products-restore-e2e"
+    job_requests = []
+    page.on("request", lambda request: job_requests.append((path_of(request.url), time.monotonic())))
+
+    page.goto(reverse("backups-detail", args=[project.name, backup.id]))
+    page.get_by_role("link", name="Restore into a new index").click()
+    page.get_by_label("New index name").fill(target)
+    with page.expect_navigation():
+        page.get_by_role("button", name=f"Start restore in {project.name}").click()
+
+    assert re.fullmatch(rf"/p/{project.name}/jobs/[^/]+/", path_of(page.url)), f"After starting a restore the user saw {page.url}"
+    here = path_of(page.url)
+    expect(page.get_by_role("status")).to_contain_text(f"Restore started: {backup.display_name} into new index {target}")
+    assert not page.title().startswith("Completed"), "The job should still be running when its page first loads"
+    page.evaluate("window.notReloaded = true")
+
+    expect(page).to_have_title(f"Completed restore -> {target}", timeout=20_000)
+    finished_at = time.monotonic()
+    assert page.evaluate("window.notReloaded") is True, "The page reloaded instead of updating in place"
+    expect(page.locator(PROGRESS)).to_have_attribute("value", "100")
+    expect(page.locator("#job-progress")).to_contain_text("Finished: 100%.")
+    polls = [t for p, t in job_requests if p == here]
+    assert len(polls) >= 2, "The page reached Completed without polling the job"
+
+    page.wait_for_timeout(POLL_EVERY * 2.5 * 1000)
+    late = [t for p, t in job_requests if p == here and t > finished_at]
+    assert not late, f"The page kept asking for the finished job ({len(late)} more requests)"
+
+
+def test_a_logged_out_teammate_opening_a_job_link_lands_on_that_job_after_login(new_page, viewer, project):
+    job = running_job(project)
+    link = job_path(project, job.id)
+    page = new_page()
+    page.goto(link)
+    assert path_of(page.url) == reverse("login"), f"A logged-out visitor to a job link saw {page.url}"
+    assert parse_qs(urlsplit(page.url).query).get("next") == [link]
+
+    log_in(page, "viewer", "viewer-pass")
+
+    assert path_of(page.url) == link, f"After logging in the teammate landed on {page.url}, not the job"
+    expect(page.get_by_role("heading", level=1)).to_contain_text(job.target_index_name)
