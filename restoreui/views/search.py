@@ -7,10 +7,11 @@ from restoreui.views.common import project_or_404
 MAX_RESULTS = 20
 
 
-def _items(load, project):
+def _items(load, project, errors: list):
     try:
         return load(project).value.items
-    except PineconeError:
+    except PineconeError as error:
+        errors.append(error)
         return ()
 
 
@@ -21,16 +22,18 @@ def search(request, project_name):
     query = request.GET.get("q", "").strip()[:200]
     if not query:
         return redirect("jobs-list", project.name)
-    jobs = _items(service.list_restore_jobs, project)
-    backups = _items(service.list_backups, project)
-    indexes = _items(service.list_indexes, project)
+    errors = []
+    jobs = _items(service.list_restore_jobs, project, errors)
+    backups = _items(service.list_backups, project, errors)
+    indexes = _items(service.list_indexes, project, errors)
 
     for job in jobs:
         if job.id == query:
             return redirect("jobs-detail", project.name, job.id)
-    for backup in backups:
-        if query in (backup.id, backup.name):
-            return redirect("backups-detail", project.name, backup.id)
+    # A name several backups share names none of them: those are listed below instead.
+    named = [b for b in backups if query in (b.id, b.name)]
+    if len(named) == 1:
+        return redirect("backups-detail", project.name, named[0].id)
     index_names = {i.name for i in indexes} | {j.target_index_name for j in jobs} | {b.source_index_name for b in backups}
     if query in index_names:
         return redirect("indexes-detail", project.name, query)
@@ -43,5 +46,6 @@ def search(request, project_name):
         "backups": [b for b in backups if needle in b.id.lower() or needle in (b.name or "").lower()][:MAX_RESULTS],
         "indexes": sorted(n for n in index_names if needle in n.lower())[:MAX_RESULTS],
         "limit": MAX_RESULTS,
+        "error": errors[0] if errors else None,
     }
     return render(request, "search/results.html", context)

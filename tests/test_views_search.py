@@ -1,0 +1,122 @@
+"""The search box: a pasted id or name lands on its page, anything else lists what contains it."""
+
+import time
+from collections import Counter
+
+import pytest
+from django.urls import reverse
+
+from pages import text
+from restoreui.pinecone import Backup, RestoreJob
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(settings):
+    settings.PINECONE_BACKOFF = 0.01
+
+
+def upstream_jobs(emulator) -> list[RestoreJob]:
+    store = emulator.store
+    with store.lock:
+        now = time.time()
+        return [RestoreJob.from_api(store.render_job(j, now), "2026-04") for j in store.jobs.values()]
+
+
+def upstream_backups(emulator) -> list[Backup]:
+    store = emulator.store
+    with store.lock:
+        now = time.time()
+        return [Backup.from_api(store.render_backup(b, "2026-04", now), "2026-04") for b in store.backups.values()]
+
+
+def search(client, query):
+    return client.get(reverse("search", args=["local"]), {"q": query})
+
+
+def test_an_exact_job_id_lands_on_the_job(viewer_client, emulator):
+    job = upstream_jobs(emulator)[0]
+    response = search(viewer_client, f"  {job.id}\n")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("jobs-detail", args=["local", job.id]), "a pasted job id did not open the job"
+
+
+def test_an_exact_backup_id_lands_on_the_backup(viewer_client, emulator):
+    backup = upstream_backups(emulator)[0]
+    response = search(viewer_client, backup.id)
+    assert response["Location"] == reverse("backups-detail", args=["local", backup.id])
+
+
+def test_a_backup_name_lands_on_the_backup(viewer_client, emulator):
+    counts = Counter(b.name for b in upstream_backups(emulator))
+    backup = next(b for b in upstream_backups(emulator) if b.name and counts[b.name] == 1)
+    response = search(viewer_client, backup.name)
+    assert response["Location"] == reverse("backups-detail", args=["local", backup.id]), "a backup's name did not open it"
+
+
+def test_a_name_several_backups_share_lists_them_all(viewer_client, emulator):
+    counts = Counter(b.name for b in upstream_backups(emulator) if b.name)
+    name, count = counts.most_common(1)[0]
+    assert count > 1, "the seed has no two backups of the same name"
+    response = search(viewer_client, name)
+    assert response.status_code == 200, f"the search picked one of {count} backups named {name} at random"
+    page = text(response)
+    same = [b for b in upstream_backups(emulator) if b.name == name]
+    assert all(b.id in page for b in same), "not every backup of that name was offered"
+
+
+def test_an_index_name_lands_on_the_index(viewer_client):
+    response = search(viewer_client, "products")
+    assert response["Location"] == reverse("indexes-detail", args=["local", "products"])
+
+
+def test_a_deleted_index_s_name_lands_on_its_remaining_backups(viewer_client):
+    response = search(viewer_client, "legacy-catalog")
+    assert response["Location"] == reverse("indexes-detail", args=["local", "legacy-catalog"])
+    assert viewer_client.get(response["Location"]).status_code == 200
+
+
+def test_part_of_a_name_lists_what_contains_it(viewer_client, emulator):
+    response = search(viewer_client, "SUPPORT-tick")
+    page = text(response)
+    assert response.status_code == 200
+    assert "Nothing named “SUPPORT-tick” exactly" in page
+    assert "Restore jobs" in page and "Indexes" in page and "support-tickets" in page
+    jobs = [j for j in upstream_jobs(emulator) if "support-tick" in j.target_index_name]
+    shown = [j for j in jobs if j.id in page]
+    assert len(shown) == min(len(jobs), 20), "matching jobs were left out, or more than 20 shown"
+    if len(jobs) > 20:
+        assert "(first 20 of each)" in page, "the page did not say the list was cut"
+
+
+def test_part_of_a_backup_id_lists_the_backup(viewer_client, emulator):
+    backup = upstream_backups(emulator)[0]
+    page = text(search(viewer_client, backup.id[:13].upper()))
+    assert "Backups" in page and backup.id in page
+
+
+def test_nothing_matching_says_so(viewer_client):
+    response = search(viewer_client, "zzz-nothing-like-it")
+    assert response.status_code == 200
+    assert "Nothing matches. Check the project: this search looks in local only." in text(response)
+
+
+def test_an_empty_search_goes_to_the_job_table(viewer_client, emulator):
+    response = search(viewer_client, "   ")
+    assert response["Location"] == reverse("jobs-list", args=["local"])
+    assert emulator.stats()["total"] == 0, "an empty search asked Pinecone"
+
+
+def test_a_search_while_pinecone_fails_does_not_claim_nothing_exists(viewer_client, emulator):
+    job = upstream_jobs(emulator)[0]
+    emulator.set_faults(error_rate=1.0)
+    response = search(viewer_client, job.id)
+    page = text(response)
+    assert "Pinecone is having trouble" in page, "the search hid that Pinecone is failing"
+    assert "Nothing matches." not in page and "has that id or name" not in page, "the search said a real job does not exist"
+
+
+def test_the_search_box_keeps_the_query(viewer_client):
+    html = search(viewer_client, "restore-zz").content.decode()
+    assert 'value="restore-zz"' in html, "the search box forgot what was typed"
