@@ -16,7 +16,8 @@ def bytes_human(value) -> str:
         return DASH
     size = float(value)
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(size) < 1024 or unit == "TiB":
+        # Compare what will be shown: 1023.96 KiB would otherwise read "1024.0 KiB".
+        if round(abs(size), 1) < 1024 or unit == "TiB":
             return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     raise AssertionError("unreachable")

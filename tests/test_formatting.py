@@ -1,0 +1,145 @@
+"""The words and numbers pages show: sizes, durations, times, percentages and ETAs."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from restoreui.lib import formatting
+from restoreui.lib.progress import Estimate, estimate
+from restoreui.pinecone import RestoreJob
+
+NOW = datetime(2025, 4, 25, 18, 14, 5, 227526, tzinfo=UTC)
+
+
+def job(status="InProgress", created=NOW - timedelta(minutes=10), completed=None, percent=None) -> RestoreJob:
+    return RestoreJob(
+        id="0b5f8b1c-3a57-4a51-9d34-5f6f0c1c9b1e",
+        backup_id="backup",
+        target_index_name="products-restore-1",
+        target_index_id="index",
+        status=status,
+        created_at=created,
+        completed_at=completed,
+        percent_complete=percent,
+    )
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        (None, "—"),
+        (0, "0 B"),
+        (1023, "1023 B"),
+        (1024, "1.0 KiB"),
+        (1536, "1.5 KiB"),
+        (1024**2 - 1, "1.0 MiB"),
+        (5 * 1024**3 + 1024**3 // 2, "5.5 GiB"),
+        (1024**4, "1.0 TiB"),
+        (3 * 1024**5, "3072.0 TiB"),
+    ],
+)
+def test_bytes_read_in_binary_units(value, shown):
+    assert formatting.bytes_human(value) == shown, f"{value} bytes read as {formatting.bytes_human(value)!r}"
+
+
+@pytest.mark.parametrize(
+    "seconds, shown",
+    [
+        (0, "0 s"),
+        (0.6, "0 s"),
+        (42, "42 s"),
+        (60, "1 min"),
+        (185, "3 min 5 s"),
+        (3600, "1 h"),
+        (3840, "1 h 4 min"),
+        (3605, "1 h"),
+        (2 * 86400 + 3 * 3600 + 59, "2 d 3 h"),
+        (86400 + 5 * 60, "1 d"),
+    ],
+)
+def test_durations_give_the_two_largest_units(seconds, shown):
+    assert formatting.duration(timedelta(seconds=seconds)) == shown
+
+
+def test_an_unknown_or_negative_duration_is_a_dash():
+    assert formatting.duration(None) == "—"
+    assert formatting.duration(timedelta(seconds=-5)) == "—", "clock skew showed a negative duration"
+
+
+@pytest.mark.parametrize(
+    "offset, shown",
+    [
+        (timedelta(seconds=3), "just now"),
+        (timedelta(seconds=-3), "just now"),
+        (timedelta(seconds=42), "42 s ago"),
+        (timedelta(minutes=5, seconds=59), "5 min ago"),
+        (timedelta(hours=3, minutes=59), "3 h ago"),
+        (timedelta(days=9, hours=23), "9 d ago"),
+        (timedelta(hours=-2), "in 2 h"),
+    ],
+)
+def test_relative_times_give_the_largest_unit(offset, shown):
+    assert formatting.relative(NOW - offset, now=NOW) == shown
+
+
+def test_an_unknown_time_is_a_dash():
+    assert formatting.relative(None) == "—"
+    assert formatting.utc(None) == "—"
+
+
+def test_times_are_shown_in_utc_whatever_zone_they_came_in():
+    paris = NOW.astimezone(timezone(timedelta(hours=2)))
+    assert formatting.utc(paris) == "2025-04-25 18:14:05 UTC"
+    assert formatting.utc(paris, seconds=False) == "2025-04-25 18:14 UTC"
+
+
+def test_exact_times_are_iso_in_utc_with_a_z():
+    assert formatting.iso(NOW.astimezone(timezone(timedelta(hours=-7)))) == "2025-04-25T18:14:05.227526Z"
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [(None, "—"), (0, "0%"), (42.5, "42.5%"), (42.0, "42%"), (100.0, "100%"), (37.54, "37.5%"), (7, "7%")],
+)
+def test_percentages_drop_a_useless_decimal(value, shown):
+    assert formatting.percent(value) == shown
+
+
+def test_numbers_get_thousands_separators():
+    assert formatting.number(1234567) == "1,234,567"
+    assert formatting.number(None) == "—"
+
+
+# -- progress and ETA ------------------------------------------------------------
+
+
+def test_a_running_job_gets_a_rate_and_the_time_left():
+    assert estimate(job(percent=25.0), now=NOW) == Estimate(
+        elapsed=timedelta(minutes=10), rate_per_minute=2.5, remaining=timedelta(minutes=30)
+    ), "a quarter done in ten minutes should leave thirty"
+
+
+def test_a_job_without_a_percentage_gets_only_its_elapsed_time():
+    assert estimate(job(percent=None), now=NOW) == Estimate(timedelta(minutes=10), None, None)
+    assert estimate(job(percent=0.0), now=NOW) == Estimate(timedelta(minutes=10), None, None), "0% gave an ETA"
+
+
+def test_a_finished_job_has_no_time_left():
+    done = job(status="Completed", completed=NOW - timedelta(minutes=4), percent=100.0)
+    assert estimate(done, now=NOW) == Estimate(timedelta(minutes=6), None, None)
+    failed = job(status="Failed", completed=NOW - timedelta(minutes=4), percent=40.0)
+    assert estimate(failed, now=NOW).remaining is None, "a failed job was given an ETA"
+
+
+def test_a_job_without_a_creation_time_gets_no_estimate():
+    assert estimate(job(created=None, percent=50.0), now=NOW) == Estimate(None, None, None)
+
+
+def test_clock_skew_never_gives_a_negative_elapsed_time_or_an_eta():
+    ahead = estimate(job(created=NOW + timedelta(seconds=30), percent=10.0), now=NOW)
+    assert ahead == Estimate(timedelta(0), None, None)
+
+
+def test_an_unknown_status_still_running_gets_an_eta():
+    paused = estimate(job(status="Paused", percent=50.0), now=NOW)
+    assert paused.remaining == timedelta(minutes=10)
