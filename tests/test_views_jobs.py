@@ -182,6 +182,18 @@ def test_a_page_past_the_end_shows_the_last_page(viewer_client):
     assert "showing 251–260" in text(response), "a page past the end did not show the last jobs"
 
 
+def test_a_job_pinecone_sent_without_its_backup_or_target_still_shows(viewer_client, emulator):
+    job = next(j for j in emulator.store.jobs.values() if j.status == "Failed")
+    job.backup_id = job.target_index_name = ""
+    response = jobs_page(viewer_client, q=job.restore_job_id)
+    assert response.status_code == 200, "one job without a target index took the whole table down"
+    [row] = rows(response)
+    assert (row.cells[3], row.cells[4]) == ("—", "—")
+    page = job_page(viewer_client, job.restore_job_id)
+    assert page.status_code == 200, "a job without a target index had no page"
+    assert "Target index —" in text(page)
+
+
 # -- htmx ------------------------------------------------------------------------
 
 
