@@ -106,7 +106,7 @@ def test_an_operator_restores_a_backup_and_follows_the_job_to_completed(fast_pro
 
     assert re.fullmatch(rf"/p/{project.name}/jobs/[^/]+/", path_of(page.url)), f"After starting a restore the user saw {page.url}"
     here = path_of(page.url)
-    expect(page.get_by_role("status")).to_contain_text(f"Restore started: {backup.display_name} into new index {target}")
+    expect(page.locator(".messages")).to_contain_text(f"Restore started: {backup.display_name} into new index {target}")
     assert not page.title().startswith("Completed"), "The job should still be running when its page first loads"
     page.evaluate("window.notReloaded = true")
 
