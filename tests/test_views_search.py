@@ -77,6 +77,16 @@ def test_a_deleted_index_s_name_lands_on_its_remaining_backups(viewer_client):
     assert viewer_client.get(response["Location"]).status_code == 200
 
 
+def test_the_target_of_an_old_restore_whose_index_is_gone_lists_its_jobs(viewer_client, emulator):
+    store = emulator.store
+    job = next(j for j in upstream_jobs(emulator) if j.finished and j.target_index_name not in store.indexes)
+    response = search(viewer_client, job.target_index_name)
+    assert response.status_code == 200, "the search sent the operator to the 404 page of an index that is gone"
+    page = text(response)
+    assert job.id in page, "the restore into that index was not offered"
+    assert f'href="{reverse("indexes-detail", args=["local", job.target_index_name])}"' not in response.content.decode()
+
+
 def test_part_of_a_name_lists_what_contains_it(viewer_client, emulator):
     response = search(viewer_client, "SUPPORT-tick")
     page = text(response)

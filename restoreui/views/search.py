@@ -34,7 +34,8 @@ def search(request, project_name):
     named = [b for b in backups if query in (b.id, b.name)]
     if len(named) == 1:
         return redirect("backups-detail", project.name, named[0].id)
-    index_names = {i.name for i in indexes} | {j.target_index_name for j in jobs} | {b.source_index_name for b in backups}
+    # Only names with a page: a deleted restore target has neither index nor backups, its jobs are listed.
+    index_names = {i.name for i in indexes} | {b.source_index_name for b in backups}
     if query in index_names:
         return redirect("indexes-detail", project.name, query)
 
