@@ -1,10 +1,11 @@
 """Logging in, throttling, safe redirects, single sign-on and the operator role."""
 
 import io
+import ipaddress
 from dataclasses import replace
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import AnonymousUser, Group, User
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -117,7 +118,7 @@ def test_it_forgets_failures_after_a_successful_login(client, alice):
 
 @pytest.mark.django_db
 def test_it_counts_failures_per_client_behind_a_trusted_proxy(settings, alice):
-    settings.RESTOREUI_TRUSTED_PROXIES = [__import__("ipaddress").ip_network("10.0.0.0/8")]
+    settings.RESTOREUI_TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]
     client = Client()
     for _ in range(5):
         _login(client, "alice", "wrong", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9")
@@ -132,8 +133,6 @@ def test_it_counts_failures_per_client_behind_a_trusted_proxy(settings, alice):
 
 @pytest.fixture
 def sso(settings):
-    import ipaddress
-
     settings.RESTOREUI_SSO_HEADER = "X-Forwarded-User"
     settings.RESTOREUI_TRUSTED_PROXIES = [ipaddress.ip_network("10.1.2.0/24")]
 
@@ -167,8 +166,6 @@ def test_it_logs_out_a_single_sign_on_session_that_bypasses_the_proxy(sso):
 
 @pytest.mark.django_db
 def test_it_ignores_the_user_header_when_single_sign_on_is_off(settings):
-    import ipaddress
-
     settings.RESTOREUI_TRUSTED_PROXIES = [ipaddress.ip_network("10.1.2.0/24")]
     client = Client(REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_USER="bob")
     assert client.get(reverse("jobs-list", args=["local"]))["Location"].startswith(reverse("login"))
@@ -219,8 +216,6 @@ def test_a_read_only_project_refuses_everyone(project):
 
 @pytest.mark.django_db
 def test_anonymous_and_inactive_users_never_write(project):
-    from django.contrib.auth.models import AnonymousUser
-
     olga = _operator("olga", "operators")
     olga.is_active = False
     assert not can_write(AnonymousUser(), project)

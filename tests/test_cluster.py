@@ -2,8 +2,6 @@
 out" describes: they share logins, the login throttle, the audit log and the
 cache of Pinecone answers. Each instance is the image's gunicorn command."""
 
-import json
-import re
 import secrets
 import signal
 import socket

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import secrets
-import shlex
 import signal
 import socket
 import subprocess
@@ -106,7 +105,7 @@ def server(tmp_path_factory, emulator):
                 assert process.poll() is None, f"gunicorn exited: {process.stdout.read()}"
                 assert time.monotonic() < deadline, "gunicorn did not answer within 30 s"
                 time.sleep(0.1)
-        yield {"base": base, "env": env, "process": process, "static": tmp / "static"}
+        yield {"base": base, "env": env, "process": process}
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
