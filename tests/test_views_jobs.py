@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from pages import ids_in, rows, text, title
 from restoreui.pinecone import RestoreJob
+from restoreui.projects import Project
 
 pytestmark = pytest.mark.django_db
 
@@ -351,11 +352,28 @@ def test_it_explains_an_upstream_error_without_a_traceback(viewer_client, emulat
     assert "Traceback" not in page and "Exception" not in page
 
 
-def test_it_answers_504_when_pinecone_does_not_answer_at_all(viewer_client, emulator):
-    emulator.set_faults(reset_rate=1.0)
+@pytest.mark.parametrize(
+    "faults, status, message",
+    [
+        ({"reset_rate": 1.0}, 502, "Pinecone cannot be used right now: no answer from"),
+        ({"malformed_rate": 1.0}, 502, "with a body that is not JSON"),
+        ({"rate_limit_rate": 1.0, "retry_after": 0.01}, 502, "Pinecone is rate-limiting requests"),
+        ({"slow_body_rate": 1.0, "slow_body_seconds": 2.0}, 504, "Pinecone is not answering (timed out after 0.3 s)"),
+    ],
+)
+def test_each_way_pinecone_fails_is_explained(viewer_client, emulator, settings, faults, status, message):
+    settings.PINECONE_READ_TIMEOUT = 0.3
+    emulator.set_faults(**faults)
     response = job_page(viewer_client, "a0506098-04d2-4e09-a0b5-58640cfff054")
-    assert response.status_code == 504, "a dropped connection was not answered as a gateway timeout"
-    assert "Pinecone cannot be used right now" in text(response)
+    assert response.status_code == status, f"{faults} was answered {response.status_code}, not {status}"
+    assert message in text(response), f"{faults} was not explained"
+
+
+def test_a_rejected_api_key_is_explained(viewer_client, emulator, settings, project):
+    settings.RESTOREUI_PROJECTS = {"local": Project(name="local", api_key="wrong", host=emulator.url)}
+    response = jobs_page(viewer_client)
+    assert response.status_code == 502
+    assert "Pinecone rejected the API key for project 'local'" in text(response)
 
 
 def test_it_serves_the_last_list_with_its_age_while_pinecone_fails(viewer_client, emulator, settings):

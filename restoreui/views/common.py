@@ -18,7 +18,8 @@ def project_or_404(name: str) -> Project:
 
 def upstream_failed(request, project: Project, error: PineconeError, section: str = ""):
     """Pinecone failed and nothing cached can stand in: say so, with the request id."""
-    status = 504 if error.status is None else 502
+    # 504 only when Pinecone ran out of time; a reset or an unreadable answer is a bad gateway.
+    status = 504 if getattr(error, "timeout", None) is not None else 502
     return render(
         request,
         "upstream_error.html",
