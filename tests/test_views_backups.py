@@ -235,6 +235,15 @@ def test_a_viewer_may_not_restore_and_the_refusal_is_audited(viewer_client, emul
     assert (entry.username, entry.action, entry.outcome, entry.target) == ("viewer", "restore", "refused", backup.id)
 
 
+def test_a_read_only_project_refuses_even_an_operator(operator_client, emulator, settings):
+    settings.RESTOREUI_PROJECTS = {"local": Project(name="local", api_key=emulator.api_key, host=emulator.url, read_only=True)}
+    backup = restorable(emulator)
+    response = restore(operator_client, backup.id, "frozen-restore")
+    assert response.status_code == 403
+    assert "Project 'local' is read-only." in text(response)
+    assert CREATE_INDEX not in emulator.stats()["calls"]
+
+
 def test_the_restore_form_describes_what_will_be_made(operator_client, emulator):
     backup = restorable(emulator)
     response = operator_client.get(reverse("backups-restore", args=["local", backup.id]))

@@ -261,6 +261,16 @@ def test_the_json_export_holds_every_filtered_job(viewer_client, emulator):
     assert durations == sorted(durations, reverse=True), "the export ignored the table's sort"
 
 
+def test_the_json_export_says_when_it_is_stale(viewer_client, emulator, settings):
+    settings.CACHE_TTL_LIST = 0
+    url = reverse("jobs-export", args=["local", "json"])
+    viewer_client.get(url)
+    emulator.set_faults(error_rate=1.0)
+    body = json.loads(viewer_client.get(url).content)
+    assert body["stale"] is True, "an export from an old copy claimed to be current"
+    assert len(body["jobs"]) == SEED_JOBS
+
+
 def test_the_export_links_carry_the_filters_but_not_the_page(viewer_client):
     html = jobs_page(viewer_client, status="failed", page=2, size=50).content.decode()
     link = re.search(r'href="([^"]*export\.csv[^"]*)"', html).group(1)
@@ -278,6 +288,14 @@ def test_the_job_page_shows_the_job(viewer_client, emulator):
     assert job.id in page and job.target_index_name in page and job.backup_id in page
     assert "Ended without completing" in page and "Pinecone gives no failure reason" in page
     assert title(response) == f"Failed restore -> {job.target_index_name} · local", "the tab title did not say it failed"
+
+
+def test_the_job_page_gives_its_times_in_utc(viewer_client, emulator):
+    job = job_where(emulator, lambda j: j.status == "Completed" and j.created_at)
+    page = text(job_page(viewer_client, job.id))
+    assert f"Started {job.created_at:%Y-%m-%d %H:%M:%S} UTC" in page, "the start time did not match the incident timeline"
+    assert f"Ended {job.completed_at:%Y-%m-%d %H:%M:%S} UTC" in page
+    assert "Duration " in page and "Running for" not in page
 
 
 def test_the_title_of_a_running_job_leads_with_its_percentage(viewer_client, emulator):
