@@ -49,6 +49,14 @@ def _fresh(entry: Any) -> bool:
     return isinstance(entry, dict) and time.time() < entry["at"] + entry["ttl"]
 
 
+def _hit(key: str) -> tuple[Any, float, None] | None:
+    entry = cache.get(key)
+    if not _fresh(entry):
+        return None
+    hooks.on_cache("hit")
+    return entry["value"], entry["at"], None
+
+
 def read(
     key: str, load: Callable[[], Any], ttl: Callable[[Any], float]
 ) -> tuple[Any, float, PineconeError | None]:
@@ -56,16 +64,17 @@ def read(
 
     Raises the PineconeError when there is no earlier copy to fall back on.
     """
-    entry = cache.get(key)
-    if _fresh(entry):
-        hooks.on_cache("hit")
-        return entry["value"], entry["at"], None
+    if hit := _hit(key):
+        return hit
     failed = cache.get(f"{key}:error")
     if _fresh(failed) and not isinstance(failed["error"], NotFound):
         return _fall_back(key, failed["error"])
     token = uuid.uuid4().hex
     if cache.add(f"{key}:lock", token, timeout=_seconds(_load_seconds())):
         try:
+            # The lock may be free because a load finished just after our first look.
+            if hit := _hit(key):
+                return hit
             return _load(key, load, ttl, token)
         finally:
             cache.delete(f"{key}:lock")
@@ -74,14 +83,15 @@ def read(
     deadline = time.monotonic() + _load_seconds()
     while time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
-        entry = cache.get(key)
-        if _fresh(entry):
-            hooks.on_cache("hit")
-            return entry["value"], entry["at"], None
+        if hit := _hit(key):
+            return hit
         failed = cache.get(f"{key}:error")
         if isinstance(failed, dict) and failed["token"] == holder:
             return _fall_back(key, failed["error"])
         if holder is None or cache.get(f"{key}:lock") != holder:
+            # The holder stores its copy before letting go: look once more, then load.
+            if hit := _hit(key):
+                return hit
             break
     return _load(key, load, ttl, token)
 
