@@ -1,0 +1,61 @@
+"""The job pages' own templates and view logic, fed from rows the benchmark wrote to a file.
+
+The dashboard's view does the same with the service module, its cache,
+authentication and its middleware around it; the difference is what figure a measures.
+"""
+
+import json
+import os
+from datetime import UTC, datetime
+
+from django.shortcuts import render
+
+from restoreui.filters import JobFilterForm
+from restoreui.lib.progress import estimate
+from restoreui.pinecone.models import Backup, Fetched, Listing, RestoreJob
+from restoreui.projects import get_project
+from restoreui.views.jobs import POLL_EVERY, TABLE_REFRESH_EVERY, _job_title, _markdown
+
+_rows = json.loads(open(os.environ["BENCH_ROWS_FILE"]).read())
+_now = datetime.now(UTC)
+JOBS = Fetched(Listing(tuple(RestoreJob.from_api(j, "2026-04") for j in _rows["jobs"]), False, 1), _now)
+NAMES = {b.id: b.display_name for b in (Backup.from_api(b, "2026-04") for b in _rows["backups"])}
+JOB = Fetched(RestoreJob.from_api(_rows["job"], "2026-04"), _now)
+BACKUP = Backup.from_api(_rows["backup"], "2026-04")
+
+
+def jobs_list(request):
+    form = JobFilterForm(request.GET)
+    jobs = form.apply(JOBS.value.items, NAMES)
+    page = form.paginate(jobs)
+    context = {
+        "project": get_project("bench"),
+        "section": "jobs",
+        "form": form,
+        "sort": form.sort_headers(),
+        "fetched": JOBS,
+        "page": page,
+        "total": len(jobs),
+        "backup_names": NAMES,
+        "live": any(not job.finished for job in page),
+        "refresh_every": TABLE_REFRESH_EVERY,
+    }
+    return render(request, "jobs/list.html", context)
+
+
+def jobs_detail(request, job_id):
+    job = JOB.value
+    context = {
+        "project": get_project("bench"),
+        "section": "jobs",
+        "job": job,
+        "job_id": job.id,
+        "fetched": JOB,
+        "estimate": estimate(job),
+        "title": _job_title(job),
+        "poll_every": POLL_EVERY,
+        "backup": BACKUP,
+        "share_url": request.build_absolute_uri(),
+        "markdown": _markdown(job, request.build_absolute_uri()),
+    }
+    return render(request, "jobs/detail.html", context)

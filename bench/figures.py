@@ -1,0 +1,374 @@
+"""The measurements. Each function returns report entries: name, value, unit, target, met."""
+
+import json
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from bench.cluster import EMULATOR_KEY, Emulator, Gunicorn
+from bench.load import Client, closed_loop, cookie_header, median, viewers
+
+PROJECT = "bench"
+HTMX = {"HX-Request": "true"}
+GZIP = {"Accept-Encoding": "gzip, br"}
+# The view's own polling periods (restoreui.views.jobs) and the default cache lifetimes (settings).
+POLL_SECONDS = 3.0
+TABLE_REFRESH_SECONDS = 10.0
+TTL_RUNNING = 3.0
+TTL_LIST = 5.0
+PAGE_SIZE = 100
+
+
+@dataclass
+class Options:
+    latency_ms: float
+    quick: bool
+    duration: float  # figure b
+    load_seconds: float
+    page_cap: int
+
+    @property
+    def rounds(self) -> int:
+        return 2 if self.quick else 3
+
+    @property
+    def round_seconds(self) -> float:
+        return 1.0 if self.quick else 5.0
+
+    @property
+    def samples(self) -> int:
+        return 3 if self.quick else 15
+
+
+def entry(figure: str, name: str, value, unit: str, target: str | None = None, met: bool | None = None) -> dict:
+    if isinstance(value, float):
+        value = round(value, 4)
+    return {"figure": figure, "name": name, "value": value, "unit": unit, "target": target, "met": met}
+
+
+def _created(job: dict) -> datetime | None:
+    return datetime.fromisoformat(job["created_at"]) if job.get("created_at") else None
+
+
+def newest_first(jobs: list[dict]) -> list[dict]:
+    """The job table's default order: newest first, unknown creation times last."""
+    known = sorted((j for j in jobs if _created(j)), key=lambda j: (_created(j), j["restore_job_id"]), reverse=True)
+    return known + [j for j in jobs if not _created(j)]
+
+
+def detail_jobs(emulator: Emulator) -> list[dict]:
+    """Finished jobs whose backup still exists, newest first, one per backup.
+
+    A finished job stays cached for an hour, and no two share a backup, so the
+    first page view of each is cold on both of its lookups and later ones warm.
+    """
+    backups = {b["backup_id"] for b in emulator.all_backups()}
+    seen, chosen = set(), []
+    for job in newest_first(emulator.all_jobs()):
+        if job["status"] in ("Completed", "Failed", "Cancelled") and job["backup_id"] in backups \
+                and job["backup_id"] not in seen:
+            seen.add(job["backup_id"])
+            chosen.append(job)
+    return chosen
+
+
+def newest_running(jobs: list[dict]) -> dict:
+    """The running job that started last, so it runs longest after an emulator reset."""
+    running = [j for j in jobs if j["status"] in ("Pending", "InProgress")]
+    return max(running, key=lambda j: _created(j) or datetime.min)
+
+
+def jobs_url(project: str = PROJECT) -> str:
+    return f"/p/{project}/jobs/"
+
+
+def job_url(job_id: str, project: str = PROJECT) -> str:
+    return f"/p/{project}/jobs/{job_id}/"
+
+
+# -- a. cached pages against bare Django -------------------------------------------------------
+
+
+def cached_pages(options: Options, app: Gunicorn, bare: Gunicorn, table_job: dict) -> list[dict]:
+    headers = cookie_header(app.login())
+    pages = {
+        "job table": ([(jobs_url(), {})], [("/bare/jobs/", {})]),
+        "job detail": ([(job_url(table_job["restore_job_id"]), {})],
+                       [(f"/bare/jobs/{table_job['restore_job_id']}/", {})]),
+    }
+    out = []
+    for page, (app_requests, bare_requests) in pages.items():
+        # Fill every worker's cache before timing anything.
+        closed_loop(app.port, app_requests, connections=8, seconds=1.0, headers=headers)
+        closed_loop(bare.port, bare_requests, connections=8, seconds=0.5)
+        sides = {"app": None, "bare": None}
+        for round_ in range(options.rounds):
+            # Alternate which side goes first, so neither always runs on a warmer machine.
+            order = ("app", "bare") if round_ % 2 == 0 else ("bare", "app")
+            for side in order:
+                port, requests_, hdrs = (app.port, app_requests, headers) if side == "app" else (bare.port, bare_requests, {})
+                result = closed_loop(port, requests_, connections=8, seconds=options.round_seconds, headers=hdrs)
+                sides[side] = result if sides[side] is None else sides[side].merge(result)
+        a, b = sides["app"], sides["bare"]
+        non_200 = sum(n for s, n in a.statuses.items() if s != 200) + sum(n for s, n in b.statuses.items() if s != 200)
+        out += [
+            entry("a", f"{page}: throughput, dashboard", a.rate, "req/s"),
+            entry("a", f"{page}: throughput, bare Django", b.rate, "req/s"),
+            entry("a", f"{page}: p50, dashboard", a.percentile(50) * 1000, "ms"),
+            entry("a", f"{page}: p50, bare Django", b.percentile(50) * 1000, "ms"),
+            entry("a", f"{page}: p99, dashboard", a.percentile(99) * 1000, "ms"),
+            entry("a", f"{page}: p99, bare Django", b.percentile(99) * 1000, "ms"),
+        ]
+        for name, value in (("throughput ratio (dashboard / bare)", a.rate / b.rate),
+                            ("p50 ratio (bare / dashboard)", b.percentile(50) / a.percentile(50)),
+                            ("p99 ratio (bare / dashboard)", b.percentile(99) / a.percentile(99))):
+            out.append(entry("a", f"{page}: {name}", value, "ratio", ">= 0.6", value >= 0.6))
+        out.append(entry("a", f"{page}: answers other than 200", non_200, "count", "== 0", non_200 == 0))
+    return out
+
+
+# -- b. upstream amplification -------------------------------------------------------------------
+
+
+def amplification(options: Options, clusters: dict[str, tuple[Gunicorn, Emulator]], viewers_count: int = 50) -> list[dict]:
+    runs = {}
+    for label, (app, emulator) in clusters.items():
+        emulator.reset()
+        jobs = emulator.all_jobs()
+        job = newest_running(jobs)
+        state = emulator.control("GET", "state")
+        runs[label] = {"app": app, "emulator": emulator, "job": job, "headers": cookie_header(app.login()),
+                       "job_pages": max(1, math.ceil(len(jobs) / PAGE_SIZE)),
+                       "backup_pages": max(1, math.ceil(state["backups"] / PAGE_SIZE)),
+                       "pids": set(app.worker_pids()), "before": emulator.stats()["calls"]}
+
+    def run(r: dict) -> None:
+        job_id = r["job"]["restore_job_id"]
+        schedule = [(job_url(job_id), HTMX, POLL_SECONDS), (jobs_url(), HTMX, TABLE_REFRESH_SECONDS)]
+        first = [(job_url(job_id), {}), (jobs_url(), {})]
+        started = time.monotonic()
+        r["result"] = viewers(r["app"].port, viewers_count, options.duration, schedule, r["headers"], first)
+        r["seconds"] = time.monotonic() - started
+        r["pids"] |= set(r["app"].worker_pids())
+
+    # Both caches face the same viewers at the same time.
+    threads = [threading.Thread(target=run, args=(r,)) for r in runs.values()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    out = []
+    for label, r in runs.items():
+        after = r["emulator"].stats()["calls"]
+        calls = {k: after.get(k, 0) - r["before"].get(k, 0) for k in after}
+        requests_ = r["result"].count
+        shared = label == "Redis"
+        processes = 1 if shared else len(r["pids"])
+        scope = "cluster" if shared else f"worker ({processes} worker processes)"
+        out.append(entry("b", f"{label}: viewer requests", requests_, "count"))
+        out.append(entry("b", f"{label}: upstream calls per viewer request", sum(calls.values()) / max(1, requests_), "calls/request"))
+        keys = (
+            ("job detail (GET /restore-jobs/{id})", calls.get("GET /restore-jobs/{job_id}", 0), TTL_RUNNING),
+            ("job list (GET /restore-jobs, per full walk)", calls.get("GET /restore-jobs", 0) / r["job_pages"], TTL_LIST),
+            ("backup list (GET /backups, per full walk)", calls.get("GET /backups", 0) / r["backup_pages"], TTL_LIST),
+            ("backup detail (GET /backups/{id})", calls.get("GET /backups/{backup_id}", 0), TTL_LIST),
+        )
+        for key, loads, ttl in keys:
+            windows = math.floor(r["seconds"] / ttl) + 1
+            allowed = windows * processes
+            out.append(entry("b", f"{label}: {key} loads in {r['seconds']:.0f} s", loads, "loads",
+                             f"<= {allowed} (one per {ttl:g} s window per {scope})", loads <= allowed))
+        errors = r["result"].server_errors + r["result"].transport_errors
+        out.append(entry("b", f"{label}: failed viewer requests", errors, "count", "== 0", errors == 0))
+    return out
+
+
+# -- c. bytes on the wire -------------------------------------------------------------------------
+
+
+def _wire(client: Client, path: str, extra: dict) -> tuple[int, int, bytes]:
+    """(body bytes as sent, header bytes, body) of one answer."""
+    status, body, headers = client.get(path, extra)
+    if status >= 400:
+        raise RuntimeError(f"GET {path} answered {status}")
+    header_bytes = len("HTTP/1.1 200 OK\r\n") + sum(len(f"{k}: {v}\r\n") for k, v in headers.items()) + 2
+    return len(body), header_bytes, body
+
+
+def transfer(app: Gunicorn, running_job: dict) -> list[dict]:
+    client = Client(app.port, {**cookie_header(app.login()), **GZIP})
+    detail = job_url(running_job["restore_job_id"])
+    client.get(detail)  # the first answer would include the upstream wait, not the size
+    poll_body, poll_headers, _ = _wire(client, detail, HTMX)
+    page_body, page_headers, _ = _wire(client, detail, {})
+    poll_total = poll_body + poll_headers
+    out = [
+        entry("c", "progress poll (htmx partial): body", poll_body, "bytes"),
+        entry("c", "progress poll (htmx partial): body + headers", poll_total, "bytes", "<= 2048", poll_total <= 2048),
+        entry("c", "job detail full reload: body + headers", page_body + page_headers, "bytes"),
+        entry("c", "poll / full reload", poll_total / (page_body + page_headers), "ratio"),
+    ]
+    for name, path in (("job table", jobs_url()), ("job detail", detail)):
+        html, html_headers, body = _wire(client, path, {})
+        assets = sorted(set(re.findall(rb'(?:href|src)="(/static/[^"]+)"', body)))
+        static = 0
+        for asset in assets:
+            size, headers_size, _ = _wire(client, asset.decode(), {})
+            static += size + headers_size
+        out.append(entry("c", f"{name} first load: HTML", html + html_headers, "bytes"))
+        out.append(entry("c", f"{name} first load: HTML + {len(assets)} static files (compressed)",
+                         html + html_headers + static, "bytes"))
+    client.close()
+    return out
+
+
+# -- d. the dashboard against a direct SDK call ---------------------------------------------------
+
+
+def against_sdk(options: Options, app: Gunicorn, emulator: Emulator) -> list[dict]:
+    from pinecone import Pinecone
+
+    # The first detail job is figure a's (warm by now); cold ones are jobs no figure has asked for.
+    chosen = detail_jobs(emulator)
+    warm_job, page_jobs = chosen[0], chosen[1:]
+    taken = {j["restore_job_id"] for j in chosen}
+    partial_jobs = [j for j in emulator.all_jobs() if j["status"] == "Completed" and j["restore_job_id"] not in taken]
+
+    sdk = Pinecone(api_key=EMULATOR_KEY, host=emulator.url)
+    sdk.describe_restore_job(job_id=warm_job["restore_job_id"])  # connection and imports, not timed
+    client = Client(app.port, cookie_header(app.login()))
+    for _ in range(12):  # every worker holds the warm job
+        client.get(job_url(warm_job["restore_job_id"]))
+        client.get(job_url(warm_job["restore_job_id"]), HTMX)
+
+    def timed(call) -> float:
+        started = time.perf_counter()
+        call()
+        return time.perf_counter() - started
+
+    def page(job_id: str, extra: dict):
+        def call():
+            status, _, _ = client.get(job_url(job_id), extra)
+            # A finished job's poll answers 286: htmx's "stop polling".
+            if status not in (200, 286):
+                raise RuntimeError(f"the job page answered {status}")
+        return call
+
+    times = {name: [] for name in ("direct", "cold page", "cold poll", "warm page", "warm poll")}
+    warm = warm_job["restore_job_id"]
+    for page_job, partial_job in zip(page_jobs[: options.samples], partial_jobs[: options.samples]):
+        # Interleaved, so a slow moment of the machine lands on every side alike.
+        times["direct"].append(timed(lambda: sdk.describe_restore_job(job_id=page_job["restore_job_id"])))
+        times["cold page"].append(timed(page(page_job["restore_job_id"], {})))
+        times["warm page"].append(timed(page(warm, {})))
+        times["cold poll"].append(timed(page(partial_job["restore_job_id"], HTMX)))
+        times["warm poll"].append(timed(page(warm, HTMX)))
+    client.close()
+    direct = median(times["direct"])
+    out = [entry("d", f"{name} (median of {len(values)})", median(values) * 1000, "ms") for name, values in times.items()]
+    for name, limit in (("cold page", 1.1), ("cold poll", 1.1), ("warm page", 0.1), ("warm poll", 0.1)):
+        ratio = median(times[name]) / direct
+        out.append(entry("d", f"{name} / direct SDK call", ratio, "ratio", f"<= {limit:g}", ratio <= limit))
+    return out
+
+
+# -- e. the job table as the project grows --------------------------------------------------------
+
+
+def growth(options: Options, app: Gunicorn, emulators: dict[int, Emulator]) -> list[dict]:
+    client = Client(app.port, cookie_header(app.login()))
+    out = []
+    for size, emulator in emulators.items():
+        path = jobs_url(f"jobs{size}")
+        before = emulator.stats()["calls"]
+        started = time.perf_counter()
+        status, _, _ = client.get(path)
+        cold = time.perf_counter() - started
+        middle = emulator.stats()["calls"]
+        warm_times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            client.get(path)
+            warm_times.append(time.perf_counter() - started)
+        after = emulator.stats()["calls"]
+        cold_calls = middle.get("GET /restore-jobs", 0) - before.get("GET /restore-jobs", 0)
+        other = sum(middle.values()) - sum(before.values()) - cold_calls
+        warm_calls = sum(after.values()) - sum(middle.values())
+        expected = min(math.ceil(size / PAGE_SIZE), options.page_cap)
+        out += [
+            entry("e", f"{size} jobs: cold load, GET /restore-jobs calls", cold_calls, "calls",
+                  f"== {expected} (pages, capped at {options.page_cap})", cold_calls == expected and status == 200),
+            entry("e", f"{size} jobs: cold load, other upstream calls (backup names)", other, "calls"),
+            entry("e", f"{size} jobs: cold load time", cold, "s"),
+            entry("e", f"{size} jobs: cold load time per page", cold / max(1, cold_calls + other) * 1000, "ms"),
+            entry("e", f"{size} jobs: warm loads (5), upstream calls", warm_calls, "calls", "== 0", warm_calls == 0),
+            entry("e", f"{size} jobs: warm load time (median)", median(warm_times) * 1000, "ms"),
+        ]
+    client.close()
+    return out
+
+
+# -- load: many connections, a healthy and a failing upstream -------------------------------------
+
+
+def load(options: Options, app: Gunicorn, emulator: Emulator, connections: int = 64) -> list[dict]:
+    emulator.reset()
+    jobs = emulator.all_jobs()
+    running = newest_running(jobs)["restore_job_id"]
+    finished = detail_jobs(emulator)
+    requests_ = [(jobs_url(), {}), (jobs_url(), HTMX), (job_url(running), {}), (job_url(running), HTMX)]
+    requests_ += [(job_url(j["restore_job_id"]), {}) for j in finished[:8]]
+    headers = cookie_header(app.login())
+    out = []
+    for label, faults in (("healthy upstream", {}), ("20% upstream errors", {"error_rate": 0.2})):
+        emulator.clear_faults()
+        if faults:
+            emulator.set_faults(**faults)
+        result = closed_loop(app.port, requests_, connections, options.load_seconds, headers)
+        name = f"{connections} connections, {options.load_seconds:g} s, {label}"
+        out += [
+            entry("load", f"{name}: requests", result.count, "count"),
+            entry("load", f"{name}: throughput", result.rate, "req/s"),
+            entry("load", f"{name}: p50", result.percentile(50) * 1000, "ms"),
+            entry("load", f"{name}: p99", result.percentile(99) * 1000, "ms"),
+            entry("load", f"{name}: broken connections", result.transport_errors, "count", "== 0",
+                  result.transport_errors == 0),
+        ]
+        if faults:
+            errors = result.statuses.get(500, 0)
+            out.append(entry("load", f"{name}: 500 answers", errors, "count", "== 0", errors == 0))
+            out.append(entry("load", f"{name}: 502/504 answers (nothing cached to show)",
+                             result.statuses.get(502, 0) + result.statuses.get(504, 0), "count"))
+        else:
+            errors = result.server_errors
+            out.append(entry("load", f"{name}: 5xx answers", errors, "count", "== 0", errors == 0))
+    emulator.clear_faults()
+    return out
+
+
+# -- f. memory --------------------------------------------------------------------------------------
+
+
+def memory(clusters: dict[str, Gunicorn]) -> list[dict]:
+    out = []
+    for label, cluster in clusters.items():
+        sizes = cluster.rss_mb()
+        if not sizes:
+            continue
+        largest = max(sizes.values())
+        target = None if label == "bare Django" else "<= 120"
+        met = None if target is None else largest <= 120
+        out.append(entry("f", f"{label}: largest worker RSS ({len(sizes)} workers)", largest, "MB", target, met))
+    return out
+
+
+def rows_file(path, emulator: Emulator, job: dict):
+    """What the bare views render: every job and backup, and the job shown in detail with its backup."""
+    backups = emulator.all_backups()
+    backup = next(b for b in backups if b["backup_id"] == job["backup_id"])
+    path.write_text(json.dumps({"jobs": emulator.all_jobs(), "backups": backups, "job": job, "backup": backup}))
+    return path
