@@ -3,11 +3,14 @@
 import ipaddress
 import re
 import uuid
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.backends import RemoteUserBackend
-from django.contrib.auth.middleware import RemoteUserMiddleware
+from django.contrib.auth.middleware import LoginRequiredMiddleware, RemoteUserMiddleware
 from django.core.exceptions import MiddlewareNotUsed
+from django.http import HttpResponse
+from django.shortcuts import resolve_url
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
@@ -99,3 +102,22 @@ class SingleSignOnBackend(RemoteUserBackend):
             user.set_unusable_password()
             user.save(update_fields=["password"])
         return user
+
+
+class HtmxLoginRequiredMiddleware(LoginRequiredMiddleware):
+    """When a session ends under an open page, its next poll sends the page to login.
+
+    A plain redirect would make htmx swap the login form into the polled region;
+    HX-Redirect sends the whole tab there, with `next` set to the page being viewed.
+    """
+
+    def handle_no_permission(self, request, view_func):
+        if request.headers.get("HX-Request") != "true":
+            return super().handle_no_permission(request, view_func)
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        page = current.path + (f"?{current.query}" if current.query else "")
+        if not page.startswith("/") or page.startswith("//"):
+            page = request.get_full_path()
+        response = HttpResponse("Your session has ended; log in again.", status=401)
+        response["HX-Redirect"] = f"{resolve_url(self.get_login_url(view_func))}?{urlencode({'next': page})}"
+        return response

@@ -99,7 +99,7 @@ def test_exact_times_are_iso_in_utc_with_a_z():
 
 @pytest.mark.parametrize(
     "value, shown",
-    [(None, "—"), (0, "0%"), (42.5, "42.5%"), (42.0, "42%"), (100.0, "100%"), (37.54, "37.5%"), (7, "7%")],
+    [(None, "—"), (0, "0%"), (42.5, "42.5%"), (42.0, "42%"), (100.0, "100%"), (37.54, "37.5%"), (7, "7%"), (99.96, "99.9%")],
 )
 def test_percentages_drop_a_useless_decimal(value, shown):
     assert formatting.percent(value) == shown

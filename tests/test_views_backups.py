@@ -381,3 +381,13 @@ def test_a_viewer_may_not_delete(viewer_client, emulator):
     assert response.status_code == 403
     assert backup.id in emulator.store.backups
     assert AuditEntry.objects.get().outcome == "refused"
+
+
+def test_an_empty_restore_post_asks_for_the_name_and_sends_nothing(operator_client, emulator):
+    backup = restorable(emulator)
+    before = emulator.stats()["calls"].get("POST /backups/{backup_id}/create-index", 0)
+    response = operator_client.post(reverse("backups-restore", args=["local", backup.id]), {})
+    assert response.status_code == 400, "an empty form was taken as a page view, with no error shown"
+    assert "required" in field_errors(response, "name"), "the form did not say the name is needed"
+    after = emulator.stats()["calls"].get("POST /backups/{backup_id}/create-index", 0)
+    assert after == before, "an empty form reached Pinecone"

@@ -430,3 +430,14 @@ def test_a_logged_out_visitor_is_sent_to_log_in_and_back(client, emulator):
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('login')}?next={url}", "after logging in they would not land on the job"
     assert emulator.stats()["total"] == 0, "an anonymous visit reached Pinecone"
+
+
+def test_a_poll_after_the_session_ended_sends_the_whole_tab_to_login(client, emulator):
+    job = job_where(emulator, lambda j: not j.finished)
+    page = reverse("jobs-detail", args=["local", job.id])
+    response = client.get(
+        page, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{page}?from=channel"
+    )
+    assert response.status_code == 401, "a logged-out poll would swap the login form into the progress box"
+    assert response["HX-Redirect"].startswith(reverse("login") + "?next="), "the tab would not go to the login page"
+    assert "from%3Dchannel" in response["HX-Redirect"], "after login the teammate would not land on the page they had open"

@@ -1,5 +1,6 @@
 """Pure formatting helpers behind the template filters."""
 
+import math
 from datetime import datetime, timedelta, timezone
 
 DASH = "—"
@@ -67,6 +68,8 @@ def iso(value: datetime) -> str:
 
 
 def percent(value) -> str:
+    """One decimal, rounded down: a job at 99.96% is not yet "100.0%"."""
     if value is None:
         return DASH
-    return f"{value:.1f}%" if value % 1 else f"{int(value)}%"
+    shown = math.floor(value * 10 + 1e-9) / 10
+    return f"{shown:.1f}%" if shown % 1 else f"{int(shown)}%"

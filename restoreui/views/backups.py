@@ -105,7 +105,7 @@ def backups_restore(request, project_name, backup_id):
     if reason:
         return refused(request, project, AuditEntry.Action.RESTORE, backup_id, reason)
 
-    form = RestoreForm(request.POST or None)
+    form = RestoreForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -161,7 +161,7 @@ def backups_delete(request, project_name, backup_id):
         return refused(request, project, AuditEntry.Action.DELETE_BACKUP, backup_id, reason)
 
     expected = backup.name or backup.id
-    form = DeleteBackupForm(request.POST or None, expected=expected)
+    form = DeleteBackupForm(request.POST if request.method == "POST" else None, expected=expected)
     if request.method == "POST" and form.is_valid():
         try:
             service.delete_backup(project, backup_id)

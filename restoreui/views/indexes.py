@@ -78,7 +78,7 @@ def indexes_backup(request, project_name, index_name):
     reason = write_refusal_reason(request.user, project)
     if reason:
         return refused(request, project, AuditEntry.Action.CREATE_BACKUP, index_name, reason)
-    form = CreateBackupForm(request.POST or None)
+    form = CreateBackupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
