@@ -45,10 +45,6 @@ def ready_backup(project: Project):
     return backups[0]
 
 
-def finished_job(project: Project):
-    return next(j for j in service.list_restore_jobs(project).value.items if j.state == "completed")
-
-
 def main_pages(project: Project) -> dict[str, str]:
     """Every screen a logged-in operator reaches, by name -> path, with real ids from the emulator."""
     job = running_job(project)
