@@ -11,3 +11,9 @@ class RestoreuiConfig(AppConfig):
 
         hooks.on_upstream_call = metrics.on_upstream_call
         hooks.on_cache = metrics.on_cache
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from restoreui.views.home import remember_preferences
+
+        user_logged_in.connect(remember_preferences, dispatch_uid="restoreui-preferences")

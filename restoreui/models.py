@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -60,3 +61,17 @@ class AuditEntry(models.Model):
             "upstream_message": self.upstream_message,
             "extra": self.extra,
         }
+
+
+class Preference(models.Model):
+    """A user's display choices, kept across sessions and devices."""
+
+    class TimeZone(models.TextChoices):
+        UTC = "utc", "UTC"
+        LOCAL = "local", "local time"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    time_zone = models.CharField(max_length=8, choices=TimeZone.choices, default=TimeZone.UTC)
+
+    def __str__(self):
+        return f"{self.user}: times in {self.get_time_zone_display()}"

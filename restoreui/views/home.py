@@ -3,10 +3,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from restoreui.models import Preference
 from restoreui.projects import all_projects
 from restoreui.views.common import project_or_404
-
-ONE_YEAR = 365 * 24 * 3600
 
 
 @require_GET
@@ -28,7 +27,13 @@ def prefs_timezone(request):
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = "/"
-    response = HttpResponseRedirect(target)
-    tz = "local" if request.POST.get("tz") == "local" else "utc"
-    response.set_cookie("tz", tz, max_age=ONE_YEAR, samesite="Lax", secure=request.is_secure(), httponly=True)
-    return response
+    choice = Preference.TimeZone.LOCAL if request.POST.get("tz") == "local" else Preference.TimeZone.UTC
+    Preference.objects.update_or_create(user=request.user, defaults={"time_zone": choice})
+    request.session["tz"] = choice.value
+    return HttpResponseRedirect(target)
+
+
+def remember_preferences(sender, request, user, **kwargs):
+    """On login, copy the stored choices into the session so pages need no query for them."""
+    preference = Preference.objects.filter(user=user).first()
+    request.session["tz"] = preference.time_zone if preference else Preference.TimeZone.UTC.value
