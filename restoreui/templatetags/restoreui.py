@@ -14,20 +14,16 @@ register.filter("utc", formatting.utc)
 
 
 @register.simple_tag
-def timestamp(value, relative=True):
+def timestamp(value, relative=True, seconds=True):
     """A <time> element: UTC text, exact ISO time on hover, local time via JS when chosen."""
     if value is None:
         return formatting.DASH
     exact = formatting.iso(value)
+    shown = formatting.utc(value, seconds=seconds)
+    element = format_html('<time datetime="{}" title="{}">{}</time>', exact, exact, shown)
     if not relative:
-        return format_html('<time datetime="{}" title="{}">{}</time>', exact, exact, formatting.utc(value))
-    return format_html(
-        '<time datetime="{}" title="{}">{}</time> <span class="muted">({})</span>',
-        exact,
-        exact,
-        formatting.utc(value),
-        formatting.relative(value),
-    )
+        return element
+    return format_html('{} <span class="muted">({})</span>', element, formatting.relative(value))
 
 
 @register.filter

@@ -57,6 +57,7 @@ def jobs_list(request, project_name):
         "page": page,
         "total": len(jobs),
         "backup_names": names,
+        "index_names": sorted({job.target_index_name for job in fetched.value.items if job.target_index_name}),
         "live": any(not job.finished for job in page),
         "refresh_every": TABLE_REFRESH_EVERY,
     }

@@ -28,10 +28,12 @@
     root.querySelectorAll("time[datetime]").forEach(function (el) {
       var when = new Date(el.getAttribute("datetime"));
       if (isNaN(when)) return;
-      el.textContent = when.toLocaleString(undefined, {
+      var options = {
         year: "numeric", month: "2-digit", day: "2-digit",
-        hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short"
-      });
+        hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+      };
+      if (/:\d\d:\d\d/.test(el.textContent)) options.second = "2-digit";
+      el.textContent = when.toLocaleString(undefined, options);
     });
   }
 
