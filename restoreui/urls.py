@@ -1,3 +1,5 @@
+import re
+
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
@@ -6,15 +8,21 @@ from restoreui.views import audit, backups, health, home, indexes, jobs, search
 
 
 class SegmentConverter:
-    """Any single path segment: Pinecone ids and names are opaque to us."""
+    """Any single path segment: Pinecone ids and names are opaque to us.
+
+    A "/" in a value Pinecone sent would split the segment (and make reverse()
+    fail, a 500), so links carry it as %2F, and "%" as %25 to keep that reversible.
+    """
 
     regex = "[^/]+"
+    ESCAPES = {"%": "%25", "/": "%2F"}
+    UNESCAPES = {v: k for k, v in ESCAPES.items()}
 
     def to_python(self, value):
-        return value
+        return re.sub("%25|%2F", lambda m: self.UNESCAPES[m[0]], value)
 
     def to_url(self, value):
-        return value
+        return re.sub("[%/]", lambda m: self.ESCAPES[m[0]], value)
 
 
 class ExportFormatConverter:
