@@ -228,6 +228,14 @@ class Lab(ExitStack):
         self.callback(shutil.rmtree, self.workdir, ignore_errors=True)
         self._site = None
 
+    def __exit__(self, kind, error, traceback):
+        if error is not None:
+            # The directory goes with the run; what the processes said is the best clue.
+            for log in sorted(self.workdir.glob("*.log")):
+                tail = log.read_bytes()[-3000:].decode(errors="replace")
+                print(f"--- {log.name} (last lines)\n{tail}", file=sys.stderr)
+        return super().__exit__(kind, error, traceback)
+
     @property
     def site(self) -> Site:
         if self._site is None:

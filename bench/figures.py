@@ -36,7 +36,11 @@ class Options:
 
     @property
     def round_seconds(self) -> float:
-        return 1.0 if self.quick else 5.0
+        return 0.5 if self.quick else 5.0
+
+    @property
+    def warm_up_seconds(self) -> float:
+        return 0.3 if self.quick else 1.0
 
     @property
     def samples(self) -> int:
@@ -102,8 +106,8 @@ def cached_pages(options: Options, app: Gunicorn, bare: Gunicorn, table_job: dic
     out = []
     for page, (app_requests, bare_requests) in pages.items():
         # Fill every worker's cache before timing anything.
-        closed_loop(app.port, app_requests, connections=8, seconds=1.0, headers=headers)
-        closed_loop(bare.port, bare_requests, connections=8, seconds=0.5)
+        closed_loop(app.port, app_requests, connections=8, seconds=options.warm_up_seconds, headers=headers)
+        closed_loop(bare.port, bare_requests, connections=8, seconds=options.warm_up_seconds)
         sides = {"app": None, "bare": None}
         for round_ in range(options.rounds):
             # Alternate which side goes first, so neither always runs on a warmer machine.
