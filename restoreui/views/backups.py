@@ -57,6 +57,17 @@ def _backup_or_404(request, project, backup_id):
         return None, upstream_failed(request, project, error, section="backups")
 
 
+def _backup_for_write(request, project, backup_id, action):
+    """The backup this user may act on, or the response to send instead (404, failure, refusal)."""
+    fetched, failure = _backup_or_404(request, project, backup_id)
+    if failure:
+        return None, failure
+    reason = write_refusal_reason(request.user, project)
+    if reason:
+        return None, refused(request, project, action, backup_id, reason)
+    return fetched.value, None
+
+
 @require_GET
 def backups_detail(request, project_name, backup_id):
     project = project_or_404(project_name)
@@ -97,13 +108,9 @@ def _source_deleted(project, backup) -> bool | None:
 @require_http_methods(["GET", "POST"])
 def backups_restore(request, project_name, backup_id):
     project = project_or_404(project_name)
-    fetched, failure = _backup_or_404(request, project, backup_id)
+    backup, failure = _backup_for_write(request, project, backup_id, AuditEntry.Action.RESTORE)
     if failure:
         return failure
-    backup = fetched.value
-    reason = write_refusal_reason(request.user, project)
-    if reason:
-        return refused(request, project, AuditEntry.Action.RESTORE, backup_id, reason)
 
     form = RestoreForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -152,13 +159,9 @@ def _explain_restore_failure(form, project, name, error):
 @require_http_methods(["GET", "POST"])
 def backups_delete(request, project_name, backup_id):
     project = project_or_404(project_name)
-    fetched, failure = _backup_or_404(request, project, backup_id)
+    backup, failure = _backup_for_write(request, project, backup_id, AuditEntry.Action.DELETE_BACKUP)
     if failure:
         return failure
-    backup = fetched.value
-    reason = write_refusal_reason(request.user, project)
-    if reason:
-        return refused(request, project, AuditEntry.Action.DELETE_BACKUP, backup_id, reason)
 
     expected = backup.name or backup.id
     form = DeleteBackupForm(request.POST if request.method == "POST" else None, expected=expected)
