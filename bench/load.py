@@ -15,7 +15,6 @@ class Result:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
-    body_bytes: int = 0
     # Connections that broke mid-request (a recycled worker, a full backlog): not an HTTP answer.
     transport_errors: int = 0
 
@@ -39,8 +38,7 @@ class Result:
 
     def merge(self, other: "Result") -> "Result":
         return Result(self.seconds + other.seconds, self.latencies + other.latencies,
-                      self.statuses + other.statuses, self.body_bytes + other.body_bytes,
-                      self.transport_errors + other.transport_errors)
+                      self.statuses + other.statuses, self.transport_errors + other.transport_errors)
 
 
 class Client:
@@ -94,14 +92,13 @@ def closed_loop(port: int, requests: list[tuple[str, dict]], connections: int, s
             path, extra = next(order)
             started = time.perf_counter()
             try:
-                status, body, _ = client.get(path, extra)
+                status, _, _ = client.get(path, extra)
             except OSError:
                 result.transport_errors += 1
                 client.close()
                 continue
             result.latencies.append(time.perf_counter() - started)
             result.statuses[status] += 1
-            result.body_bytes += len(body)
         client.close()
 
     started = time.monotonic()
@@ -130,14 +127,13 @@ def viewers(port: int, count: int, seconds: float, schedule: list[tuple[str, dic
         def send(path, extra):
             began = time.perf_counter()
             try:
-                status, body, _ = client.get(path, extra)
+                status, _, _ = client.get(path, extra)
             except OSError:
                 result.transport_errors += 1
                 client.close()
                 return
             result.latencies.append(time.perf_counter() - began)
             result.statuses[status] += 1
-            result.body_bytes += len(body)
 
         for path, extra in first:
             send(path, extra)
@@ -162,7 +158,7 @@ def viewers(port: int, count: int, seconds: float, schedule: list[tuple[str, dic
 def _total(results: list[Result], seconds: float) -> Result:
     total = Result(seconds=seconds)
     for r in results:
-        total = total.merge(Result(0.0, r.latencies, r.statuses, r.body_bytes, r.transport_errors))
+        total = total.merge(Result(0.0, r.latencies, r.statuses, r.transport_errors))
     return total
 
 
