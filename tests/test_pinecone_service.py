@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import redis
+from django.core.cache import cache
 
 from restoreui.pinecone import (
     InvalidRequest,
@@ -20,6 +21,7 @@ from restoreui.pinecone import (
     get_backup,
     get_index,
     get_restore_job,
+    known_backup,
     list_backups,
     list_indexes,
     list_restore_jobs,
@@ -388,3 +390,14 @@ def test_projects_do_not_share_cache_entries(emulator, project):
     list_indexes(project)
     list_indexes(other)
     assert calls(emulator, "GET /indexes") == 2, "one project's indexes would show under another"
+
+
+def test_known_backup_answers_from_cached_copies_only(project, emulator):
+    some = list_backups(project).value.items[0]
+    cache.clear()
+    emulator.reset()
+    assert known_backup(project, some.id) is None, "a backup nobody fetched was made up"
+    assert emulator.stats()["total"] == 0, "known_backup asked Pinecone"
+    list_backups(project)
+    assert known_backup(project, some.id).id == some.id, "the cached project list was not used"
+    assert emulator.stats()["total"] == 1

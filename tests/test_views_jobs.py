@@ -441,3 +441,11 @@ def test_a_poll_after_the_session_ended_sends_the_whole_tab_to_login(client, emu
     assert response.status_code == 401, "a logged-out poll would swap the login form into the progress box"
     assert response["HX-Redirect"].startswith(reverse("login") + "?next="), "the tab would not go to the login page"
     assert "from%3Dchannel" in response["HX-Redirect"], "after login the teammate would not land on the page they had open"
+
+
+def test_an_uncached_job_page_costs_one_upstream_call(viewer_client, emulator):
+    job = job_where(emulator, lambda j: j.finished)
+    emulator.reset()
+    response = job_page(viewer_client, job.id)
+    assert response.status_code == 200
+    assert emulator.stats()["total"] == 1, "a shared link waited on more than one Pinecone call before showing"

@@ -235,15 +235,34 @@ def create_backup(
     return _one(project, Backup, answer)
 
 
-def delete_backup(project: Project, backup_id: str) -> None:
-    key = cache.key(project, "backup", backup_id)
-    keys = [key, _backups_key(project, None)]
-    # The index's own backup list is cached too; its name is in any copy we hold.
+def _cached_backup(project: Project, backup_id: str) -> dict | None:
+    """The raw backup from any copy already held (its own or the project's list)."""
     listed = (cache.last(_backups_key(project, None)) or {}).get("items", [])
-    for raw in [cache.last(key), *listed]:
+    for raw in [cache.last(cache.key(project, "backup", backup_id)), *listed]:
         if isinstance(raw, dict) and raw.get("backup_id") == backup_id:
-            keys.append(_backups_key(project, str(raw.get("source_index_name"))))
-            break
+            return raw
+    return None
+
+
+def known_backup(project: Project, backup_id: str) -> Backup | None:
+    """A backup as last seen, without asking Pinecone; None when no copy is held.
+
+    For pages where the backup is a side detail: a second upstream call in a
+    row would double their uncached load time.
+    """
+    raw = _cached_backup(project, backup_id)
+    try:
+        return Backup.from_api(raw, project.api_version) if raw else None
+    except ValueError:
+        return None
+
+
+def delete_backup(project: Project, backup_id: str) -> None:
+    keys = [cache.key(project, "backup", backup_id), _backups_key(project, None)]
+    # The index's own backup list is cached too; its name is in any copy we hold.
+    raw = _cached_backup(project, backup_id)
+    if raw:
+        keys.append(_backups_key(project, str(raw.get("source_index_name"))))
     try:
         client.call(project, "DELETE", "/backups/{}", ids=(backup_id,))
     finally:

@@ -182,10 +182,7 @@ def jobs_detail(request, project_name, job_id):
         if job.finished:
             response.status_code = HttpResponseStopPolling.status_code
         return response
-    try:
-        context["backup"] = service.get_backup(project, job.backup_id).value
-    except PineconeError:
-        context["backup"] = None
+    context["backup"] = service.known_backup(project, job.backup_id)
     context["share_url"] = request.build_absolute_uri()
     context["markdown"] = _markdown(job, request.build_absolute_uri())
     return render(request, "jobs/detail.html", context)
