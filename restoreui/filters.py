@@ -34,6 +34,13 @@ class ListForm(forms.Form):
 
     q = forms.CharField(required=False, max_length=200, label="Search")
     since = forms.ChoiceField(choices=SINCE, required=False, label="Created")
+    before = forms.DateTimeField(
+        required=False,
+        label="Created before (UTC)",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="e.g. the time an incident began",
+    )
     size = forms.TypedChoiceField(choices=PAGE_SIZES, coerce=int, required=False, label="Per page")
     page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False)
 
@@ -77,12 +84,17 @@ class ListForm(forms.Form):
                 headers[name] = {"link": first, "aria": None}
         return headers
 
-    def _since(self, items):
+    def _by_creation(self, items):
         days = {"1d": 1, "7d": 7, "30d": 30}.get(self.value("since"))
-        if not days:
-            return items
-        cutoff = datetime.now(timezone.utc) - timedelta(days=days)
-        return [i for i in items if i.created_at and i.created_at >= cutoff]
+        if days:
+            cutoff = datetime.now(timezone.utc) - timedelta(days=days)
+            items = [i for i in items if i.created_at and i.created_at >= cutoff]
+        before = self.value("before")
+        if before:
+            # The field is labelled UTC, whatever the server's own time zone.
+            before = before.replace(tzinfo=timezone.utc)
+            items = [i for i in items if i.created_at and i.created_at < before]
+        return items
 
 
 class JobFilterForm(ListForm):
@@ -116,7 +128,7 @@ class JobFilterForm(ListForm):
         text = (self.value("q") or "").strip().lower()
         jobs = [
             j
-            for j in self._since(jobs)
+            for j in self._by_creation(jobs)
             if (not states or j.state in states)
             and (not index or j.target_index_name == index)
             and (not backup or j.backup_id == backup)
@@ -164,7 +176,7 @@ class BackupFilterForm(ListForm):
         text = (self.value("q") or "").strip().lower()
         backups = [
             b
-            for b in self._since(backups)
+            for b in self._by_creation(backups)
             if (not states or b.state in states)
             and (not index or b.source_index_name == index)
             and (

@@ -191,3 +191,16 @@ def test_a_bad_query_string_still_exports(viewer_client):
 
 def test_an_unknown_export_format_is_not_found(viewer_client):
     assert viewer_client.get("/p/local/jobs/export.xlsx", follow=True).status_code == 404
+
+
+def test_created_before_finds_the_last_backup_taken_before_an_incident(viewer_client):
+    response = viewer_client.get("/p/local/backups/", {"before": "2000-01-01T00:00"})
+    assert "No backups match these filters" in response.content.decode(), "backups from after the cut-off were listed"
+    everything = viewer_client.get("/p/local/backups/", {"before": "2999-01-01T00:00"}).content.decode()
+    assert "No backups match" not in everything, "a cut-off in the future hid backups"
+
+
+def test_a_malformed_created_before_is_ignored_with_a_message(viewer_client):
+    response = viewer_client.get("/p/local/jobs/", {"before": "yesterday-ish"})
+    assert response.status_code == 200
+    assert "Created before (UTC)" in response.content.decode() and "(ignored)" in response.content.decode()
