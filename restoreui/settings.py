@@ -39,6 +39,9 @@ MIDDLEWARE = [
     "restoreui.middleware.request_id_middleware",
     "restoreui.metrics.page_timer_middleware",
     "django.middleware.security.SecurityMiddleware",
+    # Pages are compressed here so a bare gunicorn serves them small too; Django
+    # masks the CSRF token per response and pads compressed bodies against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     "restoreui.middleware.permissions_policy_middleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
