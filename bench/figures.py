@@ -1,5 +1,6 @@
 """The measurements. Each function returns report entries: name, value, unit, target, met."""
 
+import gzip
 import json
 import math
 import re
@@ -200,7 +201,9 @@ def _wire(client: Client, path: str, extra: dict) -> tuple[int, int, bytes]:
     if status >= 400:
         raise RuntimeError(f"GET {path} answered {status}")
     header_bytes = len("HTTP/1.1 200 OK\r\n") + sum(len(f"{k}: {v}\r\n") for k, v in headers.items()) + 2
-    return len(body), header_bytes, body
+    encoding = {k.lower(): v for k, v in headers.items()}.get("content-encoding")
+    text = gzip.decompress(body) if encoding == "gzip" else body
+    return len(body), header_bytes, text
 
 
 def transfer(app: Gunicorn, running_job: dict) -> list[dict]:
