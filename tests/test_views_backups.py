@@ -1,15 +1,15 @@
 """The backup table, the backup page, and restoring or deleting a backup, against the emulator."""
 
 import re
-import time
 from html import unescape
 
 import pytest
 from django.urls import reverse
 
 from pages import ids_in, rows, text, title
+from upstream import upstream_backups, upstream_jobs
 from restoreui.models import AuditEntry
-from restoreui.pinecone import Backup, RestoreJob
+from restoreui.pinecone import Backup
 from restoreui.projects import API_VERSIONS, Project
 
 pytestmark = pytest.mark.django_db
@@ -21,20 +21,6 @@ CREATE_INDEX = "POST /backups/{backup_id}/create-index"
 @pytest.fixture(autouse=True)
 def quick_retries(settings):
     settings.PINECONE_BACKOFF = 0.01
-
-
-def upstream_backups(emulator, version="2026-04") -> list[Backup]:
-    store = emulator.store
-    with store.lock:
-        now = time.time()
-        return [Backup.from_api(store.render_backup(b, version, now), version) for b in store.backups.values()]
-
-
-def upstream_jobs(emulator) -> list[RestoreJob]:
-    store = emulator.store
-    with store.lock:
-        now = time.time()
-        return [RestoreJob.from_api(store.render_job(j, now), "2026-04") for j in store.jobs.values()]
 
 
 def backup_where(emulator, test, version="2026-04") -> Backup:
@@ -146,7 +132,7 @@ def test_the_metadata_schema_is_a_table_in_every_api_version(viewer_client, sett
     backup = backup_where(emulator, lambda b: b.status == "Ready" and b.source_index_name == "articles", version)
     response = backup_page(viewer_client, backup.id)
     page = text(response)
-    assert f"Dimension 768" in page, f"on {version} the dimension was lost"
+    assert "Dimension 768" in page, f"on {version} the dimension was lost"
     if version == "2025-04":
         assert "Metric —" in page
         assert "API version 2025-04 does not report schemas" in page

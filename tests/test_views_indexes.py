@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from pages import rows, text
+from upstream import upstream_backups
 from restoreui.models import AuditEntry
-from restoreui.pinecone import Backup
 
 pytestmark = pytest.mark.django_db
 
@@ -17,13 +17,6 @@ CREATE_BACKUP = "POST /indexes/{index_name}/backups"
 @pytest.fixture(autouse=True)
 def quick_retries(settings):
     settings.PINECONE_BACKOFF = 0.01
-
-
-def upstream_backups(emulator) -> list[Backup]:
-    store = emulator.store
-    with store.lock:
-        now = time.time()
-        return [Backup.from_api(store.render_backup(b, "2026-04", now), "2026-04") for b in store.backups.values()]
 
 
 def restoring_index(emulator) -> str:

@@ -4,13 +4,13 @@ import csv
 import io
 import json
 import re
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
 
 from pages import ids_in, rows, text, title
+from upstream import upstream_jobs
 from restoreui.pinecone import RestoreJob
 from restoreui.projects import Project
 
@@ -22,14 +22,6 @@ SEED_JOBS = 260
 @pytest.fixture(autouse=True)
 def quick_retries(settings):
     settings.PINECONE_BACKOFF = 0.01
-
-
-def upstream_jobs(emulator) -> list[RestoreJob]:
-    """Every job as the emulator would describe it right now."""
-    store = emulator.store
-    with store.lock:
-        now = time.time()
-        return [RestoreJob.from_api(store.render_job(j, now), "2026-04") for j in store.jobs.values()]
 
 
 def job_where(emulator, test) -> RestoreJob:

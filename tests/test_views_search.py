@@ -1,13 +1,12 @@
 """The search box: a pasted id or name lands on its page, anything else lists what contains it."""
 
-import time
 from collections import Counter
 
 import pytest
 from django.urls import reverse
 
 from pages import text
-from restoreui.pinecone import Backup, RestoreJob
+from upstream import upstream_backups, upstream_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -15,20 +14,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def quick_retries(settings):
     settings.PINECONE_BACKOFF = 0.01
-
-
-def upstream_jobs(emulator) -> list[RestoreJob]:
-    store = emulator.store
-    with store.lock:
-        now = time.time()
-        return [RestoreJob.from_api(store.render_job(j, now), "2026-04") for j in store.jobs.values()]
-
-
-def upstream_backups(emulator) -> list[Backup]:
-    store = emulator.store
-    with store.lock:
-        now = time.time()
-        return [Backup.from_api(store.render_backup(b, "2026-04", now), "2026-04") for b in store.backups.values()]
 
 
 def search(client, query):

@@ -1,0 +1,25 @@
+"""What the emulator holds right now, as the service module's typed objects.
+
+View tests pick their subjects (a running job, a Ready backup) from here rather
+than through the dashboard, so a dashboard bug cannot choose its own test data.
+"""
+
+import time
+
+from restoreui.pinecone import Backup, RestoreJob
+
+
+def upstream_jobs(emulator) -> list[RestoreJob]:
+    """Every job as the emulator would describe it right now."""
+    store = emulator.store
+    with store.lock:
+        now = time.time()
+        return [RestoreJob.from_api(store.render_job(j, now), "2026-04") for j in store.jobs.values()]
+
+
+def upstream_backups(emulator, version="2026-04") -> list[Backup]:
+    """Every backup as the emulator would describe it right now, in VERSION's shape."""
+    store = emulator.store
+    with store.lock:
+        now = time.time()
+        return [Backup.from_api(store.render_backup(b, version, now), version) for b in store.backups.values()]
