@@ -1,3 +1,5 @@
+from collections import Counter
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,9 +23,7 @@ def indexes_list(request, project_name):
         backups = service.list_backups(project).value.items
     except PineconeError:
         backups = None
-    counts = {}
-    for backup in backups or ():
-        counts[backup.source_index_name] = counts.get(backup.source_index_name, 0) + 1
+    counts = Counter(backup.source_index_name for backup in backups or ())
     context = {
         "project": project,
         "section": "indexes",
@@ -50,11 +50,8 @@ def indexes_detail(request, project_name, index_name):
         backups = service.list_backups(project).value.items
     except PineconeError as error:
         return upstream_failed(request, project, error, section="indexes")
-    backups = sorted(
-        (b for b in backups if b.source_index_name == index_name),
-        key=lambda b: b.created_at.timestamp() if b.created_at else 0,
-        reverse=True,
-    )
+    # The service module already lists them newest first.
+    backups = [b for b in backups if b.source_index_name == index_name]
     if index is None and index_error is None and not backups:
         context = {"project": project, "section": "indexes", "index_name": index_name}
         return render(request, "indexes/not_found.html", context, status=404)
