@@ -109,7 +109,7 @@ def test_the_table_shows_the_source_index_was_deleted(viewer_client, settings, e
 # -- the backup page -------------------------------------------------------------
 
 
-def test_the_backup_page_answers_how_big_it_is(viewer_client, emulator):
+def test_the_backup_page_answers_how_big_it_is(viewer_client, emulator, sending_metric):
     backup = backup_where(emulator, lambda b: b.status == "Ready" and b.size_bytes > 1024**3)
     page = text(backup_page(viewer_client, backup.id))
     assert f"Records {backup.record_count:,}" in page
@@ -127,7 +127,7 @@ def test_an_initializing_backup_says_its_counts_come_later(viewer_client, emulat
 
 
 @pytest.mark.parametrize("version", API_VERSIONS)
-def test_the_metadata_schema_is_a_table_in_every_api_version(viewer_client, settings, emulator, version):
+def test_the_metadata_schema_is_a_table_in_every_api_version(viewer_client, settings, emulator, sending_metric, version):
     settings.RESTOREUI_PROJECTS = {"local": Project(name="local", api_key=emulator.api_key, host=emulator.url, api_version=version)}
     backup = backup_where(emulator, lambda b: b.status == "Ready" and b.source_index_name == "articles", version)
     response = backup_page(viewer_client, backup.id)
@@ -230,7 +230,7 @@ def test_a_read_only_project_refuses_even_an_operator(operator_client, emulator,
     assert CREATE_INDEX not in emulator.stats()["calls"]
 
 
-def test_the_restore_form_describes_what_will_be_made(operator_client, emulator):
+def test_the_restore_form_describes_what_will_be_made(operator_client, emulator, sending_metric):
     backup = restorable(emulator)
     response = operator_client.get(reverse("backups-restore", args=["local", backup.id]))
     page = text(response)
@@ -310,7 +310,7 @@ def test_restoring_a_backup_that_is_not_ready_shows_pinecone_s_reason(operator_c
     backup = backup_where(emulator, lambda b: b.status == "Initializing")
     response = restore(operator_client, backup.id, "too-early")
     assert response.status_code == 400
-    assert "is not ready to be restored" in text(response), "the operator was not told why nothing started"
+    assert f"Backup {backup.id} is not completed." in text(response), "the operator was not told why nothing started"
 
 
 def test_a_restore_pinecone_fails_does_not_claim_it_started(operator_client, emulator):

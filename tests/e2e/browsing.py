@@ -33,16 +33,17 @@ def job_path(project: Project, job_id: str) -> str:
 
 
 def running_job(project: Project):
-    """The seeded job with a percentage furthest from done, so it keeps rising the longest."""
-    jobs = [j for j in service.list_restore_jobs(project).value.items if j.state == "running" and j.percent_complete is not None]
-    assert jobs, "The emulator's seed data should have a job InProgress with a percentage"
-    return min(jobs, key=lambda j: j.percent_complete)
+    """A seeded running job; when progress is reported, the one furthest from done, so it keeps rising the longest."""
+    jobs = [j for j in service.list_restore_jobs(project).value.items if j.state in ("pending", "running")]
+    assert jobs, "The emulator's seed data should have a running job"
+    return min(jobs, key=lambda j: 101 if j.percent_complete is None else j.percent_complete)
 
 
 def ready_backup(project: Project):
-    backups = [b for b in service.list_backups(project).value.items if b.state == "ready"]
+    """The smallest Ready backup that counted its records: the quickest to restore."""
+    backups = [b for b in service.list_backups(project).value.items if b.state == "ready" and b.record_count]
     assert backups, "The emulator's seed data should have a Ready backup"
-    return backups[0]
+    return min(backups, key=lambda b: b.size_bytes)
 
 
 def main_pages(project: Project) -> dict[str, str]:
