@@ -393,18 +393,24 @@ class Store:
 
     def list_restore_jobs(self, version, query, body):
         with self.lock:
-            ids, pagination = self.page(self.job_order, query)
+            order = [e for e in self.job_order if not self.target_deleted(self.jobs[e[1]])]
+            ids, pagination = self.page(order, query)
             now = time.time()
             return 200, {"data": [self.render_job(self.jobs[i], now) for i in ids], **pagination}
 
     def describe_restore_job(self, version, query, body, job_id):
         with self.lock:
             job = self.jobs.get(job_id)
-            if job is None:
+            if job is None or self.target_deleted(job):
                 raise not_found(f"Restore job {job_id}")
             return 200, self.render_job(job, time.time())
 
     # -- lookups ----------------------------------------------------------------
+
+    def target_deleted(self, job: Job) -> bool:
+        """Pinecone drops a job from its list, and 404s on it, once its target index is deleted."""
+        index = self.indexes_by_id.get(job.target_index_id)
+        return index is not None and index.deleted_at is not None
 
     def active_index(self, name: str) -> Index:
         index = self.indexes.get(name)
