@@ -12,7 +12,7 @@ from restoreui.filters import JobFilterForm
 from restoreui.history import merge as history
 from restoreui.lib import formatting
 from restoreui.lib.progress import estimate
-from restoreui.pinecone import NotFound, PineconeError, service
+from restoreui.pinecone import Fetched, NotFound, PineconeError, service
 from restoreui.views.common import project_or_404, push_clean_url, upstream_failed
 
 # Seconds between polls of a running job; slower while Pinecone is failing.
@@ -203,6 +203,8 @@ def _from_history(request, project, record):
         "section": "jobs",
         "job": job,
         "job_id": job.id,
+        # Checked when it was last seen: the freshest copy there is.
+        "fetched": Fetched(job, record.last_seen),
         "record": record,
         "from_history": True,
         "estimate": estimate(job),

@@ -45,8 +45,7 @@ class Command(BaseCommand):
         self.lease_seconds = max(300.0, 3 * self.interval)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.stopping = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: self.stopping.set())
+        previous = {sig: signal.signal(sig, lambda *_: self.stopping.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
         log.info("watch: started as %s, every %g s", self.holder, self.interval)
         number = 0
         try:
@@ -59,6 +58,8 @@ class Command(BaseCommand):
                     break
                 self.stopping.wait(max(0.0, self.interval - (time.monotonic() - started)))
         finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             try:
                 lease.release(LEASE, self.holder)
             except DatabaseError as e:
