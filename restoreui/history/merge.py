@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Merged:
     jobs: list[RestoreJob]
-    # Ids of the jobs that a complete list from Pinecone no longer holds.
+    # Ids of the remembered jobs: a complete list from Pinecone no longer holds them.
     unlisted: frozenset[str]
     # Backup names as recorded, for backups that may since have been deleted.
     backup_names: dict[str, str]
@@ -36,19 +36,20 @@ def as_job(record: RestoreRecord) -> RestoreJob:
 
 
 def merge(project: Project, listing: Listing[RestoreJob]) -> Merged:
-    """LISTING's jobs, then every remembered job it does not hold, with its last known state."""
+    """LISTING's jobs, then the remembered jobs that a complete list from Pinecone left out.
+
+    A remembered job that is merely missing from an old or cut-short copy of the list is
+    not added: it is still listed, and the next fresh copy shows it.
+    """
     try:
-        records = list(RestoreRecord.objects.filter(project=project.name))
+        records = RestoreRecord.objects.filter(project=project.name)
+        names = dict(records.exclude(backup_name="").values_list("backup_id", "backup_name").distinct())
+        live = {job.id for job in listing.items}
+        remembered = [as_job(r) for r in records.filter(listed=False) if r.restore_job_id not in live]
     except DatabaseError:
         log.exception("project %s: restore history unreadable; showing Pinecone's list alone", project.name)
         return Merged(list(listing.items), frozenset(), {})
-    live = {job.id for job in listing.items}
-    remembered = [r for r in records if r.restore_job_id not in live]
-    return Merged(
-        jobs=[*listing.items, *(as_job(r) for r in remembered)],
-        unlisted=frozenset(r.restore_job_id for r in remembered if not r.listed),
-        backup_names={r.backup_id: r.backup_name for r in records if r.backup_name},
-    )
+    return Merged([*listing.items, *remembered], frozenset(j.id for j in remembered), names)
 
 
 def lookup(project: Project, job_id: str) -> RestoreRecord | None:

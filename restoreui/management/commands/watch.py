@@ -66,22 +66,28 @@ class Command(BaseCommand):
                 log.warning("watch: the lease could not be released (%s); it expires by itself", e)
         log.info("watch: stopped")
 
+    def hold(self) -> str | None:
+        """Take or renew the lease: None while this watcher holds it, else why it stands by."""
+        try:
+            if lease.acquire(LEASE, self.holder, self.lease_seconds):
+                return None
+        except DatabaseError as e:
+            return f"the database failed ({e}); trying again next round"
+        return "another watcher holds the lease; standing by"
+
     def round(self) -> str:
         """One pass over every project; returns the line to log."""
         started = time.monotonic()
-        try:
-            if not lease.acquire(LEASE, self.holder, self.lease_seconds):
-                return "another watcher holds the lease; standing by"
-        except DatabaseError as e:
-            return f"the database failed ({e}); trying again next round"
+        if standing_by := self.hold():
+            return standing_by
         counts = {name: 0 for name, _ in LISTS}
         failures = []
         for project in settings.RESTOREUI_PROJECTS.values():
-            if self.stopping.is_set():
-                return "stopping"
-            if not lease.acquire(LEASE, self.holder, self.lease_seconds):
-                return "lost the lease to another watcher; standing by"
+            if standing_by := self.hold():
+                return standing_by
             for name, load in LISTS:
+                if self.stopping.is_set():
+                    return "stopped before the round ended"
                 try:
                     fetched = load(project)
                 except PineconeError as error:
