@@ -261,3 +261,14 @@ def test_a_restore_without_tags_says_they_come_from_the_backup(operator_client, 
     record_ = lookup(project, response["Location"].rstrip("/").rsplit("/", 1)[1])
     assert (record_.started_by, record_.requested_tags, record_.requested_deletion_protection) == ("operator", None, "disabled")
     assert "none given: copied from the backup" in text(operator_client.get(response["Location"]))
+
+
+def test_a_listed_job_that_404s_is_shown_from_history_as_not_found_just_now(viewer_client):
+    now = timezone.now()
+    RestoreRecord.objects.create(
+        project="local", restore_job_id="flickering", status="Pending", target_index_name="somewhere",
+        first_seen=now, last_seen=now, last_listed=now, listed=True,
+    )
+    page = text(job_page(viewer_client, "flickering"))
+    assert "Pinecone did not find this restore job just now, though its list still held it when last read" in page
+    assert "no longer lists" not in page, "a transient 404 was reported as a job Pinecone dropped"

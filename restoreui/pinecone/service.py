@@ -161,11 +161,11 @@ def _detail(
 
 
 def _restore_jobs(project: Project, keep: Callable[[RestoreJob], bool]) -> Fetched[Listing[RestoreJob]]:
-    def loaded(listing: Listing[RestoreJob]) -> None:
-        hooks.on_restore_jobs_listed(project, listing)
-
     key = cache.key(project, "restore-jobs")
-    return _listing(project, key, RestoreJob, lambda: _walk(project, "/restore-jobs", "data"), keep, loaded)
+    return _listing(
+        project, key, RestoreJob, lambda: _walk(project, "/restore-jobs", "data"), keep,
+        loaded=lambda listing: hooks.on_restore_jobs_listed(project, listing),
+    )
 
 
 def list_restore_jobs(project: Project) -> Fetched[Listing[RestoreJob]]:

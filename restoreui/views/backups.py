@@ -5,8 +5,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from restoreui import audit
 from restoreui.filters import BackupFilterForm
-from restoreui.history import record as history
 from restoreui.forms import DeleteBackupForm, RestoreForm
+from restoreui.history.record import record_start
 from restoreui.models import AuditEntry
 from restoreui.permissions import write_refusal_reason
 from restoreui.pinecone import (
@@ -136,7 +136,7 @@ def backups_restore(request, project_name, backup_id):
                 AuditEntry.Outcome.OK,
                 extra={"index": data["name"], "restore_job_id": started.restore_job_id},
             )
-            history.record_start(
+            record_start(
                 project,
                 started,
                 backup,

@@ -9,7 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from restoreui.filters import JobFilterForm
-from restoreui.history import merge as history
+from restoreui.history.merge import as_job, lookup, merge
 from restoreui.lib import formatting
 from restoreui.lib.progress import estimate
 from restoreui.pinecone import Fetched, NotFound, PineconeError, service
@@ -34,7 +34,7 @@ def _filtered_jobs(request, project):
     """Pinecone's list plus the remembered jobs it no longer holds, filtered and sorted."""
     form = JobFilterForm(request.GET)
     fetched = service.list_restore_jobs(project)
-    merged = history.merge(project, fetched.value)
+    merged = merge(project, fetched.value)
     names = {**merged.backup_names, **_backup_names(project)}
     return form, fetched, merged, form.apply(merged.jobs, names), names
 
@@ -152,7 +152,7 @@ def jobs_detail(request, project_name, job_id):
     try:
         fetched = service.get_restore_job(project, job_id)
     except NotFound:
-        record = history.lookup(project, job_id)
+        record = lookup(project, job_id)
         if record:
             return _from_history(request, project, record)
         if request.htmx:
@@ -185,7 +185,7 @@ def jobs_detail(request, project_name, job_id):
         "estimate": estimate(job),
         "title": _job_title(job),
         "poll_every": POLL_EVERY_FAILING if fetched.stale else POLL_EVERY,
-        "record": history.lookup(project, job.id),
+        "record": lookup(project, job.id),
     }
     if request.htmx:
         response = render(request, "jobs/detail.html#progress", context)
@@ -197,7 +197,7 @@ def jobs_detail(request, project_name, job_id):
 
 def _from_history(request, project, record):
     """A job Pinecone no longer knows (its target index was probably deleted), as last seen."""
-    job = history.as_job(record)
+    job = as_job(record)
     context = {
         "project": project,
         "section": "jobs",
