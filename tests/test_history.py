@@ -272,3 +272,24 @@ def test_a_listed_job_that_404s_is_shown_from_history_as_not_found_just_now(view
     page = text(job_page(viewer_client, "flickering"))
     assert "Pinecone did not find this restore job just now, though its list still held it when last read" in page
     assert "no longer lists" not in page, "a transient 404 was reported as a job Pinecone dropped"
+
+
+def test_a_job_pinecone_describes_but_no_longer_lists_has_the_banner_on_its_live_page(viewer_client, project, emulator):
+    job = next(j for j in upstream_jobs(emulator) if j.finished)
+    listing = service.list_restore_jobs(project).value
+    record.record_listing(project, dataclasses.replace(listing, items=tuple(j for j in listing.items if j.id != job.id)))
+    page = text(job_page(viewer_client, job.id))
+    assert "Pinecone no longer lists this restore job (its target index was probably deleted)." in page
+    assert "shown from restoreui's history" not in page, "a live page claimed to come from history"
+
+
+def test_oversized_values_from_pinecone_are_clipped_or_skipped_not_a_failure(project):
+    listing = service.list_restore_jobs(project).value
+    sample = listing.items[0]
+    odd = (
+        dataclasses.replace(sample, id="x" * 300),
+        dataclasses.replace(sample, id="long-status", status="S" * 500, target_index_name="n" * 400),
+    )
+    assert record.record_listing(project, dataclasses.replace(listing, items=odd, truncated=True)) == 1
+    row = RestoreRecord.objects.get(restore_job_id="long-status")
+    assert (len(row.status), len(row.target_index_name)) == (64, 255)
