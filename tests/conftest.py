@@ -85,3 +85,14 @@ def viewer_client(client, viewer):
 def operator_client(client, operator):
     client.force_login(operator)
     return client
+
+
+@pytest.fixture(autouse=True)
+def history_needs_a_database(request, monkeypatch):
+    """Tests without a database (the service module's own) load jobs without recording them."""
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    from restoreui.pinecone import hooks
+
+    monkeypatch.setattr(hooks, "on_restore_jobs_listed", lambda project, listing: None)
+    monkeypatch.setattr(hooks, "on_restore_job_loaded", lambda project, job: None)

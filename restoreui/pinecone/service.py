@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 
-from restoreui.pinecone import cache, client
+from restoreui.pinecone import cache, client, hooks
 from restoreui.pinecone.errors import InvalidRequest, Unavailable
 from restoreui.pinecone.models import Backup, Fetched, Index, Listing, RestoreJob, RestoreStarted
 from restoreui.projects import Project
@@ -116,15 +116,23 @@ def _fetched[T](value: T, at: float, error) -> Fetched[T]:
 
 
 def _listing(
-    project: Project, key: str, model: type, load: Callable[[], dict], keep=lambda item: True
+    project: Project, key: str, model: type, load: Callable[[], dict], keep=lambda item: True, loaded=None
 ) -> Fetched[Listing]:
-    """A whole list, cached as the raw entries that parse, sorted on our side."""
+    """A whole list, cached as the raw entries that parse, sorted on our side.
+
+    LOADED(listing) is called with the whole list when this call fetched it from Pinecone.
+    """
+    fresh = []
+
     def validated() -> dict:
         raw = load()
+        fresh.append(True)
         return {**raw, "items": _readable(project, model, raw["items"])}
 
     raw, at, error = cache.read(key, validated, lambda _: settings.CACHE_TTL_LIST)
     items = [model.from_api(r, project.api_version) for r in raw["items"]]
+    if fresh and loaded:
+        loaded(Listing(tuple(items), raw["truncated"], raw["pages"]))
     items = [i for i in items if keep(i)]
     if model is Index:
         items.sort(key=lambda i: i.name)
@@ -135,20 +143,29 @@ def _listing(
 
 
 def _detail(
-    project: Project, key: str, model: type, endpoint: str, ident: str, ttl: Callable[[Any], float]
+    project: Project, key: str, model: type, endpoint: str, ident: str, ttl: Callable[[Any], float], loaded=None
 ) -> Fetched:
+    fresh = []
+
     def load() -> dict:
         body = client.call(project, "GET", endpoint, ids=(ident,))
         _one(project, model, body)
+        fresh.append(True)
         return body
 
     raw, at, error = cache.read(key, load, lambda raw: ttl(model.from_api(raw, project.api_version)))
-    return _fetched(model.from_api(raw, project.api_version), at, error)
+    value = model.from_api(raw, project.api_version)
+    if fresh and loaded:
+        loaded(value)
+    return _fetched(value, at, error)
 
 
 def _restore_jobs(project: Project, keep: Callable[[RestoreJob], bool]) -> Fetched[Listing[RestoreJob]]:
     key = cache.key(project, "restore-jobs")
-    return _listing(project, key, RestoreJob, lambda: _walk(project, "/restore-jobs", "data"), keep)
+    return _listing(
+        project, key, RestoreJob, lambda: _walk(project, "/restore-jobs", "data"), keep,
+        loaded=lambda listing: hooks.on_restore_jobs_listed(project, listing),
+    )
 
 
 def list_restore_jobs(project: Project) -> Fetched[Listing[RestoreJob]]:
@@ -165,7 +182,10 @@ def get_restore_job(project: Project, job_id: str) -> Fetched[RestoreJob]:
         return settings.CACHE_TTL_FINISHED if job.finished else settings.CACHE_TTL_RUNNING
 
     key = cache.key(project, "restore-job", job_id)
-    return _detail(project, key, RestoreJob, "/restore-jobs/{}", job_id, ttl)
+    return _detail(
+        project, key, RestoreJob, "/restore-jobs/{}", job_id, ttl,
+        loaded=lambda job: hooks.on_restore_job_loaded(project, job),
+    )
 
 
 def _backups_key(project: Project, index_name: str | None) -> str:
@@ -255,6 +275,18 @@ def known_backup(project: Project, backup_id: str) -> Backup | None:
         return Backup.from_api(raw, project.api_version) if raw else None
     except ValueError:
         return None
+
+
+def known_backups(project: Project) -> dict[str, Backup]:
+    """The project's backups by id as last listed, without asking Pinecone; empty when no copy is held."""
+    backups = {}
+    for raw in (cache.last(_backups_key(project, None)) or {}).get("items", []):
+        try:
+            backup = Backup.from_api(raw, project.api_version)
+        except ValueError:
+            continue
+        backups[backup.id] = backup
+    return backups
 
 
 def delete_backup(project: Project, backup_id: str) -> None:

@@ -6,6 +6,7 @@ from django.views.decorators.vary import vary_on_headers
 from restoreui import audit
 from restoreui.filters import BackupFilterForm
 from restoreui.forms import DeleteBackupForm, RestoreForm
+from restoreui.history.record import record_start
 from restoreui.models import AuditEntry
 from restoreui.permissions import write_refusal_reason
 from restoreui.pinecone import (
@@ -127,13 +128,23 @@ def backups_restore(request, project_name, backup_id):
             audit.record(request, project.name, AuditEntry.Action.RESTORE, backup_id, AuditEntry.Outcome.FAILED, error=error, extra={"index": data["name"]})
             _explain_restore_failure(form, project, data["name"], error)
         else:
-            audit.record(
+            entry = audit.record(
                 request,
                 project.name,
                 AuditEntry.Action.RESTORE,
                 backup_id,
                 AuditEntry.Outcome.OK,
                 extra={"index": data["name"], "restore_job_id": started.restore_job_id},
+            )
+            record_start(
+                project,
+                started,
+                backup,
+                data["name"],
+                tags=data["tags"],
+                deletion_protection=data["deletion_protection"],
+                username=entry.username,
+                audit_entry_id=entry.pk,
             )
             messages.success(request, f"Restore started: {backup.display_name} into new index {data['name']}.")
             return redirect("jobs-detail", project.name, started.restore_job_id)

@@ -9,9 +9,10 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from restoreui.filters import JobFilterForm
+from restoreui.history.merge import as_job, lookup, merge
 from restoreui.lib import formatting
 from restoreui.lib.progress import estimate
-from restoreui.pinecone import NotFound, PineconeError, service
+from restoreui.pinecone import Fetched, NotFound, PineconeError, service
 from restoreui.views.common import project_or_404, push_clean_url, upstream_failed
 
 # Seconds between polls of a running job; slower while Pinecone is failing.
@@ -30,10 +31,12 @@ def _backup_names(project) -> dict[str, str]:
 
 
 def _filtered_jobs(request, project):
+    """Pinecone's list plus the remembered jobs it no longer holds, filtered and sorted."""
     form = JobFilterForm(request.GET)
     fetched = service.list_restore_jobs(project)
-    names = _backup_names(project)
-    return form, fetched, form.apply(fetched.value.items, names), names
+    merged = merge(project, fetched.value)
+    names = {**merged.backup_names, **_backup_names(project)}
+    return form, fetched, merged, form.apply(merged.jobs, names), names
 
 
 @require_GET
@@ -41,7 +44,7 @@ def _filtered_jobs(request, project):
 def jobs_list(request, project_name):
     project = project_or_404(project_name)
     try:
-        form, fetched, jobs, names = _filtered_jobs(request, project)
+        form, fetched, merged, jobs, names = _filtered_jobs(request, project)
     except PineconeError as error:
         if request.htmx:
             # Keep the table region in place (htmx swaps only 2xx) and keep retrying.
@@ -57,8 +60,9 @@ def jobs_list(request, project_name):
         "page": page,
         "total": len(jobs),
         "backup_names": names,
-        "index_names": sorted({job.target_index_name for job in fetched.value.items if job.target_index_name}),
-        "live": any(not job.finished for job in page),
+        "unlisted": merged.unlisted,
+        "index_names": sorted({job.target_index_name for job in merged.jobs if job.target_index_name}),
+        "live": any(not job.finished and job.id not in merged.unlisted for job in page),
         "refresh_every": TABLE_REFRESH_EVERY,
     }
     if not request.htmx:
@@ -78,10 +82,11 @@ EXPORT_FIELDS = [
     "created_at",
     "completed_at",
     "duration_seconds",
+    "listed_by_pinecone",
 ]
 
 
-def _export_row(job, names):
+def _export_row(job, names, unlisted):
     return {
         "restore_job_id": job.id,
         "status": job.status,
@@ -93,6 +98,7 @@ def _export_row(job, names):
         "created_at": job.created_at and formatting.iso(job.created_at),
         "completed_at": job.completed_at and formatting.iso(job.completed_at),
         "duration_seconds": job.duration and int(job.duration.total_seconds()),
+        "listed_by_pinecone": job.id not in unlisted,
     }
 
 
@@ -101,10 +107,10 @@ def jobs_export(request, project_name, fmt):
     """The whole filtered list (every page) as CSV or JSON."""
     project = project_or_404(project_name)
     try:
-        form, fetched, jobs, names = _filtered_jobs(request, project)
+        form, fetched, merged, jobs, names = _filtered_jobs(request, project)
     except PineconeError as error:
         return upstream_failed(request, project, error, section="jobs")
-    rows = [_export_row(job, names) for job in jobs]
+    rows = [_export_row(job, names, merged.unlisted) for job in jobs]
     filename = f"restore-jobs-{project.name}.{fmt}"
     if fmt == "json":
         body = {
@@ -146,6 +152,9 @@ def jobs_detail(request, project_name, job_id):
     try:
         fetched = service.get_restore_job(project, job_id)
     except NotFound:
+        record = lookup(project, job_id)
+        if record:
+            return _from_history(request, project, record)
         if request.htmx:
             # The job vanished while someone watched it: say so and stop polling.
             context = {"project": project, "job_id": job_id, "gone": True}
@@ -176,12 +185,39 @@ def jobs_detail(request, project_name, job_id):
         "estimate": estimate(job),
         "title": _job_title(job),
         "poll_every": POLL_EVERY_FAILING if fetched.stale else POLL_EVERY,
+        "record": lookup(project, job.id),
     }
     if request.htmx:
         response = render(request, "jobs/detail.html#progress", context)
         if job.finished:
             response.status_code = HttpResponseStopPolling.status_code
         return response
+    return _job_page(request, project, job, context)
+
+
+def _from_history(request, project, record):
+    """A job Pinecone no longer knows (its target index was probably deleted), as last seen."""
+    job = as_job(record)
+    context = {
+        "project": project,
+        "section": "jobs",
+        "job": job,
+        "job_id": job.id,
+        # Checked when it was last seen: the freshest copy there is.
+        "fetched": Fetched(job, record.last_seen),
+        "record": record,
+        "from_history": True,
+        "estimate": estimate(job),
+        "title": _job_title(job),
+    }
+    if request.htmx:
+        response = render(request, "jobs/detail.html#progress", context)
+        response.status_code = HttpResponseStopPolling.status_code
+        return response
+    return _job_page(request, project, job, context)
+
+
+def _job_page(request, project, job, context):
     context["backup"] = service.known_backup(project, job.backup_id)
     context["share_url"] = request.build_absolute_uri()
     context["markdown"] = _markdown(job, request.build_absolute_uri())
