@@ -1,7 +1,5 @@
 import csv
 
-from datetime import datetime, timezone
-
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -11,9 +9,11 @@ from django_htmx.http import HttpResponseStopPolling
 from restoreui.filters import JobFilterForm
 from restoreui.history.merge import as_job, lookup, merge
 from restoreui.lib import formatting
+from restoreui.lib.markdown import job_line
 from restoreui.lib.progress import estimate
 from restoreui.pinecone import Fetched, NotFound, PineconeError, service
 from restoreui.views.common import project_or_404, push_clean_url, upstream_failed
+from restoreui.views.notify import notify_context
 
 # Seconds between polls of a running job; slower while Pinecone is failing.
 POLL_EVERY = 3
@@ -220,15 +220,7 @@ def _from_history(request, project, record):
 def _job_page(request, project, job, context):
     context["backup"] = service.known_backup(project, job.backup_id)
     context["share_url"] = request.build_absolute_uri()
-    context["markdown"] = _markdown(job, request.build_absolute_uri())
+    context["markdown"] = job_line(job, request.build_absolute_uri())
+    context |= notify_context(request, project, job)
     return render(request, "jobs/detail.html", context)
 
-
-def _markdown(job, url: str) -> str:
-    """One line for an incident channel: job, target index, status and the UTC time."""
-    if job.finished:
-        when = f"at {formatting.utc(job.completed_at, seconds=False)}" if job.completed_at else ""
-    else:
-        progress = f" {formatting.percent(job.percent_complete)}" if job.percent_complete is not None else ""
-        when = f"{progress} as of {formatting.utc(datetime.now(timezone.utc), seconds=False)}"
-    return f"[Restore job {job.short_id} → {job.target_index_name}]({url}): {job.status}{when and ' ' + when.strip()}"
