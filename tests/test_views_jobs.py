@@ -57,13 +57,17 @@ def test_it_shows_an_unknown_status_verbatim(viewer_client, emulator):
     assert "37.5%" in row.cells[2], "the unknown-status job lost its progress"
 
 
-def test_it_shows_indeterminate_progress_when_pinecone_reports_no_percent(viewer_client, emulator):
-    waiting = job_where(emulator, lambda j: j.status == "Pending" and j.percent_complete is None)
+def test_a_running_job_without_a_percentage_shows_its_elapsed_and_expected_time(viewer_client, emulator):
+    waiting = job_where(emulator, lambda j: j.status == "Pending" and j.percent_complete is None and j.created_at)
     response = jobs_page(viewer_client, q=waiting.id)
     [row] = rows(response)
-    assert "no % yet" in row.cells[2], f"a job without a percentage showed {row.cells[2]!r}"
-    bar = re.search(r"<progress[^>]*>", response.content.decode().split(waiting.short_id, 1)[1]).group(0)
-    assert "value=" not in bar, "the progress bar claimed a value Pinecone never sent"
+    cell = row.cells[2]
+    assert re.fullmatch(r"\d+ (s|min) in · (~\d+ (s|min) left|\d+% of expected)", cell), (
+        f"a job without a percentage showed {cell!r} instead of its elapsed and expected time"
+    )
+    assert "<progress" not in response.content.decode().split(waiting.short_id, 1)[1].split("</tr>")[0], (
+        "the row drew a progress bar Pinecone gave no figure for"
+    )
 
 
 def test_the_job_without_a_creation_time_sorts_last_and_shows_a_dash(viewer_client, emulator):
