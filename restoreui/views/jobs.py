@@ -220,11 +220,12 @@ def jobs_detail(request, project_name, job_id):
 
 
 def _markdown(job, url: str, estimate: Estimate | None = None) -> str:
-    """One line for an incident channel: job, target index, status, time taken and expected, and the UTC time."""
+    """One line for an incident channel: job, target index, status, time running and expected, and the UTC time."""
     if job.finished:
-        when = f" at {formatting.utc(job.completed_at, seconds=False)}" if job.completed_at else ""
+        when = f"at {formatting.utc(job.completed_at, seconds=False)}" if job.completed_at else ""
     else:
         progress = f" {formatting.percent(job.percent_complete)}" if job.percent_complete is not None else ""
         note = formatting.running_note(estimate)
-        when = f"{progress}{note and ', ' + note} as of {formatting.utc(datetime.now(timezone.utc), seconds=False)}"
-    return f"[Restore job {job.short_id} → {job.target_index_name}]({url}): {job.status}{when}"
+        progress += f" ({note})" if note else ""
+        when = f"{progress} as of {formatting.utc(datetime.now(timezone.utc), seconds=False)}"
+    return f"[Restore job {job.short_id} → {job.target_index_name}]({url}): {job.status}{when and ' ' + when.strip()}"
