@@ -146,6 +146,42 @@ def test_the_metadata_schema_is_a_table_in_every_api_version(viewer_client, sett
         assert schema["published_year"][0] == "integer" and schema["author"][0] == "—"
 
 
+def without_metric(emulator, backup_id) -> str:
+    """Make the emulator leave out BACKUP_ID's metric; returns the metric it had."""
+    backup = emulator.store.backups[backup_id]
+    metric, backup.metric = backup.metric, None
+    return metric
+
+
+def restored_from(emulator, backup_id) -> list[str]:
+    return sorted(i.name for i in emulator.store.indexes.values() if i.source_backup_id == backup_id)
+
+
+def test_a_backup_without_a_metric_takes_it_from_an_index_restored_from_it(viewer_client, emulator):
+    backup = backup_where(emulator, lambda b: restored_from(emulator, b.id))
+    metric = without_metric(emulator, backup.id)
+    page = text(backup_page(viewer_client, backup.id))
+    target = restored_from(emulator, backup.id)[0]
+    assert f"Metric {metric}, from index {target}, restored from this backup (the backup does not report it)" in page
+
+
+def test_a_backup_without_a_metric_takes_it_from_its_source_index(viewer_client, emulator):
+    live = set(emulator.store.indexes)
+    backup = backup_where(emulator, lambda b: b.source_index_name in live and not restored_from(emulator, b.id))
+    metric = without_metric(emulator, backup.id)
+    page = text(backup_page(viewer_client, backup.id))
+    assert (
+        f"Metric {metric}, from the index {backup.source_index_name}, which has the source index's name" in page
+    ), "the metric was not taken from the source index"
+
+
+def test_a_backup_without_a_metric_or_an_index_to_take_it_from_says_pinecone_did_not_report_it(viewer_client, emulator):
+    live = set(emulator.store.indexes)
+    backup = backup_where(emulator, lambda b: b.source_index_name not in live and not restored_from(emulator, b.id))
+    without_metric(emulator, backup.id)
+    assert "Metric not reported by Pinecone" in text(backup_page(viewer_client, backup.id))
+
+
 def test_tags_show_values_that_are_not_text(viewer_client, emulator):
     backup = backup_where(emulator, lambda b: "automated" in b.tags)
     page = text(backup_page(viewer_client, backup.id))
