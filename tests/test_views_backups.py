@@ -106,6 +106,19 @@ def test_the_table_shows_the_source_index_was_deleted(viewer_client, settings, e
     assert rows(response) and all("legacy-catalog (deleted)" in row.cells[2] for row in rows(response))
 
 
+
+@pytest.mark.parametrize("version", ["2025-04", "2025-10", "2026-04"])
+def test_before_2026_07_the_table_says_it_cannot_mark_deleted_sources(viewer_client, settings, emulator, version):
+    settings.RESTOREUI_PROJECTS = {"local": Project(name="local", api_key=emulator.api_key, host=emulator.url, api_version=version)}
+    response = backups_page(viewer_client, index="legacy-catalog")
+    assert response.status_code == 200
+    assert f"API version {version} does not say which source indexes were deleted" in text(response)
+
+
+def test_on_2026_07_the_table_needs_no_such_note(viewer_client):
+    assert "does not say which source indexes were deleted" not in text(backups_page(viewer_client))
+
+
 # -- the backup page -------------------------------------------------------------
 
 
