@@ -14,7 +14,15 @@ from django.conf import settings
 
 from restoreui.pinecone import cache, client, hooks
 from restoreui.pinecone.errors import InvalidRequest, Unavailable
-from restoreui.pinecone.models import Backup, Fetched, Index, Listing, RestoreJob, RestoreStarted
+from restoreui.pinecone.models import (
+    Backup,
+    Fetched,
+    Index,
+    Listing,
+    RestoreDurations,
+    RestoreJob,
+    RestoreStarted,
+)
 from restoreui.projects import Project
 
 log = logging.getLogger(__name__)
@@ -175,6 +183,26 @@ def list_restore_jobs(project: Project) -> Fetched[Listing[RestoreJob]]:
 def restore_jobs_for_backup(project: Project, backup_id: str) -> Fetched[Listing[RestoreJob]]:
     # The API has no filter, so this is the cached full list seen through one backup.
     return _restore_jobs(project, keep=lambda job: job.backup_id == backup_id)
+
+
+def restore_durations(project: Project) -> Fetched[RestoreDurations]:
+    """(backup size, seconds taken) of each completed restore in the job list, and backup sizes.
+
+    Derived from the two cached lists and cached itself, so a poll reads a few
+    numbers instead of parsing both lists again.
+    """
+    def load() -> dict:
+        sizes = {b.id: b.size_bytes for b in list_backups(project).value.items if b.size_bytes is not None}
+        pairs = [
+            (sizes.get(job.backup_id), job.duration.total_seconds())
+            for job in list_restore_jobs(project).value.items
+            if job.state == "completed" and job.duration is not None
+        ]
+        return {"pairs": pairs, "sizes": sizes}
+
+    key = cache.key(project, "restore-durations")
+    raw, at, error = cache.read(key, load, lambda _: settings.CACHE_TTL_LIST)
+    return _fetched(RestoreDurations(tuple(raw["pairs"]), raw["sizes"]), at, error)
 
 
 def get_restore_job(project: Project, job_id: str) -> Fetched[RestoreJob]:

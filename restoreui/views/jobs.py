@@ -10,8 +10,8 @@ from restoreui.filters import JobFilterForm
 from restoreui.history.merge import as_job, lookup, merge
 from restoreui.lib import formatting
 from restoreui.lib.markdown import job_line
-from restoreui.lib.progress import estimate
-from restoreui.pinecone import Fetched, NotFound, PineconeError, service
+from restoreui.lib.progress import Estimate, estimate, expected_duration
+from restoreui.pinecone import Fetched, NotFound, PineconeError, RestoreDurations, service
 from restoreui.views.common import project_or_404, push_clean_url, upstream_failed
 from restoreui.views.notify import notify_context
 
@@ -28,6 +28,22 @@ def _backup_names(project) -> dict[str, str]:
     except PineconeError:
         return {}
     return {b.id: b.display_name for b in backups}
+
+
+def _durations(project, jobs) -> RestoreDurations | None:
+    """What estimates learn from, read only when one of JOBS is still running."""
+    if all(job.finished for job in jobs):
+        return None
+    try:
+        return service.restore_durations(project).value
+    except PineconeError:
+        return None
+
+
+def _estimate(job, durations: RestoreDurations | None) -> Estimate:
+    if job.finished or durations is None:
+        return estimate(job)
+    return estimate(job, expected_duration(durations.pairs, durations.backup_sizes.get(job.backup_id)))
 
 
 def _filtered_jobs(request, project):
@@ -51,6 +67,7 @@ def jobs_list(request, project_name):
             return render(request, "jobs/list.html#table", {"project": project, "error": error})
         return upstream_failed(request, project, error, section="jobs")
     page = form.paginate(jobs)
+    durations = _durations(project, page)
     context = {
         "project": project,
         "section": "jobs",
@@ -63,6 +80,7 @@ def jobs_list(request, project_name):
         "unlisted": merged.unlisted,
         "index_names": sorted({job.target_index_name for job in merged.jobs if job.target_index_name}),
         "live": any(not job.finished and job.id not in merged.unlisted for job in page),
+        "estimates": {job.id: _estimate(job, durations) for job in page if not job.finished},
         "refresh_every": TABLE_REFRESH_EVERY,
     }
     if not request.htmx:
@@ -137,6 +155,18 @@ def _csv_safe(value):
     return value
 
 
+def _target_index(project, job) -> dict:
+    """A running restore's target index as Pinecone describes it (Initializing until the end)."""
+    if job.finished or not job.target_index_name:
+        return {}
+    try:
+        return {"target_index": service.get_index(project, job.target_index_name).value}
+    except NotFound:
+        return {"target_index_missing": True}
+    except PineconeError as error:
+        return {"target_index_error": error}
+
+
 def _job_title(job) -> str:
     if job.finished:
         return f"{job.status} restore -> {job.target_index_name}"
@@ -182,10 +212,11 @@ def jobs_detail(request, project_name, job_id):
         "job": job,
         "job_id": job.id,
         "fetched": fetched,
-        "estimate": estimate(job),
+        "estimate": _estimate(job, _durations(project, [job])),
         "title": _job_title(job),
         "poll_every": POLL_EVERY_FAILING if fetched.stale else POLL_EVERY,
         "record": lookup(project, job.id),
+        **_target_index(project, job),
     }
     if request.htmx:
         response = render(request, "jobs/detail.html#progress", context)
@@ -220,7 +251,6 @@ def _from_history(request, project, record):
 def _job_page(request, project, job, context):
     context["backup"] = service.known_backup(project, job.backup_id)
     context["share_url"] = request.build_absolute_uri()
-    context["markdown"] = job_line(job, request.build_absolute_uri())
+    context["markdown"] = job_line(job, request.build_absolute_uri(), context["estimate"])
     context |= notify_context(request, project, job)
     return render(request, "jobs/detail.html", context)
-
