@@ -28,6 +28,7 @@ from restoreui.projects import Project
 
 from conftest import API_KEY
 from pages import text
+from test_settings import _run, production_env  # noqa: F401 (a fixture)
 from upstream import upstream_backups, upstream_jobs
 
 BASE_URL = "https://restoreui.example.com"
@@ -254,6 +255,24 @@ def test_the_projects_file_reads_targets_per_project(monkeypatch, tmp_path):
     monkeypatch.setenv("SLACK_INCIDENTS_URL", "https://hooks.slack.com/services/T/B/x")
     projects, _ = load_from_environment()
     assert [t.name for t in projects["prod"].notify] == ["incidents"]
+
+
+def test_the_site_refuses_to_start_with_targets_but_no_base_url_or_with_a_url_in_the_file(production_env, tmp_path):
+    projects = tmp_path / "notify.toml"
+    projects.write_text(
+        '[projects.prod]\napi_key_env = "PINECONE_API_KEY_PROD"\n'
+        '[projects.prod.notify.incidents]\nkind = "slack"\nurl_env = "SLACK_INCIDENTS_URL"\n'
+    )
+    env = production_env | {"RESTOREUI_PROJECTS_FILE": str(projects),
+                            "SLACK_INCIDENTS_URL": "https://hooks.slack.com/services/T/B/s3cr3t"}
+    result = _run(env, "manage.py", "check")
+    assert result.returncode != 0
+    assert "RESTOREUI_BASE_URL must be set when the projects file names notification targets" in result.stderr
+    assert _run(env | {"RESTOREUI_BASE_URL": "https://restoreui.example.com"}, "manage.py", "check").returncode == 0
+    projects.write_text(projects.read_text().replace('url_env = "SLACK_INCIDENTS_URL"', 'url = "https://hooks.slack.com/services/T/B/s3cr3t"'))
+    result = _run(env | {"RESTOREUI_BASE_URL": "https://restoreui.example.com"}, "manage.py", "check")
+    assert "a webhook URL is a secret and is not accepted in the projects file" in result.stderr
+    assert "s3cr3t" not in result.stderr, "the start-up error showed the webhook URL"
 
 
 # -- the job page: subscribing ---------------------------------------------------------------
