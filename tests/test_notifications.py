@@ -5,6 +5,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -29,6 +30,7 @@ from restoreui.projects import Project
 from conftest import API_KEY
 from pages import text
 from test_settings import _run, production_env  # noqa: F401 (a fixture)
+from test_watch import POSTGRES, environment, finished, manage
 from upstream import upstream_backups, upstream_jobs
 
 BASE_URL = "https://restoreui.example.com"
@@ -367,33 +369,65 @@ def test_two_watchers_racing_over_one_transition_send_it_once(notifying, receive
     assert outbox.deliver_due("b").sent == 0 and receiver.posts == []
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_watchers_at_once_in_threads_post_each_message_once(notifying, receiver):
-    for n in range(5):
-        recorded(f"job-{n}", status="Failed", watched="Pending")
-    receiver.delay = 0.2
-    start = threading.Barrier(2)
-    errors = []
+@pytest.fixture
+def postgres_notify_env(tmp_path, emulator, receiver):
+    """A PostgreSQL database and the environment of two watcher processes sharing it."""
+    import psycopg
 
-    def watcher(name):
-        from django.db import connection
+    try:
+        psycopg.connect(f"{POSTGRES}/postgres", connect_timeout=2).close()
+    except psycopg.OperationalError as e:
+        pytest.skip(f"no PostgreSQL at {POSTGRES}: {e}")
+    name = f"restoreui_notify_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env = environment(tmp_path, emulator, f"{POSTGRES}/{name}")
+    with open(env["RESTOREUI_PROJECTS_FILE"], "a") as projects:
+        projects.write('[projects.local.notify.incidents]\nkind = "slack"\nurl_env = "INCIDENTS_URL"\nevents = ["restore_failed"]\n')
+    env |= {"INCIDENTS_URL": f"{receiver.url}/{SLACK_SECRET}", "RESTOREUI_BASE_URL": BASE_URL}
+    finished(manage(env, "migrate", "-v0"))
+    yield env
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-        try:
-            start.wait()
-            outbox.detect(notifying)
-            outbox.deliver_due(name)
-        except Exception as e:  # reported below; a thread cannot fail the test itself
-            errors.append(e)
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=watcher, args=(name,)) for name in ("a", "b")]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    assert not errors, errors
-    outbox.deliver_due("c")
+RECORD_FAILED_JOBS = """
+from django.utils import timezone
+from restoreui.models import RestoreRecord
+now = timezone.now()
+for n in range(5):
+    RestoreRecord.objects.create(project="local", restore_job_id=f"job-{n}", status="Failed", watched_status="Pending",
+                                 target_index_name="products-restore-1", completed_at=now, first_seen=now, last_seen=now)
+"""
+
+# A watcher round's notification steps, without the lease, started together on a signal file.
+RACE = """
+import os, time
+from pathlib import Path
+from django.conf import settings
+from restoreui.notifications import outbox
+Path(os.environ["GO"] + "." + os.environ["HOLDER"]).touch()
+while not Path(os.environ["GO"]).exists():
+    time.sleep(0.005)
+project = settings.RESTOREUI_PROJECTS["local"]
+outbox.detect(project)
+print("sent", outbox.deliver_due(os.environ["HOLDER"]).sent)
+"""
+
+
+def test_two_watcher_processes_at_once_on_postgresql_post_each_message_once(postgres_notify_env, receiver, tmp_path):
+    finished(manage(postgres_notify_env, "shell", "-c", RECORD_FAILED_JOBS))
+    receiver.delay = 0.1
+    go = tmp_path / "go"
+    watchers = [manage(postgres_notify_env | {"GO": str(go), "HOLDER": holder}, "shell", "-c", RACE) for holder in "ab"]
+    # Both processes up and waiting, so they race over the same rows.
+    wait_until(lambda: all((tmp_path / f"go.{holder}").exists() for holder in "ab"))
+    go.touch()
+    outputs = [finished(w) for w in watchers]
+    sent = [int(out.strip().splitlines()[-1].removeprefix("sent ")) for out in outputs]
     texts = sorted(b["text"].split("]")[0] for b in receiver.bodies(f"/{SLACK_SECRET}"))
-    assert texts == [f"[Restore job job-{n} → products-restore-1" for n in range(5)], "a message was lost or doubled"
+    assert texts == [f"[Restore job job-{n} → products-restore-1" for n in range(5)], f"lost or doubled; the watchers sent {sent}"
+    assert sum(sent) == 5
 
 
 @pytest.mark.django_db
