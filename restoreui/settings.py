@@ -95,7 +95,13 @@ def _cache(url: str) -> dict:
 
 
 CACHES = {"default": _cache(env.get("CACHE_URL") or "locmem://")}
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# A locmem cache is one per process: a session or a throttle count kept there
+# would depend on which gunicorn worker answers (a logout would not end the
+# session on the others). Without a shared cache both live in the database.
+RESTOREUI_SHARED_CACHE = CACHES["default"]["BACKEND"] != "django.core.cache.backends.locmem.LocMemCache"
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if RESTOREUI_SHARED_CACHE else "django.contrib.sessions.backends.db"
+)
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -165,6 +171,8 @@ if RESTOREUI_SSO_HEADER and not RESTOREUI_TRUSTED_PROXIES:
     raise ImproperlyConfigured("RESTOREUI_SSO_HEADER needs RESTOREUI_TRUSTED_PROXIES, or anyone could claim any user")
 RESTOREUI_LOGIN_FAILURE_LIMIT = env.get_int("RESTOREUI_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 RESTOREUI_LOGIN_LOCKOUT_SECONDS = env.get_int("RESTOREUI_LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
+# Failures from one address whatever the username, against spraying many usernames.
+RESTOREUI_LOGIN_ADDRESS_FAILURE_LIMIT = env.get_int("RESTOREUI_LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
 RESTOREUI_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 # /metrics answers only when a token is set, and only to "Authorization: Bearer <token>".
 RESTOREUI_METRICS_TOKEN = env.get("RESTOREUI_METRICS_TOKEN", "")
