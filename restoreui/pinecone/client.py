@@ -118,8 +118,10 @@ def call(
     read_timeout = settings.PINECONE_READ_TIMEOUT
     started = time.monotonic()
     try:
+        # requests follows redirects itself whatever urllib3's Retry says, and would
+        # send the Api-Key (and a restore's body) to wherever a 3xx points.
         response = session(project).request(
-            method, url, params=params, json=body, stream=True,
+            method, url, params=params, json=body, stream=True, allow_redirects=False,
             timeout=(settings.PINECONE_CONNECT_TIMEOUT, read_timeout),
         )
         content = _read_body(response, time.monotonic() + read_timeout)
@@ -128,6 +130,15 @@ def call(
         raise _transport_error(project, label, e) from None
     hooks.on_upstream_call(label, response.status_code, time.monotonic() - started)
     request_id = response.headers.get("x-pinecone-request-id")
+    if 300 <= response.status_code < 400:
+        location = _scrub(project, response.headers.get("Location", "nowhere")[:500])
+        log.warning("%s -> %s for project %s: redirect to %s, not followed", label, response.status_code, project.name, location)
+        raise Unavailable(
+            f"Pinecone answered with a redirect to {location}; restoreui does not follow redirects",
+            status=response.status_code,
+            request_id=request_id,
+            project=project.name,
+        )
     if response.status_code >= 400:
         error = _http_error(project, response, content, request_id)
         log.warning("%s -> %s for project %s: %s", label, response.status_code, project.name, error)
