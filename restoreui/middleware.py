@@ -12,6 +12,8 @@ from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 
+from restoreui.pinecone import budget
+
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
@@ -57,6 +59,16 @@ def request_id_middleware(get_response):
         response = get_response(request)
         response.headers.setdefault("X-Request-ID", request.request_id)
         return response
+
+    return middleware
+
+
+def time_budget_middleware(get_response):
+    """Every request waits on Pinecone for RESTOREUI_PAGE_TIME_BUDGET seconds at most."""
+
+    def middleware(request):
+        with budget.page(settings.RESTOREUI_PAGE_TIME_BUDGET):
+            return get_response(request)
 
     return middleware
 

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "restoreui.middleware.request_id_middleware",
+    "restoreui.middleware.time_budget_middleware",
     "restoreui.metrics.page_timer_middleware",
     "django.middleware.security.SecurityMiddleware",
     # Pages are compressed here so a bare gunicorn serves them small too; Django
@@ -186,6 +187,16 @@ PINECONE_RETRIES = env.get_int("PINECONE_RETRIES", 2, maximum=10)
 PINECONE_LIST_PAGE_CAP = env.get_int("PINECONE_LIST_PAGE_CAP", 100, minimum=1)
 PINECONE_BACKOFF = env.get_float("PINECONE_BACKOFF", 0.5)
 PINECONE_RETRY_AFTER_MAX = env.get_float("PINECONE_RETRY_AFTER_MAX", 10.0)
+# A page stops waiting on Pinecone after this long and answers with what it has;
+# below the 60 s a proxy usually waits. See restoreui/pinecone/budget.py.
+RESTOREUI_PAGE_TIME_BUDGET = env.get_float("RESTOREUI_PAGE_TIME_BUDGET", 25.0)
+# Requests per process that may wait on Pinecone at once: one gunicorn thread
+# fewer than there are, so /healthz and cached pages always find one free.
+PINECONE_CONCURRENT_CALLS = env.get_int(
+    "PINECONE_CONCURRENT_CALLS", max(1, env.get_int("GUNICORN_THREADS", 4, minimum=1) - 1), minimum=1
+)
+# How long a request waits for one of those slots; a probe may queue behind a few such waits.
+PINECONE_SLOT_WAIT = env.get_float("PINECONE_SLOT_WAIT", 0.1)
 CACHE_TTL_LIST = env.get_float("RESTOREUI_CACHE_TTL_LIST", 5.0)
 CACHE_TTL_RUNNING = env.get_float("RESTOREUI_CACHE_TTL_RUNNING", 3.0)
 CACHE_TTL_FINISHED = env.get_float("RESTOREUI_CACHE_TTL_FINISHED", 3600.0)

@@ -217,3 +217,13 @@ def test_a_backup_deletion_is_sent_once_and_not_reported_done(operator_client, u
     upstream.fail()
     response = operator_client.post(path, {"confirm": backup.name or backup.backup_id})
     assert_failed_write(response, upstream, "DELETE /backups/{backup_id}", AuditEntry.Action.DELETE_BACKUP)
+
+
+def test_a_page_stops_retrying_when_its_time_budget_is_spent(settings, viewer_client, emulator):
+    settings.PINECONE_RETRIES = 5
+    settings.PINECONE_RETRY_AFTER_MAX = 10.0
+    settings.RESTOREUI_PAGE_TIME_BUDGET = 3.0
+    emulator.set_faults(rate_limit_rate=1.0, retry_after=5.0)
+    response = viewer_client.get("/p/local/jobs/")
+    assert emulator.calls == {"GET /restore-jobs": 1}, "the page went on retrying past its time budget"
+    assert "rate-limiting" in response.content.decode()

@@ -13,10 +13,14 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
+
+from restoreui.emulator import Emulator
+from tests.conftest import API_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -159,3 +163,34 @@ def test_one_address_trying_many_usernames_is_locked_out_on_every_worker(workers
     for base in (a, b):
         response = _login(requests.Session(), base, username="spray-next", password="wrong", address="192.0.2.3")
         assert "Too many failed logins from your address" in response.text, f"{base} went on checking passwords"
+
+
+@pytest.fixture
+def slow_pinecone():
+    server = Emulator(host="127.0.0.1", port=0, api_key=API_KEY, seed=7, latency_ms=8000).start()
+    yield server
+    server.stop()
+
+
+def test_healthz_answers_while_every_thread_waits_on_a_slow_pinecone(instances, slow_pinecone, tmp_path):
+    projects = tmp_path / "projects.toml"
+    projects.write_text(f'[projects.local]\napi_key = "{API_KEY}"\nhost = "{slow_pinecone.url}"\n')
+    [base] = instances.start(1, RESTOREUI_PROJECTS_FILE=str(projects), GUNICORN_THREADS="4")
+    session = requests.Session()
+    assert _login(session, base, address="192.0.2.4").status_code == 302
+    job_ids = list(slow_pinecone.store.jobs)[:8]
+
+    def job_page(job_id):
+        return session.get(f"{base}/p/local/jobs/{job_id}/", allow_redirects=False, timeout=30)
+
+    with ThreadPoolExecutor(len(job_ids)) as pool:
+        pages = [pool.submit(job_page, job_id) for job_id in job_ids]
+        while sum(slow_pinecone.calls.values()) < 3:
+            time.sleep(0.05)
+        time.sleep(0.5)  # the other page requests reach the worker too
+        # A probe's own timeout: liveness must answer within a second, whatever Pinecone does.
+        assert requests.get(f"{base}/healthz", timeout=1).status_code == 200
+        answers = [page.result() for page in pages]
+    assert {a.status_code for a in answers} <= {200, 503}, "a page waiting on Pinecone did not answer cleanly"
+    busy = [a for a in answers if a.status_code == 503]
+    assert busy and all("restoreui is busy" in a.text for a in busy)

@@ -20,7 +20,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import InvalidHeader, ReadTimeoutError
 from urllib3.util.retry import Retry
 
-from restoreui.pinecone import hooks
+from restoreui.pinecone import budget, hooks
 from restoreui.pinecone.errors import BY_STATUS, NotFound, PineconeError, RateLimited, Unavailable
 from restoreui.projects import Project
 
@@ -53,6 +53,16 @@ class _Retry(Retry):
             except InvalidHeader:
                 return 0.0
         return min(seconds if seconds > 0 else 0.0, self.retry_after_max)
+
+    def sleep(self, response=None):
+        left = budget.remaining()
+        if left is not None:
+            pause = (response and self.respect_retry_after_header and self.get_retry_after(response)) or 0.0
+            pause = max(pause, self.get_backoff_time())
+            attempt = settings.PINECONE_CONNECT_TIMEOUT + settings.PINECONE_READ_TIMEOUT
+            if pause + attempt > left:
+                raise budget.Spent(response)
+        super().sleep(response)
 
 
 def _retry() -> Retry:
@@ -115,19 +125,35 @@ def call(
     """
     url = project.host + endpoint.format(*(segment(i) for i in ids))
     label = f"{method} {endpoint}"
-    read_timeout = settings.PINECONE_READ_TIMEOUT
+    with budget.slot():
+        return _call(project, method, url, label, params, body)
+
+
+def _call(project: Project, method: str, url: str, label: str, params: dict | None, body: dict | None) -> Any:
+    connect_timeout, read_timeout = settings.PINECONE_CONNECT_TIMEOUT, settings.PINECONE_READ_TIMEOUT
+    left = budget.remaining()
+    if left is not None:
+        if left <= 0:
+            raise _out_of_time(project, label)
+        connect_timeout, read_timeout = min(connect_timeout, left), min(read_timeout, left)
     started = time.monotonic()
     try:
         # requests follows redirects itself whatever urllib3's Retry says, and would
         # send the Api-Key (and a restore's body) to wherever a 3xx points.
         response = session(project).request(
             method, url, params=params, json=body, stream=True, allow_redirects=False,
-            timeout=(settings.PINECONE_CONNECT_TIMEOUT, read_timeout),
+            timeout=(connect_timeout, read_timeout),
         )
-        content = _read_body(response, time.monotonic() + read_timeout)
+        left = budget.remaining()
+        content = _read_body(response, time.monotonic() + (read_timeout if left is None else min(read_timeout, left)))
     except requests.RequestException as e:
         hooks.on_upstream_call(label, 0, time.monotonic() - started)
         raise _transport_error(project, label, e) from None
+    except budget.Spent as spent:
+        if spent.response is None:
+            hooks.on_upstream_call(label, 0, time.monotonic() - started)
+            raise _out_of_time(project, label) from None
+        response, content = _last_answer(spent.response), b""
     hooks.on_upstream_call(label, response.status_code, time.monotonic() - started)
     request_id = response.headers.get("x-pinecone-request-id")
     if 300 <= response.status_code < 400:
@@ -154,6 +180,21 @@ def call(
             request_id=request_id,
             project=project.name,
         ) from None
+
+
+def _out_of_time(project: Project, label: str) -> Unavailable:
+    seconds = settings.RESTOREUI_PAGE_TIME_BUDGET
+    log.warning("%s for project %s: the page's time budget of %g s is spent", label, project.name, seconds)
+    return Unavailable(f"no answer within this page's time budget of {seconds:g} s", timeout=seconds, project=project.name)
+
+
+def _last_answer(raw: urllib3.BaseHTTPResponse) -> requests.Response:
+    """The answer urllib3 would have retried, as requests would have returned it (its body is gone)."""
+    response = requests.Response()
+    response.status_code = raw.status
+    response.reason = raw.reason
+    response.headers = requests.structures.CaseInsensitiveDict(raw.headers)
+    return response
 
 
 def _read_body(response: requests.Response, deadline: float) -> bytes:

@@ -101,6 +101,13 @@ class Unavailable(PineconeError):
         return f"Pinecone cannot be used right now: {self.message}"
 
 
+class Busy(PineconeError):
+    """Nothing was sent: this process already has as many requests waiting on Pinecone as it allows."""
+
+    def explain(self) -> str:
+        return "restoreui is busy: too many pages are waiting on Pinecone right now. Try again in a few seconds."
+
+
 BY_STATUS = {
     400: InvalidRequest,
     401: Unauthorized,
