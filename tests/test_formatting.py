@@ -143,3 +143,11 @@ def test_clock_skew_never_gives_a_negative_elapsed_time_or_an_eta():
 def test_an_unknown_status_still_running_gets_an_eta():
     paused = estimate(job(status="Paused", percent=50.0), now=NOW)
     assert paused.remaining == timedelta(minutes=10)
+
+
+def test_a_crawling_job_gets_no_eta_rather_than_an_overflow():
+    assert estimate(job(percent=1e-12), now=NOW).remaining is None
+
+
+def test_a_size_beyond_any_float_shows_a_dash():
+    assert formatting.bytes_human(10**400) == "—"

@@ -71,3 +71,91 @@ def test_a_redirect_on_a_restore_is_not_followed_nor_reported_as_started(operato
     assert "restoreui does not follow redirects" in response.content.decode()
     entry = AuditEntry.objects.get(action=AuditEntry.Action.RESTORE)
     assert entry.outcome != AuditEntry.Outcome.OK
+
+
+# -- values no Pinecone should send
+
+
+def _job(job_id, **values):
+    job = {
+        "restore_job_id": job_id,
+        "backup_id": "b1",
+        "target_index_name": "restored",
+        "target_index_id": "i2",
+        "status": "Running",
+        "created_at": "2026-11-25T10:00:00Z",
+        "percent_complete": 10.0,
+    }
+    return job | values
+
+
+HOSTILE_JOBS = [
+    _job("year-one", created_at="0001-01-01T00:00:00+01:00"),
+    _job("year-max", created_at="9999-12-31T23:59:59-01:00", completed_at="9999-12-31T23:59:59-05:00"),
+    _job("crawling", percent_complete=1e-12),
+    _job("negative", percent_complete=-5, created_at="2026-11-25T10:00:00Z"),
+    _job("beyond", percent_complete=1e300),
+    _job("typed", status={"state": ["Running"]}, created_at=12345, percent_complete="fast", target_index_name=["x"]),
+    {"restore_job_id": 42, "status": "Running"},
+    "not an object",
+]
+HOSTILE_BACKUPS = [
+    BACKUP | {"backup_id": "huge", "size_bytes": 10**400, "record_count": 10**30, "namespace_count": -1e308},
+    BACKUP | {"backup_id": "typed", "size_bytes": "big", "dimension": [8], "tags": {"k": {"deep": [1]}}, "created_at": "0001-01-01T00:00:00+01:00"},
+]
+
+
+@pytest.fixture
+def hostile(upstream):
+    jobs = {job["restore_job_id"]: job for job in HOSTILE_JOBS if isinstance(job, dict) and isinstance(job.get("restore_job_id"), str)}
+    backups = {b["backup_id"]: b for b in HOSTILE_BACKUPS}
+    upstream.routes["GET /restore-jobs"] = (200, {}, {"data": HOSTILE_JOBS})
+    upstream.routes["GET /backups"] = (200, {}, {"data": HOSTILE_BACKUPS})
+    upstream.routes["GET /indexes"] = (200, {}, {"indexes": []})
+    for job_id, job in jobs.items():
+        upstream.routes[f"GET /restore-jobs/{job_id}"] = (200, {}, job)
+    for backup_id, backup in backups.items():
+        upstream.routes[f"GET /backups/{backup_id}"] = (200, {}, backup)
+    return {"jobs": sorted(jobs), "backups": sorted(backups)}
+
+
+def test_hostile_values_never_make_a_page_fail(viewer_client, hostile):
+    pages = [
+        reverse("home"),
+        reverse("project", args=["local"]),
+        reverse("jobs-list", args=["local"]),
+        reverse("jobs-export", args=["local", "csv"]),
+        reverse("jobs-export", args=["local", "json"]),
+        reverse("backups-list", args=["local"]),
+        reverse("search", args=["local"]) + "?q=restored",
+        *[reverse("jobs-detail", args=["local", job_id]) for job_id in hostile["jobs"]],
+        *[reverse("backups-detail", args=["local", backup_id]) for backup_id in hostile["backups"]],
+    ]
+    for page in pages:
+        assert viewer_client.get(page, follow=True).status_code == 200, f"{page} failed on values Pinecone should not send"
+
+
+def test_the_job_table_lists_every_readable_job_even_with_impossible_dates(viewer_client, hostile):
+    content = viewer_client.get(reverse("jobs-list", args=["local"])).content.decode()
+    for job_id in hostile["jobs"]:
+        assert reverse("jobs-detail", args=["local", job_id]) in content, f"job {job_id} vanished from the table"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100_000 + b"]" * 100_000, b'{"data": ' + b"[" * 5000 + b"]" * 5000 + b"}", b'{"data": [' + b"1" * 5000 + b"]}"],
+    ids=["deep", "deep-inside", "long-number"],
+)
+def test_a_deep_or_unreadable_answer_is_an_upstream_error_not_a_500(viewer_client, upstream, body):
+    upstream.routes["GET /restore-jobs"] = (200, {}, body)
+    response = viewer_client.get(reverse("jobs-list", args=["local"]))
+    assert response.status_code == 502
+    assert "Pinecone" in response.content.decode()
+
+
+def test_an_answer_larger_than_allowed_is_an_upstream_error(settings, viewer_client, upstream):
+    settings.PINECONE_MAX_BODY_BYTES = 10_000
+    upstream.routes["GET /restore-jobs"] = (200, {}, {"data": [_job(f"j{i}") for i in range(200)]})
+    response = viewer_client.get(reverse("jobs-list", args=["local"]))
+    assert response.status_code == 502
+    assert "larger than" in response.content.decode()

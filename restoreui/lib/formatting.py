@@ -15,7 +15,10 @@ def number(value) -> str:
 def bytes_human(value) -> str:
     if value is None:
         return DASH
-    size = float(value)
+    try:
+        size = float(value)
+    except OverflowError:
+        return DASH
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         # Compare what will be shown: 1023.96 KiB would otherwise read "1024.0 KiB".
         if round(abs(size), 1) < 1024 or unit == "TiB":

@@ -20,4 +20,9 @@ def estimate(job, now: datetime | None = None) -> Estimate:
     if job.finished or not percent or percent >= 100 or elapsed.total_seconds() < 1:
         return Estimate(elapsed, None, None)
     rate = percent / (elapsed.total_seconds() / 60)
-    return Estimate(elapsed, rate, timedelta(minutes=(100 - percent) / rate))
+    try:
+        remaining = timedelta(minutes=(100 - percent) / rate)
+    except OverflowError:
+        # A crawl such as 1e-12 % so far: longer than any date, so no estimate.
+        remaining = None
+    return Estimate(elapsed, rate, remaining)

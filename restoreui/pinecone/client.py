@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = "restoreui/0.1 (python-requests)"
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+# The API's answers nest a few levels (a schema's fields); far more is not an answer.
+MAX_DEPTH = 32
 
 _sessions: dict[tuple, requests.Session] = {}
 _sessions_lock = threading.Lock()
@@ -149,6 +151,12 @@ def _call(project: Project, method: str, url: str, label: str, params: dict | No
     except requests.RequestException as e:
         hooks.on_upstream_call(label, 0, time.monotonic() - started)
         raise _transport_error(project, label, e) from None
+    except _TooLarge:
+        limit = settings.PINECONE_MAX_BODY_BYTES
+        log.warning("%s for project %s: the body is larger than %d bytes", label, project.name, limit)
+        raise Unavailable(
+            f"Pinecone sent an answer larger than {limit:,} bytes", status=response.status_code, project=project.name
+        ) from None
     except budget.Spent as spent:
         if spent.response is None:
             hooks.on_upstream_call(label, 0, time.monotonic() - started)
@@ -172,14 +180,36 @@ def _call(project: Project, method: str, url: str, label: str, params: dict | No
     if not content.strip():
         return None
     try:
-        return json.loads(content)
-    except ValueError:
+        decoded = json.loads(content)
+    except (ValueError, RecursionError):
         log.warning("%s for project %s: the body is not JSON", label, project.name)
         raise Unavailable(
             f"Pinecone answered HTTP {response.status_code} with a body that is not JSON",
             request_id=request_id,
             project=project.name,
         ) from None
+    if _too_deep(decoded):
+        log.warning("%s for project %s: the body nests deeper than %d levels", label, project.name, MAX_DEPTH)
+        raise Unavailable(
+            f"Pinecone answered with JSON nested deeper than {MAX_DEPTH} levels",
+            request_id=request_id,
+            project=project.name,
+        )
+    return decoded
+
+
+def _too_deep(value: Any) -> bool:
+    # Deep values would fail later, when pickled into the cache or dumped for a page.
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth >= MAX_DEPTH:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def _out_of_time(project: Project, label: str) -> Unavailable:
@@ -197,14 +227,22 @@ def _last_answer(raw: urllib3.BaseHTTPResponse) -> requests.Response:
     return response
 
 
+class _TooLarge(Exception):
+    pass
+
+
 def _read_body(response: requests.Response, deadline: float) -> bytes:
     # The read timeout bounds each socket read; a body that trickles in needs a deadline too.
     chunks = []
     with response:
         try:
             # read1 returns what has arrived; iter_content would wait for a full chunk.
+            size = 0
             while chunk := response.raw.read1(65536, decode_content=True):
                 chunks.append(chunk)
+                size += len(chunk)
+                if size > settings.PINECONE_MAX_BODY_BYTES:
+                    raise _TooLarge()
                 if time.monotonic() > deadline:
                     raise TimeoutError("the body took longer than the read timeout")
         except (urllib3.exceptions.HTTPError, OSError) as e:
