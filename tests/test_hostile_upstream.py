@@ -159,3 +159,31 @@ def test_an_answer_larger_than_allowed_is_an_upstream_error(settings, viewer_cli
     response = viewer_client.get(reverse("jobs-list", args=["local"]))
     assert response.status_code == 502
     assert "larger than" in response.content.decode()
+
+
+# -- a leaky upstream
+
+
+def _pieces(secret, size=8):
+    return {secret[i : i + size].casefold() for i in range(len(secret) - size + 1)}
+
+
+def test_the_api_key_is_scrubbed_from_every_upstream_field(operator_client, upstream, caplog):
+    leak = {
+        "code": API_KEY.upper(),
+        "message": f"key {API_KEY} rejected; did you mean {API_KEY[1:10].upper()}?",
+    }
+    upstream.routes["GET /backups/b1"] = (200, {}, BACKUP)
+    upstream.routes["POST /backups/b1/create-index"] = (400, {"x-pinecone-request-id": f"rq-{API_KEY}"}, {"error": leak})
+    url = reverse("backups-restore", args=["local", "b1"])
+    response = operator_client.post(url, {"name": "restored", "tags": "", "deletion_protection": "disabled"})
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.RESTORE)
+    places = {
+        "page": response.content.decode(),
+        "log": caplog.text,
+        "audit entry": " ".join(str(v) for v in entry.as_log().values()),
+    }
+    for where, text in places.items():
+        found = [p for p in _pieces(API_KEY) if p in text.casefold()]
+        assert not found, f"the {where} holds pieces of the API key: {found}"
+    assert "[api key]" in places["audit entry"]

@@ -164,6 +164,7 @@ def _call(project: Project, method: str, url: str, label: str, params: dict | No
         response, content = _last_answer(spent.response), b""
     hooks.on_upstream_call(label, response.status_code, time.monotonic() - started)
     request_id = response.headers.get("x-pinecone-request-id")
+    request_id = _scrub(project, request_id[:128]) if request_id else None
     if 300 <= response.status_code < 400:
         location = _scrub(project, response.headers.get("Location", "nowhere")[:500])
         log.warning("%s -> %s for project %s: redirect to %s, not followed", label, response.status_code, project.name, location)
@@ -250,8 +251,31 @@ def _read_body(response: requests.Response, deadline: float) -> bytes:
     return b"".join(chunks)
 
 
+SCRUB_PIECE = 8
+
+
 def _scrub(project: Project, text: str) -> str:
-    return text.replace(project.api_key, "[api key]")
+    """TEXT without the API key: any piece of it of 8 or more characters, in any case."""
+    key, lowered = project.api_key.casefold(), text.casefold()
+    if len(lowered) != len(text):
+        # Case folding changed the length (ß -> ss): positions would not line up.
+        lowered = text.lower()
+    piece = min(SCRUB_PIECE, len(key))
+    pieces = {key[i : i + piece] for i in range(len(key) - piece + 1)}
+    hidden = [False] * len(text)
+    for i in range(len(text) - piece + 1):
+        if lowered[i : i + piece] in pieces:
+            hidden[i : i + piece] = [True] * piece
+    out, i = [], 0
+    while i < len(text):
+        if hidden[i]:
+            while i < len(text) and hidden[i]:
+                i += 1
+            out.append("[api key]")
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
 
 
 def _root_cause(e: BaseException) -> BaseException:
@@ -293,7 +317,7 @@ def _http_error(
     if isinstance(envelope, dict):
         detail = envelope.get("error")
         if isinstance(detail, dict):
-            code = detail.get("code") if isinstance(detail.get("code"), str) else None
+            code = _scrub(project, detail["code"][:64]) if isinstance(detail.get("code"), str) else None
             message = detail.get("message") if isinstance(detail.get("message"), str) else None
         elif isinstance(detail, str):
             message = detail
