@@ -19,6 +19,8 @@ class AuditEntry(models.Model):
         OK = "ok", "ok"
         REFUSED = "refused", "refused"
         FAILED = "failed", "failed"
+        # Sent, but no clear answer came back; reconciled once the job list tells.
+        UNKNOWN = "unknown", "unknown"
 
     when = models.DateTimeField(default=timezone.now, db_index=True)
     username = models.CharField(max_length=150, blank=True, db_index=True)

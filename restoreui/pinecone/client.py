@@ -136,7 +136,7 @@ def _call(project: Project, method: str, url: str, label: str, params: dict | No
     left = budget.remaining()
     if left is not None:
         if left <= 0:
-            raise _out_of_time(project, label)
+            raise _out_of_time(project, label, sent=False)
         connect_timeout, read_timeout = min(connect_timeout, left), min(read_timeout, left)
     started = time.monotonic()
     try:
@@ -213,10 +213,12 @@ def _too_deep(value: Any) -> bool:
     return False
 
 
-def _out_of_time(project: Project, label: str) -> Unavailable:
+def _out_of_time(project: Project, label: str, sent: bool = True) -> Unavailable:
     seconds = settings.RESTOREUI_PAGE_TIME_BUDGET
     log.warning("%s for project %s: the page's time budget of %g s is spent", label, project.name, seconds)
-    return Unavailable(f"no answer within this page's time budget of {seconds:g} s", timeout=seconds, project=project.name)
+    return Unavailable(
+        f"no answer within this page's time budget of {seconds:g} s", timeout=seconds, sent=sent, project=project.name
+    )
 
 
 def _last_answer(raw: urllib3.BaseHTTPResponse) -> requests.Response:
@@ -278,7 +280,9 @@ def _scrub(project: Project, text: str) -> str:
     return "".join(out)
 
 
-def _root_cause(e: BaseException) -> BaseException:
+def _causes(e: BaseException) -> list[BaseException]:
+    """E and what caused it, outermost first."""
+    chain = [e]
     for _ in range(10):
         inner = e.__cause__ or e.__context__ or getattr(e, "reason", None)
         if inner is None and e.args and isinstance(e.args[0], BaseException):
@@ -286,11 +290,15 @@ def _root_cause(e: BaseException) -> BaseException:
         if not isinstance(inner, BaseException):
             break
         e = inner
-    return e
+        chain.append(e)
+    return chain
 
 
 def _transport_error(project: Project, label: str, e: requests.RequestException) -> Unavailable:
-    cause = _root_cause(e)
+    causes = _causes(e)
+    cause = causes[-1]
+    # No connection was made, so nothing reached Pinecone.
+    sent = not any(isinstance(c, (requests.ConnectTimeout, urllib3.exceptions.NewConnectionError)) for c in causes)
     if isinstance(e, requests.ConnectTimeout):
         timeout = settings.PINECONE_CONNECT_TIMEOUT
         message = f"timed out after {timeout:g} s connecting to {project.host}"
@@ -302,7 +310,7 @@ def _transport_error(project: Project, label: str, e: requests.RequestException)
         timeout = None
         message = f"no answer from {project.host} ({type(cause).__name__})"
     log.warning("%s for project %s: %s (%s)", label, project.name, message, _scrub(project, str(e)))
-    return Unavailable(message, timeout=timeout, project=project.name)
+    return Unavailable(message, timeout=timeout, sent=sent, project=project.name)
 
 
 def _http_error(

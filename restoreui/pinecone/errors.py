@@ -87,11 +87,16 @@ class RateLimited(PineconeError):
 
 
 class Unavailable(PineconeError):
-    """5xx answers, timeouts, refused connections and bodies that are not the API's JSON."""
+    """5xx answers, timeouts, refused connections and bodies that are not the API's JSON.
 
-    def __init__(self, message: str, *, timeout: float | None = None, **kwargs):
+    `sent` is False only when the request surely never reached Pinecone (no
+    connection); otherwise a write may or may not have been carried out.
+    """
+
+    def __init__(self, message: str, *, timeout: float | None = None, sent: bool = True, **kwargs):
         super().__init__(message, **kwargs)
         self.timeout = timeout
+        self.sent = sent
 
     def explain(self) -> str:
         if self.timeout is not None:

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
+from restoreui import audit
 from restoreui.filters import JobFilterForm
 from restoreui.lib import formatting
 from restoreui.lib.progress import estimate
@@ -32,6 +33,8 @@ def _backup_names(project) -> dict[str, str]:
 def _filtered_jobs(request, project):
     form = JobFilterForm(request.GET)
     fetched = service.list_restore_jobs(project)
+    if not fetched.stale:
+        audit.reconcile_unknown(project, fetched.value.items, complete=not fetched.value.truncated)
     names = _backup_names(project)
     return form, fetched, form.apply(fetched.value.items, names), names
 
