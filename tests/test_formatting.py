@@ -151,3 +151,7 @@ def test_a_crawling_job_gets_no_eta_rather_than_an_overflow():
 
 def test_a_size_beyond_any_float_shows_a_dash():
     assert formatting.bytes_human(10**400) == "—"
+
+
+def test_markdown_escape_leaves_no_link_emphasis_or_line_break():
+    assert formatting.markdown_escape("a](b) *c* _d_ `e`\nf") == r"a\]\(b\) \*c\* \_d\_ \`e\` f"

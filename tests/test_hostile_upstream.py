@@ -187,3 +187,42 @@ def test_the_api_key_is_scrubbed_from_every_upstream_field(operator_client, upst
         found = [p for p in _pieces(API_KEY) if p in text.casefold()]
         assert not found, f"the {where} holds pieces of the API key: {found}"
     assert "[api key]" in places["audit entry"]
+
+
+# -- names and ids no form or link expects
+
+
+@pytest.mark.parametrize("name", ["  padded  ", "x" * 250], ids=["edge-spaces", "long"])
+def test_a_backup_with_an_awkward_name_is_deleted_by_typing_its_exact_name(operator_client, upstream, name):
+    upstream.routes["GET /backups/b1"] = (200, {}, BACKUP | {"name": name})
+    upstream.routes["DELETE /backups/b1"] = (202, {}, b"")
+    response = operator_client.post(reverse("backups-delete", args=["local", "b1"]), {"confirm": name})
+    assert response.status_code == 302, "the exact name did not confirm the deletion"
+    assert [r[:2] for r in upstream.received if r[0] == "DELETE"] == [("DELETE", "/backups/b1")]
+
+
+def test_a_name_with_edge_spaces_is_not_confirmed_by_its_trimmed_form(operator_client, upstream):
+    upstream.routes["GET /backups/b1"] = (200, {}, BACKUP | {"name": " padded "})
+    response = operator_client.post(reverse("backups-delete", args=["local", "b1"]), {"confirm": "padded"})
+    assert response.status_code == 400
+    assert not [r for r in upstream.received if r[0] == "DELETE"]
+
+
+@pytest.mark.parametrize("ident", [".", ".."])
+@pytest.mark.parametrize("name", ["jobs-detail", "backups-detail", "indexes-detail", "backups-delete"])
+def test_links_to_dot_ids_stay_on_their_resource(viewer_client, name, ident):
+    from urllib.parse import urljoin
+
+    url = reverse(name, args=["local", ident])
+    assert urljoin("http://restoreui.example/", url) == f"http://restoreui.example{url}", f"a browser would turn {url} into another page"
+    assert viewer_client.get(url).status_code in (403, 404)
+
+
+def test_the_markdown_line_escapes_what_pinecone_named(viewer_client, upstream):
+    job = _job("j1", target_index_name="x](https://evil.example)*bold*", status="Running_[now]")
+    upstream.routes["GET /restore-jobs/j1"] = (200, {}, job)
+    response = viewer_client.get(reverse("jobs-detail", args=["local", "j1"]))
+    line = response.context["markdown"]
+    assert "](https://evil.example)" not in line and "*bold*" not in line
+    assert r"x\]\(https://evil.example\)\*bold\*" in line
+    assert r"Running\_\[now\]" in line

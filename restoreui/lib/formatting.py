@@ -1,6 +1,7 @@
 """Pure formatting helpers behind the template filters."""
 
 import math
+import re
 from datetime import datetime, timedelta, timezone
 
 DASH = "—"
@@ -76,3 +77,11 @@ def percent(value) -> str:
         return DASH
     shown = math.floor(value * 10 + 1e-9) / 10
     return f"{shown:.1f}%" if shown % 1 else f"{int(shown)}%"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~])")
+
+
+def markdown_escape(text: str) -> str:
+    """TEXT as literal Markdown: no link, emphasis, code or HTML can come of it."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))

@@ -164,7 +164,7 @@ def backups_delete(request, project_name, backup_id):
         return failure
 
     expected = backup.name or backup.id
-    form = DeleteBackupForm(request.POST if request.method == "POST" else None, expected=expected)
+    form = DeleteBackupForm(request.POST if request.method == "POST" else None, expected=expected, backup_id=backup.id)
     if request.method == "POST" and form.is_valid():
         try:
             service.delete_backup(project, backup_id)

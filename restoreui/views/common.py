@@ -31,8 +31,9 @@ def upstream_failed(request, project: Project, error: PineconeError, section: st
 
 
 def refused(request, project: Project, action: str, target: str, reason: str):
-    """A write this user may not make: audited, and explained in words."""
-    audit.record(request, project.name, action, target, AuditEntry.Outcome.REFUSED, detail=reason)
+    """A write this user may not make: explained in words, and audited when it was one (a POST)."""
+    if request.method == "POST":
+        audit.record(request, project.name, action, target, AuditEntry.Outcome.REFUSED, detail=reason)
     return render(request, "refused.html", {"project": project, "reason": reason}, status=403)
 
 
