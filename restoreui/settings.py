@@ -170,6 +170,8 @@ RESTOREUI_TRUSTED_PROXIES = env.get_networks("RESTOREUI_TRUSTED_PROXIES")
 RESTOREUI_SSO_HEADER = env.get("RESTOREUI_SSO_HEADER", "")
 if RESTOREUI_SSO_HEADER and not RESTOREUI_TRUSTED_PROXIES:
     raise ImproperlyConfigured("RESTOREUI_SSO_HEADER needs RESTOREUI_TRUSTED_PROXIES, or anyone could claim any user")
+# Whether a name the SSO proxy sends may log in a local account that has a password.
+RESTOREUI_SSO_LOCAL_ACCOUNTS = env.get_bool("RESTOREUI_SSO_LOCAL_ACCOUNTS", False)
 RESTOREUI_LOGIN_FAILURE_LIMIT = env.get_int("RESTOREUI_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 RESTOREUI_LOGIN_LOCKOUT_SECONDS = env.get_int("RESTOREUI_LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
 # Failures from one address whatever the username, against spraying many usernames.

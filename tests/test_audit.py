@@ -205,3 +205,21 @@ def test_an_unknown_restore_the_job_list_never_shows_becomes_failed(backup_id):
     client.get(reverse("jobs-list", args=["local"]))
     entry.refresh_from_db()
     assert entry.outcome == AuditEntry.Outcome.FAILED
+
+
+@pytest.mark.django_db
+def test_operators_read_only_their_projects_entries_and_superusers_all(settings, project):
+    from dataclasses import replace
+
+    settings.RESTOREUI_PROJECTS = {"local": project, "prod": replace(project, name="prod", operators=frozenset({"user:carol"}))}
+    _entries(("olga", "local", "restore", "backup-local", "ok"), ("carol", "prod", "restore", "backup-prod", "ok"))
+    _, olga = _user("olga", "operators")
+    page = olga.get(reverse("audit")).content
+    assert b"backup-local" in page and b"backup-prod" not in page, "an operator read another project's entries"
+    assert b"backup-prod" not in olga.get(reverse("audit"), {"project": "prod"}).content
+    _, carol = _user("carol")
+    page = carol.get(reverse("audit")).content
+    assert b"backup-prod" in page and b"backup-local" not in page
+    _, root = _user("root", superuser=True)
+    page = root.get(reverse("audit")).content
+    assert b"backup-local" in page and b"backup-prod" in page
