@@ -108,12 +108,14 @@ def jobs_export(request, project_name, fmt):
     except PineconeError as error:
         return upstream_failed(request, project, error, section="jobs")
     rows = [_export_row(job, names) for job in jobs]
-    filename = f"restore-jobs-{project.name}.{fmt}"
+    # A file from an old copy says so in its name, where whoever opens it later sees it.
+    filename = f"restore-jobs-{project.name}{'-stale' if fetched.stale else ''}.{fmt}"
     if fmt == "json":
         body = {
             "project": project.name,
             "fetched_at": formatting.iso(fetched.fetched_at),
             "stale": fetched.stale,
+            "stale_because": fetched.error.explain() if fetched.stale else None,
             "incomplete": fetched.value.truncated,
             "jobs": rows,
         }
@@ -124,6 +126,8 @@ def jobs_export(request, project_name, fmt):
         writer.writeheader()
         writer.writerows({k: _csv_safe(v) for k, v in row.items()} for row in rows)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Fetched-At"] = formatting.iso(fetched.fetched_at)
+    response["X-Stale"] = "true" if fetched.stale else "false"
     return response
 
 
