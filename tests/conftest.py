@@ -5,12 +5,14 @@ from restoreui.emulator import Emulator
 from restoreui.projects import Project
 
 API_KEY = "test-api-key"
+# A key of the same project that lacks every backup and restore permission.
+LIMITED_API_KEY = "test-limited-api-key"
 
 
 @pytest.fixture(scope="session")
 def emulator():
     """The local control-plane emulator on a free port, shared by the session."""
-    server = Emulator(host="127.0.0.1", port=0, api_key=API_KEY, seed=7)
+    server = Emulator(host="127.0.0.1", port=0, api_key=API_KEY, limited_api_key=LIMITED_API_KEY, seed=7)
     server.start()
     yield server
     server.stop()
@@ -18,10 +20,25 @@ def emulator():
 
 @pytest.fixture(autouse=True)
 def fresh_emulator(emulator):
-    """Each test starts from the seed data with no faults switched on."""
+    """Each test starts from the seed data, behaving like the real service, with no faults switched on."""
     emulator.reset()
     yield
     emulator.reset()
+
+
+@pytest.fixture
+def reporting_progress(emulator):
+    """Running restores go InProgress with a rising percentage, which the real service never sends:
+    for tests of the progress bar, rate and ETA."""
+    emulator.set_behaviour(report_progress=True)
+    return emulator
+
+
+@pytest.fixture
+def sending_metric(emulator):
+    """Backups carry their metric, which the real service often leaves out."""
+    emulator.set_behaviour(send_metric=True)
+    return emulator
 
 
 @pytest.fixture
@@ -68,3 +85,14 @@ def viewer_client(client, viewer):
 def operator_client(client, operator):
     client.force_login(operator)
     return client
+
+
+@pytest.fixture(autouse=True)
+def history_needs_a_database(request, monkeypatch):
+    """Tests without a database (the service module's own) load jobs without recording them."""
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    from restoreui.pinecone import hooks
+
+    monkeypatch.setattr(hooks, "on_restore_jobs_listed", lambda project, listing: None)
+    monkeypatch.setattr(hooks, "on_restore_job_loaded", lambda project, job: None)

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import datetime
+from statistics import median
 
 import pytest
 import requests
@@ -16,10 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from restoreui.emulator import Emulator
-from tests.conftest import API_KEY
+from restoreui.emulator.seed import RESTORE_BASE_S, RESTORE_S_PER_GB, RESTORE_SPREAD
+from tests.conftest import API_KEY, LIMITED_API_KEY
 
 FINISHED = {"Completed", "Failed", "Cancelled"}
-FAST = 200.0  # a restore takes 0.3 s, a new backup 25 ms
+FAST = 200.0  # a restore of a small backup takes 0.3 s, a new backup 25 ms
+# Every spelling of a timestamp the facts sheet lists: 0, 3, 4, 6 or 9 fraction digits, "Z" or "+00:00".
+STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3}|\.\d{4}|\.\d{6}|\.\d{9})?(Z|\+00:00)$")
 
 
 def call(server, method, path, version="2026-04", key=API_KEY, **kwargs):
@@ -65,8 +70,15 @@ def fast():
 
 
 def ready_backup(server, index_name="articles"):
-    return next(b for b in walk(server, "/backups")
-                if b["status"] == "Ready" and b["source_index_name"] == index_name)
+    return min((b for b in walk(server, "/backups") if b["status"] == "Ready" and b["source_index_name"] == index_name),
+               key=lambda b: b["size_bytes"])
+
+
+def restore(server, backup, name, version="2026-04", **body):
+    response = call(server, "POST", f"/backups/{backup['backup_id']}/create-index", version=version,
+                    json={"name": name, **body})
+    assert response.status_code == 202, response.text
+    return response.json()
 
 
 def wait_for(predicate, seconds=5.0):
@@ -92,11 +104,61 @@ def test_it_rejects_a_wrong_api_key(emulator):
     assert response.json()["error"]["message"] == "Invalid API key."
 
 
-@pytest.mark.parametrize("version", [None, "2024-07", "latest"])
-def test_it_rejects_a_missing_or_unknown_api_version(emulator, version):
+@pytest.mark.parametrize("version", ["2024-07", "latest"])
+def test_it_rejects_an_unknown_api_version(emulator, version):
     response = call(emulator, "GET", "/restore-jobs", version=version)
     assert_envelope(response, 400, "INVALID_ARGUMENT")
-    assert "X-Pinecone-Api-Version" in response.text or "version" in response.text
+    assert "version" in response.text
+
+
+def test_a_request_without_a_version_is_served_as_the_oldest_version(emulator):
+    unversioned = get(emulator, "/backups", version=None)
+    assert unversioned == get(emulator, "/backups", version="2025-04")
+    assert all("schema" not in b and "dimension" in b for b in unversioned["data"])
+
+
+BACKUP_AND_RESTORE_CALLS = [
+    ("GET", "/backups", "control::backups::list"),
+    ("GET", "/indexes/articles/backups", "control::backups::list"),
+    ("POST", "/indexes/articles/backups", "control::backups::create"),
+    ("GET", "/backups/{backup}", "control::backups::describe"),
+    ("DELETE", "/backups/{backup}", "control::backups::delete"),
+    ("POST", "/backups/{backup}/create-index", "control::backups::restore"),
+    ("GET", "/restore-jobs", "control::restore_jobs::list"),
+    ("GET", "/restore-jobs/{job}", "control::restore_jobs::describe"),
+]
+
+
+def fill(emulator, path):
+    job = get(emulator, "/restore-jobs")["data"][0]
+    return path.format(backup=ready_backup(emulator)["backup_id"], job=job["restore_job_id"])
+
+
+@pytest.mark.parametrize("method, path, permission", BACKUP_AND_RESTORE_CALLS)
+def test_a_key_without_permissions_is_denied_backup_and_restore_calls(emulator, method, path, permission):
+    response = call(emulator, method, fill(emulator, path), key=LIMITED_API_KEY, json={"name": "denied"})
+    assert_envelope(response, 403, "PERMISSION_DENIED")
+    assert response.json()["error"]["message"] == f"Access denied: Permission {permission} is required"
+
+
+def test_a_key_without_backup_permissions_still_reads_indexes(emulator):
+    assert get(emulator, "/indexes", key=LIMITED_API_KEY)["indexes"]
+    assert get(emulator, "/indexes/articles", key=LIMITED_API_KEY)["name"] == "articles"
+
+
+@pytest.mark.parametrize("method, path, permission", BACKUP_AND_RESTORE_CALLS)
+def test_the_plan_gate_forbids_backup_and_restore_calls_naming_the_plan(emulator, method, path, permission):
+    path = fill(emulator, path)
+    emulator.set_behaviour(plan_gate=True)
+    response = call(emulator, method, path, json={"name": "gated"})
+    assert_envelope(response, 403, "FORBIDDEN")
+    assert "Starter plan" in response.json()["error"]["message"]
+    assert get(emulator, "/indexes")["indexes"], "index calls are not gated"
+
+
+def test_the_limited_key_must_differ_from_the_key():
+    with pytest.raises(ValueError):
+        Emulator(port=0, api_key="same", limited_api_key="same")
 
 
 def test_every_answer_carries_a_request_id(emulator):
@@ -132,10 +194,21 @@ def test_2025_04_backups_have_no_schema_and_no_metric(emulator):
 
 
 @pytest.mark.parametrize("version", ["2025-10", "2026-04"])
-def test_2025_10_and_2026_04_backups_have_metric_and_filterable_fields(emulator, version):
+def test_2025_10_and_2026_04_backups_leave_out_metric_like_the_service(emulator, version):
+    assert all("metric" not in b for b in walk(emulator, "/backups", version=version))
+
+
+@pytest.mark.parametrize("version", ["2025-10", "2026-04"])
+def test_2025_10_and_2026_04_backups_send_metric_when_asked(emulator, version):
+    emulator.set_behaviour(send_metric=True)
+    ready = [b for b in walk(emulator, "/backups", version=version) if b["status"] == "Ready"]
+    assert ready and all(b["metric"] in {"cosine", "dotproduct", "euclidean"} for b in ready)
+
+
+@pytest.mark.parametrize("version", ["2025-10", "2026-04"])
+def test_2025_10_and_2026_04_backups_have_dimension_and_filterable_fields(emulator, version):
     backups = walk(emulator, "/backups", version=version)
     ready = [b for b in backups if b["status"] == "Ready"]
-    assert all(b["metric"] in {"cosine", "dotproduct", "euclidean"} for b in ready)
     assert all(isinstance(b["dimension"], int) for b in ready)
     genre = [b for b in backups if "genre" in (b.get("schema") or {}).get("fields", {})]
     assert genre and genre[0]["schema"]["fields"]["genre"] == {"filterable": True}
@@ -145,7 +218,6 @@ def test_2025_10_and_2026_04_backups_have_metric_and_filterable_fields(emulator,
 def test_2026_07_backups_keep_dimension_and_metric_in_a_typed_schema_field(emulator):
     backups = walk(emulator, "/backups", version="2026-07")
     assert all("dimension" not in b and "metric" not in b for b in backups)
-    assert all("source_index_deleted_at" in b for b in backups)
     kinds = set()
     for backup in backups:
         if backup["schema"] is None:
@@ -181,6 +253,18 @@ def test_restore_jobs_have_the_spec_fields(emulator):
         assert required <= set(job) <= required | {"completed_at", "percent_complete"}
 
 
+def test_every_timestamp_takes_one_of_the_spellings_the_service_sends(emulator):
+    call(emulator, "DELETE", "/indexes/articles")
+    jobs = walk(emulator, "/restore-jobs")
+    backups = walk(emulator, "/backups", version="2026-07")
+    stamps = [j[k] for j in jobs for k in ("created_at", "completed_at") if j.get(k)]
+    stamps += [b[k] for b in backups for k in ("created_at", "source_index_deleted_at") if b.get(k)]
+    assert all(STAMP.match(s) for s in stamps), [s for s in stamps if not STAMP.match(s)][:3]
+    fractions = {len(s[19:].split("Z")[0].split("+")[0]) for s in stamps}
+    assert fractions == {0, 4, 5, 7, 10}, "fractions of 0, 3, 4, 6 and 9 digits (with their dot)"
+    assert any(s.endswith("Z") for s in stamps) and any(s.endswith("+00:00") for s in stamps)
+
+
 # -- pagination ---------------------------------------------------------------------------
 
 
@@ -206,8 +290,10 @@ def test_a_token_is_base64_json_that_carries_its_page_size(emulator):
     assert not {j["restore_job_id"] for j in first["data"]} & {j["restore_job_id"] for j in second["data"]}
 
 
-def test_the_default_page_size_is_the_specs_ten(emulator):
-    assert len(get(emulator, "/restore-jobs")["data"]) == 10
+def test_the_default_page_size_is_the_services_100_not_the_specs_10(emulator):
+    first = get(emulator, "/restore-jobs")
+    assert len(first["data"]) == 100
+    assert json.loads(base64.b64decode(first["pagination"]["next"])) == {"limit": 100, "offset": 100}
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "ten", ""])
@@ -278,7 +364,10 @@ def test_the_seeded_backups_cover_every_status_and_quirk(emulator):
             assert backup["dimension"] is None and backup["record_count"] is None
             assert backup["namespace_count"] is None and backup["size_bytes"] is None
     ready = [b for b in backups if b["status"] == "Ready"]
-    assert all(b["record_count"] > 0 and b["size_bytes"] > 0 and b["namespace_count"] > 0 for b in ready)
+    assert all(b["size_bytes"] > 0 and b["namespace_count"] > 0 for b in ready)
+    lagging = [b for b in ready if b["description"] == "Taken minutes after a bulk load"]
+    assert sorted(b["record_count"] == 0 for b in lagging) == [False, True], "one counts none, one too few"
+    assert all(b["record_count"] > 0 for b in ready if b not in lagging)
     tags = [b["tags"] for b in backups]
     assert None in tags
     values = [v for t in tags if t for v in t.values()]
@@ -289,44 +378,69 @@ def test_the_seeded_jobs_cover_every_status_and_quirk(emulator):
     jobs = walk(emulator, "/restore-jobs")
     assert len(jobs) >= 250
     statuses = Counter(j["status"] for j in jobs)
-    assert {"Pending", "InProgress", "Completed", "Failed", "Cancelled"} <= set(statuses)
-    assert set(statuses) - {"Pending", "InProgress", "Completed", "Failed", "Cancelled"}, "an unknown status"
+    assert {"Pending", "Completed", "Failed", "Cancelled"} <= set(statuses)
+    assert "InProgress" not in statuses, "the real service has no in-progress status"
+    assert set(statuses) - {"Pending", "Completed", "Failed", "Cancelled"}, "an unknown status"
     assert sum(j["created_at"] is None for j in jobs) == 1
-    stamps = [j["created_at"] for j in jobs if j["created_at"]]
-    assert any(s.endswith("Z") and re.search(r"\.\d{6}Z$", s) for s in stamps)
-    assert any(s.endswith("+00:00") for s in stamps)
     for job in jobs:
         assert bool(job.get("completed_at")) == (job["status"] in FINISHED), job
-    running = [j for j in jobs if j["status"] in ("Pending", "InProgress")]
-    assert any(j["status"] == "InProgress" and 0 < j["percent_complete"] < 100 for j in running)
-    assert any(j.get("percent_complete") is None for j in running)
-    times = sorted(s for s in stamps)
-    assert times[-1][:10] >= time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+        expected = 100 if job["status"] == "Completed" else None
+        assert job.get("percent_complete") == expected, f"a {job['status']} job sent a percentage"
+    assert any("percent_complete" not in j for j in jobs) and any(
+        "percent_complete" in j and j["percent_complete"] is None for j in jobs), "null and absent both seen"
+    stamps = [j["created_at"] for j in jobs if j["created_at"]]
+    assert max(stamps)[:10] >= time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
 
 
-def test_seeded_running_jobs_advance_with_the_clock(fast):
-    running = [j for j in walk(fast, "/restore-jobs") if j["status"] in ("Pending", "InProgress")]
-    assert running
-    time.sleep(300 / FAST * 1.05)
+def test_seeded_restores_took_as_long_as_their_backups_size_says(emulator):
+    sizes = {b["backup_id"]: b["size_bytes"] for b in walk(emulator, "/backups")}
+    took = {}
+    for job in walk(emulator, "/restore-jobs"):
+        if job["status"] == "Completed" and job["created_at"] and sizes.get(job["backup_id"]):
+            seconds = (datetime.fromisoformat(job["completed_at"]) - datetime.fromisoformat(job["created_at"]))
+            took[job["restore_job_id"]] = (sizes[job["backup_id"]], seconds.total_seconds())
+    assert len(took) >= 50, "a few dozen finished restores to learn durations from"
+    assert max(s for s, _ in took.values()) > 50 * min(s for s, _ in took.values()), "backups of varied sizes"
+    for size, seconds in took.values():
+        law = RESTORE_BASE_S + RESTORE_S_PER_GB * size / 1e9
+        # Timestamps without a fraction are off by up to a second.
+        assert law * RESTORE_SPREAD[0] - 1 <= seconds <= law * RESTORE_SPREAD[1] + 1, (size, seconds)
+    by_size = sorted(took.values())
+    small, large = by_size[: len(by_size) // 4], by_size[-len(by_size) // 4:]
+    assert median(s for _, s in small) * 1.5 < median(s for _, s in large), "bigger backups took longer"
+
+
+def test_seeded_running_jobs_stay_pending_then_complete_with_the_clock(fast):
+    running = [j for j in walk(fast, "/restore-jobs") if j["status"] not in FINISHED | {"Paused"}]
+    assert {j["status"] for j in running} == {"Pending"} and len(running) == 6
+    assert all(j.get("percent_complete") is None and not j.get("completed_at") for j in running)
+    time.sleep(240 / FAST * 1.1)
     for job in running:
         later = get(fast, f"/restore-jobs/{job['restore_job_id']}")
         assert later["status"] == "Completed" and later["percent_complete"] == 100
         assert later["completed_at"]
 
 
-def test_a_running_job_shows_a_rising_percentage(emulator):
-    rising = next(j for j in walk(emulator, "/restore-jobs") if j["status"] == "InProgress")
+def test_reporting_progress_brings_back_in_progress_and_percentages(reporting_progress):
+    jobs = walk(reporting_progress, "/restore-jobs")
+    running = [j for j in jobs if j["status"] in ("Pending", "InProgress")]
+    assert any(j["status"] == "InProgress" and 0 < j["percent_complete"] < 100 for j in running)
+    assert any(j.get("percent_complete") is None for j in running), "some still say only Pending"
+    assert any(j["status"] == "Failed" and j.get("percent_complete") for j in jobs)
+    rising = next(j for j in running if j["status"] == "InProgress")
     time.sleep(0.6)
-    later = get(emulator, f"/restore-jobs/{rising['restore_job_id']}")
+    later = get(reporting_progress, f"/restore-jobs/{rising['restore_job_id']}")
     assert later["percent_complete"] > rising["percent_complete"]
 
 
 def test_the_deleted_index_is_gone_but_its_backups_remain(emulator):
     names = {i["name"] for i in get(emulator, "/indexes")["indexes"]}
     assert "legacy-catalog" not in names and {"products", "articles", "support-tickets"} <= names
-    orphans = [b for b in walk(emulator, "/backups", version="2026-07")
-               if b["source_index_name"] == "legacy-catalog"]
+    backups = walk(emulator, "/backups", version="2026-07")
+    orphans = [b for b in backups if b["source_index_name"] == "legacy-catalog"]
     assert orphans and all(b["source_index_deleted_at"] for b in orphans)
+    assert all("source_index_deleted_at" not in b for b in backups if b not in orphans), \
+        "only a deleted source has a deletion time"
     assert_envelope(call(emulator, "GET", "/indexes/legacy-catalog/backups", version="2026-07"), 404, "NOT_FOUND")
     listed = walk(emulator, "/indexes/legacy-catalog/backups", version="2026-07",
                   filters={"include_deleted": "true"})
@@ -341,8 +455,7 @@ def test_versions_before_2026_07_know_no_include_deleted(emulator, version):
 
 
 def test_running_restores_have_initializing_indexes(emulator):
-    running = {j["target_index_name"] for j in walk(emulator, "/restore-jobs")
-               if j["status"] in ("Pending", "InProgress")}
+    running = {j["target_index_name"] for j in walk(emulator, "/restore-jobs") if j["status"] == "Pending"}
     states = {i["name"]: i["status"]["state"] for i in get(emulator, "/indexes")["indexes"]}
     assert all(states[name] == "Initializing" for name in running)
 
@@ -368,12 +481,63 @@ def test_a_restore_runs_to_completion_and_its_index_becomes_ready(fast):
 
     def completed():
         state = get(fast, f"/restore-jobs/{created['restore_job_id']}")
-        seen.add(state["status"])
+        seen.add((state["status"], state.get("percent_complete"), state.get("completed_at")))
         return state["status"] == "Completed" and state
 
     done = wait_for(completed)
-    assert "InProgress" in seen and done["percent_complete"] == 100 and done["completed_at"]
+    assert {s[:2] for s in seen} == {("Pending", None), ("Completed", 100)}, "Pending with no % until done"
+    assert all(bool(at) == (status == "Completed") for status, _, at in seen)
+    assert done["completed_at"]
     assert get(fast, "/indexes/articles-restored")["status"] == {"ready": True, "state": "Ready"}
+
+
+def test_a_restore_goes_in_progress_with_a_rising_percentage_when_progress_is_reported():
+    server = Emulator(port=0, api_key=API_KEY, seed=7, speed=20, report_progress=True).start()
+    try:
+        job_id = restore(server, ready_backup(server), "reported")["restore_job_id"]
+        first = wait_for(lambda: (j := get(server, f"/restore-jobs/{job_id}"))["status"] == "InProgress" and j)
+        later = wait_for(lambda: (j := get(server, f"/restore-jobs/{job_id}"))["percent_complete"]
+                         > first["percent_complete"] and j)
+        assert later["status"] == "InProgress" and later["percent_complete"] < 100
+    finally:
+        server.stop()
+
+
+def test_a_bigger_backup_takes_longer_to_restore(fast):
+    backups = sorted((b for b in walk(fast, "/backups") if b["status"] == "Ready"
+                      and b["source_index_name"] != "legacy-catalog"), key=lambda b: b["size_bytes"])
+    small, large = backups[0], backups[-1]
+    assert large["size_bytes"] > 100 * small["size_bytes"]
+    jobs = [restore(fast, small, "small")["restore_job_id"], restore(fast, large, "large")["restore_job_id"]]
+    states = wait_for(lambda: (s := [get(fast, f"/restore-jobs/{j}")["status"] for j in jobs])[0] == "Completed" and s)
+    assert states == ["Completed", "Pending"], "the big restore finished as soon as the small one"
+
+
+def test_a_restore_onto_dedicated_read_nodes_is_accepted_on_2026_07(emulator):
+    capacity = {"mode": "Dedicated", "dedicated": {"node_type": "b1", "scaling": "Manual",
+                                                   "manual": {"shards": 1, "replicas": 2}}}
+    restore(emulator, ready_backup(emulator), "dedicated", version="2026-07", read_capacity=capacity)
+    index = get(emulator, "/indexes/dedicated", version="2026-07")
+    assert index["read_capacity"]["mode"] == "Dedicated"
+    assert index["read_capacity"]["dedicated"] == capacity["dedicated"]
+
+
+@pytest.mark.parametrize("version", ["2025-04", "2025-10", "2026-04"])
+def test_read_capacity_is_an_unknown_field_before_2026_07(emulator, version):
+    backup = ready_backup(emulator)
+    response = call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index", version=version,
+                    json={"name": "dedicated", "read_capacity": {"mode": "OnDemand"}})
+    assert_envelope(response, 422, "UNPROCESSABLE_ENTITY")
+    assert "unknown field `read_capacity`" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("capacity", ["fast", {"mode": "Turbo"}, {"mode": "Dedicated"},
+                                      {"mode": "Dedicated", "dedicated": {"node_type": "b1"}}])
+def test_a_bad_read_capacity_is_422(emulator, capacity):
+    backup = ready_backup(emulator)
+    response = call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index", version="2026-07",
+                    json={"name": "dedicated", "read_capacity": capacity})
+    assert_envelope(response, 422, "UNPROCESSABLE_ENTITY")
 
 
 def test_a_restore_into_an_existing_index_name_is_409(emulator):
@@ -448,10 +612,12 @@ def test_a_restore_without_tags_copies_the_backups_tags_as_text(emulator):
     assert set(tags) == set(backup["tags"]) and all(isinstance(v, str) for v in tags.values())
 
 
-def test_a_restore_from_a_backup_that_is_not_ready_is_refused(emulator):
-    backup = next(b for b in walk(emulator, "/backups") if b["status"] == "Initializing")
+@pytest.mark.parametrize("status", ["Initializing", "InitializationFailed"])
+def test_a_restore_from_a_backup_that_is_not_ready_is_a_failed_precondition(emulator, status):
+    backup = next(b for b in walk(emulator, "/backups") if b["status"] == status)
     response = call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index", json={"name": "early"})
-    assert_envelope(response, 400, "FAILED_PRECONDITION")
+    assert_envelope(response, 412, "FAILED_PRECONDITION")
+    assert response.json()["error"]["message"] == f"Backup {backup['backup_id']} is not completed."
 
 
 def test_a_backup_cannot_be_deleted_while_a_restore_from_it_is_pending(fast):
@@ -477,6 +643,28 @@ def test_a_new_backup_starts_initializing_and_becomes_ready(fast):
     assert backup["backup_id"] in {b["backup_id"] for b in walk(fast, "/indexes/articles/backups")}
 
 
+def ready_count(server, backup):
+    ready = wait_for(lambda: (b := get(server, f"/backups/{backup['backup_id']}"))["status"] == "Ready" and b)
+    return ready["record_count"]
+
+
+def test_a_backup_taken_minutes_after_a_bulk_load_counts_too_few_records(fast):
+    settled = call(fast, "POST", "/indexes/articles/backups", json={}).json()
+    loaded = call(fast, "POST", "/indexes/product-search-v2/backups", json={}).json()
+    older = max(b["record_count"] for b in walk(fast, "/indexes/product-search-v2/backups")
+                if b["status"] == "Ready" and b["backup_id"] != loaded["backup_id"])
+    assert ready_count(fast, settled) > 0
+    assert ready_count(fast, loaded) < older, "the records of the last write were counted at once"
+
+
+def test_a_backup_of_a_freshly_restored_index_counts_no_records(fast):
+    backup = ready_backup(fast)
+    job_id = restore(fast, backup, "fresh")["restore_job_id"]
+    wait_for(lambda: get(fast, f"/restore-jobs/{job_id}")["status"] == "Completed")
+    fresh = call(fast, "POST", "/indexes/fresh/backups", json={}).json()
+    assert backup["record_count"] > 0 and ready_count(fast, fresh) == 0
+
+
 def test_a_backup_of_an_unknown_index_is_404(emulator):
     assert_envelope(call(emulator, "POST", "/indexes/nope/backups", json={}), 404, "NOT_FOUND")
 
@@ -498,6 +686,30 @@ def test_restores_past_the_index_quota_are_forbidden():
         assert_envelope(response, 403, "FORBIDDEN")
     finally:
         server.stop()
+
+
+def test_deleting_a_target_index_drops_its_job_from_the_list_and_describe(emulator):
+    done = next(j for j in walk(emulator, "/restore-jobs") if j["status"] == "Completed"
+                and j["target_index_name"] in {i["name"] for i in get(emulator, "/indexes")["indexes"]})
+    assert call(emulator, "DELETE", f"/indexes/{done['target_index_name']}").status_code == 202
+    assert done["restore_job_id"] not in {j["restore_job_id"] for j in walk(emulator, "/restore-jobs")}
+    assert_envelope(call(emulator, "GET", f"/restore-jobs/{done['restore_job_id']}"), 404, "NOT_FOUND")
+    assert sum(requests.get(emulator.url + "/_emulator/state").json()["restore_jobs"].values()) == 259
+
+
+def test_a_running_restore_whose_index_is_deleted_no_longer_holds_its_backup(emulator):
+    backup = ready_backup(emulator)
+    job_id = restore(emulator, backup, "short-lived")["restore_job_id"]
+    assert_envelope(call(emulator, "DELETE", f"/backups/{backup['backup_id']}"), 412, "FAILED_PRECONDITION")
+    call(emulator, "DELETE", "/indexes/short-lived")
+    assert_envelope(call(emulator, "GET", f"/restore-jobs/{job_id}"), 404, "NOT_FOUND")
+    assert call(emulator, "DELETE", f"/backups/{backup['backup_id']}").status_code == 202
+
+
+def test_a_restore_into_the_name_of_a_deleted_index_is_listed_again(emulator):
+    call(emulator, "DELETE", "/indexes/articles")
+    job_id = restore(emulator, ready_backup(emulator), "articles")["restore_job_id"]
+    assert get(emulator, f"/restore-jobs/{job_id}")["target_index_name"] == "articles"
 
 
 def test_deleting_an_index_keeps_its_backups(emulator):
@@ -573,6 +785,17 @@ def test_faults_can_be_given_to_the_constructor():
         server.stop()
 
 
+def test_a_share_of_restore_job_descriptions_answer_404_for_a_job_that_exists(emulator):
+    job_id = get(emulator, "/restore-jobs")["data"][0]["restore_job_id"]
+    emulator.set_faults(transient_404_rate=0.5)
+    statuses = Counter(call(emulator, "GET", f"/restore-jobs/{job_id}").status_code for _ in range(40))
+    assert set(statuses) == {200, 404} and 8 < statuses[404] < 32
+    emulator.set_faults(transient_404_rate=1.0)
+    assert_envelope(call(emulator, "GET", f"/restore-jobs/{job_id}"), 404, "NOT_FOUND")
+    assert all(call(emulator, "GET", path).status_code == 200 for path in ("/restore-jobs", "/backups"))
+    assert emulator.stats()["faulted"]["transient_404"] == statuses[404] + 1
+
+
 def test_unknown_or_out_of_range_fault_settings_are_refused(emulator):
     for bad in ({"error_rate": 1.5}, {"latency_ms": -1}, {"explode": 1}, {"reset_rate": "all"}):
         with pytest.raises(ValueError):
@@ -617,14 +840,38 @@ def test_the_control_endpoint_is_never_faulted_or_counted(emulator):
     assert stats == {"total": 0, "calls": {}, "faulted": {}}
 
 
-def test_the_control_endpoint_resets_data_faults_and_counters(emulator):
+def test_the_control_endpoint_switches_behaviour_while_serving(emulator):
+    control = emulator.url + "/_emulator/behaviour"
+    assert requests.get(control).json() == {"report_progress": False, "send_metric": False, "plan_gate": False}
+    assert requests.post(control, json={"report_progress": True}).json()["report_progress"] is True
+    assert "InProgress" in {j["status"] for j in walk(emulator, "/restore-jobs")}
+    assert requests.post(control, json={"plan_gate": True}).json() == {
+        "report_progress": True, "send_metric": False, "plan_gate": True}
+    assert_envelope(call(emulator, "GET", "/backups"), 403, "FORBIDDEN")
+    for bad in ({"plan_gate": 1}, {"report_progress": "yes"}, {"nonsense": True}, [True]):
+        assert requests.post(control, json=bad).status_code == 400, bad
+
+
+def test_the_control_endpoint_resets_data_behaviour_faults_and_counters(emulator):
     call(emulator, "DELETE", "/indexes/articles")
     emulator.set_faults(error_rate=1.0)
+    emulator.set_behaviour(report_progress=True, send_metric=True, plan_gate=True)
     summary = requests.post(emulator.url + "/_emulator/reset").json()
     assert summary["indexes"] == 16 and summary["backups"] == 48
     assert sum(summary["restore_jobs"].values()) == 260
     assert emulator.stats()["total"] == 0 and emulator.faults["error_rate"] == 0
+    assert emulator.behaviour == {"report_progress": False, "send_metric": False, "plan_gate": False}
     assert get(emulator, "/indexes/articles")["name"] == "articles"
+
+
+def test_a_reset_goes_back_to_the_behaviour_given_at_start():
+    server = Emulator(port=0, api_key=API_KEY, report_progress=True, send_metric=True).start()
+    try:
+        server.set_behaviour(report_progress=False, plan_gate=True)
+        server.reset()
+        assert server.behaviour == {"report_progress": True, "send_metric": True, "plan_gate": False}
+    finally:
+        server.stop()
 
 
 # -- the command line ---------------------------------------------------------------------------
@@ -645,6 +892,27 @@ def test_the_command_line_serves_until_stopped_by_a_signal(stop):
         assert response.status_code == 200 and len(response.json()["data"]) == 100
         assert "pagination" not in response.json() or response.json()["pagination"] is None
         process.send_signal(stop)
+        assert process.wait(timeout=5) == 0
+    finally:
+        process.kill()
+        process.stdout.close()
+
+
+def test_the_command_line_takes_the_behaviour_flags_and_a_limited_key():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "restoreui.emulator", "--port", "0", "--api-key", "cli-key",
+         "--limited-api-key", "cli-limited", "--report-progress", "--send-metric", "--plan-gate",
+         "--transient-404-rate", "0.25"],
+        stdout=subprocess.PIPE, text=True, cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
+    try:
+        url = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline()).group(0)
+        assert requests.get(url + "/_emulator/behaviour", timeout=5).json() == {
+            "report_progress": True, "send_metric": True, "plan_gate": True}
+        assert requests.get(url + "/_emulator/faults", timeout=5).json()["transient_404_rate"] == 0.25
+        denied = requests.get(url + "/backups", headers={"Api-Key": "cli-limited"}, timeout=5)
+        assert denied.status_code == 403 and denied.json()["error"]["code"] == "PERMISSION_DENIED"
+        process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=5) == 0
     finally:
         process.kill()

@@ -4,7 +4,8 @@ Set RESTOREUI_CONTRACT_API_KEY (and RESTOREUI_CONTRACT_HOST for a host other
 than https://api.pinecone.io) to run the same tests against a real project. They
 discover ids from its lists. Tests that create or delete anything then also need
 RESTOREUI_CONTRACT_ALLOW_WRITES=1, and tests of the emulator's own behaviour
-(seed counts, faults) are skipped.
+(seed counts, faults, the plan gate) are skipped. RESTOREUI_CONTRACT_LIMITED_API_KEY,
+a key of the same project without backup permissions, runs the permission test too.
 """
 
 import os
@@ -15,6 +16,7 @@ import pytest
 from pinecone import (
     ConflictError,
     FailedPreconditionError,
+    ForbiddenError,
     NotFoundError,
     Pinecone,
     UnauthorizedError,
@@ -22,12 +24,13 @@ from pinecone import (
 from pinecone.errors.exceptions import RateLimitError
 
 from restoreui.emulator import Emulator
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, LIMITED_API_KEY
 
 pytestmark = pytest.mark.contract
 
 REAL_KEY = os.environ.get("RESTOREUI_CONTRACT_API_KEY")
 REAL_HOST = os.environ.get("RESTOREUI_CONTRACT_HOST") or None
+REAL_LIMITED_KEY = os.environ.get("RESTOREUI_CONTRACT_LIMITED_API_KEY")
 ALLOW_WRITES = os.environ.get("RESTOREUI_CONTRACT_ALLOW_WRITES") == "1"
 emulator_only = pytest.mark.skipif(bool(REAL_KEY), reason="checks the emulator's own data or faults")
 
@@ -35,7 +38,7 @@ emulator_only = pytest.mark.skipif(bool(REAL_KEY), reason="checks the emulator's
 @pytest.fixture(scope="module")
 def fast_emulator():
     """A restore finishes in a fraction of a second here, so a test can follow one to the end."""
-    server = Emulator(port=0, api_key=API_KEY, seed=7, speed=200.0).start()
+    server = Emulator(port=0, api_key=API_KEY, limited_api_key=LIMITED_API_KEY, seed=7, speed=200.0).start()
     yield server
     server.stop()
 
@@ -79,12 +82,14 @@ def active_index_names(pc):
 
 
 def a_ready_backup(pc):
+    """The smallest Ready backup of an existing index no running restore holds: the quickest to restore."""
     active = active_index_names(pc)
+    busy = {j.backup_id for j in all_pages(pc.restore_jobs.list).values() if j.status == "Pending"}
     backups = all_pages(pc.backups.list).values()
-    ready = [b for b in backups if b.status == "Ready" and b.source_index_name in active]
+    ready = [b for b in backups if b.status == "Ready" and b.source_index_name in active and b.backup_id not in busy]
     if not ready:
         pytest.skip("the project has no Ready backup of an existing index")
-    return ready[0]
+    return min(ready, key=lambda b: b.size_bytes or 0)
 
 
 def unique_name(prefix):
@@ -97,6 +102,25 @@ def test_the_sdk_walks_every_page_of_restore_jobs(pc, upstream):
         assert len(jobs) == 260
     for job in jobs.values():
         assert job.restore_job_id and job.backup_id and job.target_index_name and job.status
+
+
+def test_the_sdk_gets_the_services_default_page_of_restore_jobs(pc, upstream):
+    page = pc.restore_jobs.list()
+    assert len(page) <= 100
+    if upstream is not None:
+        assert len(page) == 100 and page.pagination.next, "the default page is 100 jobs, not the spec's 10"
+
+
+def test_the_sdk_reads_running_jobs_as_pending_without_a_percentage(pc):
+    jobs = all_pages(pc.restore_jobs.list).values()
+    for job in jobs:
+        assert job.status != "InProgress", "the service has no in-progress status"
+        if job.status == "Completed":
+            assert job.percent_complete == 100 and job.completed_at
+        elif job.status in ("Pending", "Failed", "Cancelled"):
+            assert job.percent_complete is None, f"a {job.status} job carried a percentage"
+        if job.status == "Pending":
+            assert job.completed_at is None
 
 
 def test_the_sdk_describes_a_restore_job_found_in_the_list(pc):
@@ -128,6 +152,20 @@ def test_the_sdk_lists_project_backups_and_describes_one(pc, upstream):
         if described.status == "Ready" and described.schema is not None:
             assert described.dense_dimension is None or described.dense_dimension > 0
         break
+
+
+def test_the_sdk_reads_source_index_deleted_at_only_for_a_deleted_source(pc):
+    backups = all_pages(pc.backups.list).values()
+    active = active_index_names(pc)
+    for backup in backups:
+        if backup.source_index_name in active:
+            assert backup.source_index_deleted_at is None, backup
+    orphans = [b for b in backups if b.source_index_deleted_at]
+    if not orphans:
+        pytest.skip("the project has no backups of a deleted index")
+    described = pc.backups.describe(backup_id=orphans[0].backup_id)
+    assert described.source_index_deleted_at == orphans[0].source_index_deleted_at
+    assert described.source_index_name not in active
 
 
 def test_the_sdk_lists_the_backups_of_one_index(pc):
@@ -190,6 +228,7 @@ def test_the_sdk_restores_a_backup_and_follows_its_restore_job(pc, upstream, wri
             deadline = time.monotonic() + 5
             while job.status != "Completed":
                 assert time.monotonic() < deadline, f"the restore stuck at {job.status}"
+                assert job.status == "Pending" and job.percent_complete is None and job.completed_at is None
                 time.sleep(0.05)
                 job = pc.restore_jobs.describe(job_id=created.restore_job_id)
             assert job.percent_complete == 100 and job.completed_at
@@ -197,6 +236,24 @@ def test_the_sdk_restores_a_backup_and_follows_its_restore_job(pc, upstream, wri
     finally:
         if upstream is None:
             pc.indexes.delete(name)
+
+
+def test_the_sdk_reports_a_restore_from_a_backup_not_ready_as_a_failed_precondition(pc, writes):
+    waiting = [b for b in all_pages(pc.backups.list).values() if b.status != "Ready"]
+    if not waiting:
+        pytest.skip("the project has no backup that is not Ready")
+    with pytest.raises(FailedPreconditionError) as raised:
+        pc.create_index_from_backup(name=unique_name("restoreui-contract"), backup_id=waiting[0].backup_id, timeout=-1)
+    assert raised.value.error_code == "FAILED_PRECONDITION" and "not completed" in raised.value.message
+
+
+@emulator_only
+def test_the_sdk_restores_onto_dedicated_read_nodes(pc, upstream):
+    capacity = {"mode": "Dedicated", "dedicated": {"node_type": "b1", "scaling": "Manual",
+                                                   "manual": {"shards": 1, "replicas": 1}}}
+    backup = a_ready_backup(pc)
+    pc.create_index_from_backup(name="dedicated-copy", backup_id=backup.backup_id, read_capacity=capacity, timeout=-1)
+    assert pc.indexes.describe("dedicated-copy").read_capacity.dedicated.node_type == "b1"
 
 
 def test_the_sdk_reports_a_restore_into_an_existing_name_as_a_conflict(pc, writes):
@@ -209,6 +266,45 @@ def test_the_sdk_reports_a_wrong_key_as_unauthorized(upstream):
     host = REAL_HOST if upstream is None else upstream.url
     with pytest.raises(UnauthorizedError):
         Pinecone(api_key="not-a-key", host=host).restore_jobs.list(limit=1)
+
+
+def test_the_sdk_reports_a_key_without_backup_permissions_as_forbidden(upstream):
+    if upstream is None and not REAL_LIMITED_KEY:
+        pytest.skip("needs RESTOREUI_CONTRACT_LIMITED_API_KEY, a key without backup permissions")
+    limited = (Pinecone(api_key=REAL_LIMITED_KEY, host=REAL_HOST) if upstream is None
+               else Pinecone(api_key=LIMITED_API_KEY, host=upstream.url))
+    with pytest.raises(ForbiddenError) as raised:
+        limited.backups.list()
+    assert raised.value.error_code == "PERMISSION_DENIED"
+    assert raised.value.message == "Access denied: Permission control::backups::list is required"
+
+
+@emulator_only
+def test_the_sdk_reports_the_plan_gate_as_forbidden_naming_the_plan(pc, upstream):
+    upstream.set_behaviour(plan_gate=True)
+    with pytest.raises(ForbiddenError) as raised:
+        pc.backups.list()
+    assert raised.value.error_code == "FORBIDDEN" and "plan" in raised.value.message
+
+
+@emulator_only
+def test_the_sdk_reports_a_transient_miss_of_a_restore_job_as_not_found(pc, upstream):
+    job = pc.restore_jobs.list(limit=1)[0]
+    upstream.set_faults(transient_404_rate=1.0)
+    with pytest.raises(NotFoundError):
+        pc.restore_jobs.describe(job_id=job.restore_job_id)
+    upstream.clear_faults()
+    assert pc.restore_jobs.describe(job_id=job.restore_job_id).restore_job_id == job.restore_job_id
+
+
+@emulator_only
+def test_the_sdk_loses_a_job_whose_target_index_it_deleted(pc, upstream):
+    backup = a_ready_backup(pc)
+    created = pc.create_index_from_backup(name="soon-gone", backup_id=backup.backup_id, timeout=-1)
+    pc.indexes.delete("soon-gone")
+    assert created.restore_job_id not in all_pages(pc.restore_jobs.list)
+    with pytest.raises(NotFoundError):
+        pc.restore_jobs.describe(job_id=created.restore_job_id)
 
 
 @emulator_only

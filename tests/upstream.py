@@ -10,11 +10,11 @@ from restoreui.pinecone import Backup, RestoreJob
 
 
 def upstream_jobs(emulator) -> list[RestoreJob]:
-    """Every job as the emulator would describe it right now."""
+    """Every job the emulator lists, as it would describe it right now."""
     store = emulator.store
     with store.lock:
         now = time.time()
-        return [RestoreJob.from_api(store.render_job(j, now), "2026-04") for j in store.jobs.values()]
+        return [RestoreJob.from_api(store.render_job(j, now), "2026-04") for j in store.jobs.values() if store.listed(j)]
 
 
 def upstream_backups(emulator, version="2026-04") -> list[Backup]:

@@ -21,9 +21,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--jobs", type=int, default=None, help="seeded restore jobs (default 260)")
     parser.add_argument("--speed", type=float, default=1.0,
-                        help="clock multiplier for restores and new backups (1.0: a restore takes ~60 s)")
+                        help="clock multiplier for restores and new backups "
+                             "(1.0: a restore takes a minute plus ~4 s per GB of backup)")
     parser.add_argument("--max-backups", type=int, default=DEFAULT_MAX_BACKUPS)
     parser.add_argument("--max-indexes", type=int, default=DEFAULT_MAX_INDEXES)
+    parser.add_argument("--limited-api-key", metavar="KEY",
+                        help="a second key that gets 403 PERMISSION_DENIED on backup and restore endpoints")
+    behaviour = parser.add_argument_group("behaviour", "departures from the real service, off by default")
+    behaviour.add_argument("--report-progress", action="store_true",
+                           help="running restores go InProgress with a rising percent_complete")
+    behaviour.add_argument("--send-metric", action="store_true",
+                           help="backups carry a top-level metric (2025-10, 2026-04)")
+    behaviour.add_argument("--plan-gate", action="store_true",
+                           help="backup and restore endpoints answer 403 FORBIDDEN: the plan lacks backups")
     faults = parser.add_argument_group("faults", "rates are shares of requests, 0.0 to 1.0")
     for f in fields(Faults):
         faults.add_argument(f"--{f.name.replace('_', '-')}", type=float, default=f.default)
@@ -36,7 +46,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         emulator = Emulator(
             host=args.host, port=args.port, api_key=args.api_key, seed=args.seed, speed=args.speed,
-            jobs=args.jobs, max_backups=args.max_backups, max_indexes=args.max_indexes, **fault_settings,
+            jobs=args.jobs, max_backups=args.max_backups, max_indexes=args.max_indexes,
+            limited_api_key=args.limited_api_key, report_progress=args.report_progress,
+            send_metric=args.send_metric, plan_gate=args.plan_gate, **fault_settings,
         )
     except ValueError as e:
         sys.exit(f"error: {e}")

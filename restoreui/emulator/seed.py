@@ -12,17 +12,37 @@ from datetime import UTC, datetime
 DAY = 86400.0
 HOUR = 3600.0
 DEFAULT_JOBS = 260
+# The seeded running jobs all finish within this many seconds at speed 1.0.
+MAX_LEFT_S = 240.0
 
-# Timestamp spellings seen from the API: microseconds with "Z", and "+00:00".
-STYLES = ("Z", "offset", "offset-seconds")
+# Timestamp spellings seen from the API: fraction digits, then "Z" or "+00:00".
+STYLES = ("6Z", "6+00:00", "0+00:00", "3Z", "9Z", "4Z", "0Z", "3+00:00")
+
+# Seconds a restore takes at speed 1.0: a fixed part plus a part per GB of
+# backup, times a seeded spread (a minute for small backups, a few for 50 GB).
+RESTORE_BASE_S = 60.0
+RESTORE_S_PER_GB = 4.0
+RESTORE_SPREAD = (0.75, 1.35)
+# Seconds a new restore queues before it runs (seen only when progress is reported).
+RESTORE_QUEUE_S = 3.0
+# Backups count only records written more than this many seconds before them.
+RECORD_COUNT_LAG_S = 15 * 60.0
 
 
-def stamp(t: float, style: str = "Z") -> str:
-    dt = datetime.fromtimestamp(t, UTC)
-    if style == "offset-seconds":
-        return dt.isoformat(timespec="seconds")
-    text = dt.isoformat(timespec="microseconds")
-    return text.replace("+00:00", "Z") if style == "Z" else text
+def stamp(t: float, style: str = "6Z") -> str:
+    """`t` as the API spells it: STYLE is the fraction digits then the zone, e.g. "9Z"."""
+    digits, zone = int(style[0]), style[1:]
+    whole = int(t // 1)
+    text = datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    if digits:
+        nanos = min(int((t - whole) * 1e9), 999_999_999)
+        text += "." + f"{nanos:09d}"[:digits]
+    return text + zone
+
+
+def restore_seconds(rng: random.Random, size_bytes: int) -> float:
+    """How long a restore of a backup of SIZE_BYTES takes at speed 1.0."""
+    return (RESTORE_BASE_S + RESTORE_S_PER_GB * size_bytes / 1e9) * rng.uniform(*RESTORE_SPREAD)
 
 
 @dataclass
@@ -41,10 +61,16 @@ class Index:
     record_count: int
     namespace_count: int
     created_at: float
+    # The last write, and how many of the records it wrote (a backup taken
+    # soon after does not count them yet).
+    last_write_at: float = 0.0
+    recent_records: int = 0
     deleted_at: float | None = None
     source_backup_id: str | None = None
-    # A restored index stays Initializing until this job completes.
+    # A restored index stays Initializing until this job completes; its last write is that completion.
     restore_job_id: str | None = None
+    # As asked for on restore (2026-07); None is on-demand.
+    read_capacity: dict | None = None
 
     @property
     def host(self) -> str:
@@ -70,7 +96,7 @@ class Backup:
     size_bytes: int
     tags: dict | None
     created_at: float
-    style: str = "Z"
+    style: str = "6Z"
     # A backup created through the API turns Ready at this time.
     ready_at: float | None = None
 
@@ -89,13 +115,13 @@ class Job:
     # Leave unset optional fields out of the JSON instead of sending null.
     omit_unset: bool = False
     # A live job's progress comes from the clock: `head_start` seconds of work
-    # were done at `clock_start`, then `pending_s` queued and `run_s` running.
+    # were done at `clock_start`, of `pending_s` queued then `run_s` running.
     live: bool = False
     clock_start: float = 0.0
     head_start: float = 0.0
     pending_s: float = 0.0
     run_s: float = 0.0
-    # Jobs that only say "Pending" until done, with no percentage (as the SDK documents).
+    # When progress is reported: a job that still says only "Pending" until done.
     shows_percent: bool = True
 
 
@@ -127,6 +153,8 @@ INDEXES = (
 )
 DELETED_INDEX = ("legacy-catalog", 512, "cosine", "aws", "us-east-1",
                  (("genre", None),), False, {"env": "production"}, "disabled")
+# Bulk-loaded minutes before the emulator starts: a backup of it now counts too few records.
+JUST_LOADED = "product-search-v2"
 BACKUPS_PER_INDEX = {
     "products": 9, "articles": 7, "support-tickets": 7, "product-search-v2": 6,
     "docs-embeddings": 4, "customer-reviews": 6, "legal-contracts": 5, "legacy-catalog": 4,
@@ -170,6 +198,12 @@ def _indexes(rng, now, world):
             record_count=int(10 ** rng.uniform(4, 7.3)), namespace_count=rng.randint(1, 48),
             created_at=now - rng.uniform(60, 400) * DAY,
         ))
+    for index in world.indexes:
+        index.last_write_at = now - rng.uniform(HOUR, 3 * DAY)
+        index.recent_records = int(index.record_count * rng.uniform(0.01, 0.1))
+        if index.name == JUST_LOADED:
+            index.last_write_at = now - rng.uniform(3, 6) * 60
+            index.recent_records = int(index.record_count * 0.45)
     world.indexes[-1].deleted_at = now - 9 * DAY - rng.uniform(0, HOUR)
 
 
@@ -202,6 +236,10 @@ def _backups(rng, now, world):
         backup.created_at = now - rng.uniform(60, 40 * 60)
     for backup in odd[4:]:
         backup.status = "InitializationFailed"
+    # Taken minutes after a bulk load: the newest records are not counted yet.
+    for backup, counted in zip(rng.sample([b for b in active if b not in odd], 2), (0.0, 0.55)):
+        backup.record_count = int(backup.record_count * counted)
+        backup.description = "Taken minutes after a bulk load"
 
 
 def _jobs(rng, now, speed, count, world):
@@ -226,16 +264,18 @@ def _jobs(rng, now, speed, count, world):
             omit_unset=rng.random() < 0.5, **kwargs,
         )
 
-    # Running now, each a few minutes from done at speed 1.0:
-    # (work already done in seconds, seconds queued, seconds running, shows a percentage)
-    live = ((36, 0, 180, True), (156, 0, 240, True), (0, 20, 150, True),
-            (60, 0, 200, False), (96, 0, 120, False), (285, 0, 300, True))
+    # Running now, each at most MAX_LEFT_S from done at speed 1.0:
+    # (share of its duration already done, seconds it queued, says only "Pending" when progress is reported)
+    live = ((0.15, RESTORE_QUEUE_S, False), (0.6, RESTORE_QUEUE_S, False), (0.0, 20.0, False),
+            (0.3, RESTORE_QUEUE_S, True), (0.45, RESTORE_QUEUE_S, True), (0.9, RESTORE_QUEUE_S, False))
     specials = []
-    for head_start, pending_s, run_s, shows_percent in live:
+    for done, pending_s, only_pending in live:
         backup = rng.choice(live_sources)
+        total = max(restore_seconds(rng, backup.size_bytes), pending_s + 30)
+        head_start = max(total * done, total - MAX_LEFT_S)
         specials.append(job(
             backup, now - head_start / speed, status="Pending", live=True, clock_start=now,
-            head_start=head_start, pending_s=pending_s, run_s=run_s, shows_percent=shows_percent,
+            head_start=head_start, pending_s=pending_s, run_s=total - pending_s, shows_percent=not only_pending,
         ))
     # A status this dashboard has never heard of, to be shown verbatim.
     specials.append(job(rng.choice(ready), now - 5 * HOUR, status="Paused", percent=37.5))
@@ -244,18 +284,21 @@ def _jobs(rng, now, speed, count, world):
     nameless.completed_at = now - 2 * DAY
     specials.append(nameless)
 
+    # Finished jobs took as long as the size law says: Failed and Cancelled ones stopped part way.
     finished = []
     for _ in range(max(0, count - len(specials))):
         backup = rng.choice(ready)
+        took = restore_seconds(rng, backup.size_bytes) / speed
         earliest = max(backup.created_at + 600, now - 30 * DAY)
-        created = rng.uniform(earliest, now - HOUR)
+        created = rng.uniform(earliest, max(earliest, now - HOUR - took))
         status = rng.choices(("Completed", "Failed", "Cancelled"), weights=(80, 12, 8))[0]
         if status == "Completed":
             percent = 100.0
         else:
-            percent = rng.choice((None, round(rng.uniform(3, 95), 1)))
-        finished.append(job(backup, created, status=status, percent=percent,
-                            completed_at=created + rng.uniform(40, 45 * 60)))
+            share = rng.uniform(0.05, 0.95)
+            took *= share
+            percent = rng.choice((None, round(100 * share, 1)))
+        finished.append(job(backup, created, status=status, percent=percent, completed_at=created + took))
     # Some jobs outlive the backup they restored from.
     for orphan in finished[7::40]:
         orphan.backup_id = new_id(rng)
@@ -283,6 +326,7 @@ def restored_index(job: Job, backup: Backup, tags: dict | None, protection: str,
         sparse=backup.sparse, tags=tags if tags is not None else index_tags(backup.tags),
         deletion_protection=protection, record_count=backup.record_count,
         namespace_count=backup.namespace_count, created_at=now,
+        last_write_at=job.completed_at or now, recent_records=backup.record_count,
         source_backup_id=backup.backup_id, restore_job_id=job.restore_job_id if job.live else None,
     )
 

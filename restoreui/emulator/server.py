@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from restoreui.emulator.store import VERSIONS, ApiError, Store
+from restoreui.emulator.store import VERSIONS, ApiError, Behaviour, Store, not_found
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5081
@@ -34,6 +34,20 @@ ROUTES = (
     ("GET", "/restore-jobs", "list_restore_jobs"),
     ("GET", "/restore-jobs/{job_id}", "describe_restore_job"),
 )
+# The permission each backup and restore endpoint needs: a limited API key has none of them.
+PERMISSIONS = {
+    "list_index_backups": "control::backups::list",
+    "list_backups": "control::backups::list",
+    "describe_backup": "control::backups::describe",
+    "create_backup": "control::backups::create",
+    "delete_backup": "control::backups::delete",
+    "create_index_from_backup": "control::backups::restore",
+    "list_restore_jobs": "control::restore_jobs::list",
+    "describe_restore_job": "control::restore_jobs::describe",
+}
+PLAN_GATED = (
+    "Backups are not available on the Starter plan. Upgrade your plan to use backups."
+)
 COMPILED = tuple(
     (method, template, re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$"), name)
     for method, template, name in ROUTES
@@ -52,8 +66,10 @@ class Faults:
     reset_rate: float = 0.0  # the connection closed without an answer
     slow_body_rate: float = 0.0  # headers at once, the body trickled out
     slow_body_seconds: float = 2.0  # how long a slow body takes
+    transient_404_rate: float = 0.0  # describe restore job answers 404 for a job that exists
 
-    RATES = ("error_rate", "rate_limit_rate", "malformed_rate", "reset_rate", "slow_body_rate")
+    RATES = ("error_rate", "rate_limit_rate", "malformed_rate", "reset_rate", "slow_body_rate",
+             "transient_404_rate")
 
     def updated(self, **changes) -> "Faults":
         known = {f.name for f in fields(self)}
@@ -76,13 +92,20 @@ class Emulator:
     def __init__(self, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
                  api_key: str = DEFAULT_API_KEY, seed: int = DEFAULT_SEED, speed: float = 1.0,
                  jobs: int | None = None, max_backups: int | None = None,
-                 max_indexes: int | None = None, **faults):
+                 max_indexes: int | None = None, limited_api_key: str | None = None,
+                 report_progress: bool = False, send_metric: bool = False, plan_gate: bool = False,
+                 **faults):
         self.host = host
         self.port = port
         self.api_key = api_key
+        if limited_api_key == api_key:
+            raise ValueError("the limited API key must differ from the API key")
+        self.limited_api_key = limited_api_key
         self.seed = seed
         limits = {k: v for k, v in (("max_backups", max_backups), ("max_indexes", max_indexes)) if v is not None}
-        self.store = Store(seed, speed=speed, jobs=jobs, **limits)
+        self._start_behaviour = Behaviour().updated(
+            report_progress=report_progress, send_metric=send_metric, plan_gate=plan_gate)
+        self.store = Store(seed, speed=speed, jobs=jobs, behaviour=self._start_behaviour, **limits)
         self._lock = threading.Lock()
         self._faults = Faults().updated(**faults)
         self._fault_rng = random.Random(seed)
@@ -116,8 +139,10 @@ class Emulator:
         return f"http://{self.host}:{self.port}"
 
     def reset(self) -> None:
-        """Back to the seed data, with faults off and counters at zero."""
-        self.store.reset()
+        """Back to the seed data and the start-up behaviour, with faults off and counters at zero."""
+        with self.store.lock:
+            self.store.behaviour = self._start_behaviour
+            self.store.reset()
         with self._lock:
             self._faults = Faults()
             self._fault_rng = random.Random(self.seed)
@@ -136,6 +161,17 @@ class Emulator:
     def clear_faults(self) -> None:
         with self._lock:
             self._faults = Faults()
+
+    def set_behaviour(self, **changes) -> dict:
+        """Change the named behaviour settings (others keep their value)."""
+        with self.store.lock:
+            self.store.behaviour = self.store.behaviour.updated(**changes)
+            return asdict(self.store.behaviour)
+
+    @property
+    def behaviour(self) -> dict:
+        with self.store.lock:
+            return asdict(self.store.behaviour)
 
     @property
     def faults(self) -> dict:
@@ -157,7 +193,7 @@ class Emulator:
         """Count the call and draw its dice; every request draws the same number of them."""
         with self._lock:
             self._calls[endpoint] += 1
-            return self._faults, [self._fault_rng.random() for _ in range(5)]
+            return self._faults, [self._fault_rng.random() for _ in range(6)]
 
     def _count_fault(self, kind: str) -> None:
         with self._lock:
@@ -237,8 +273,12 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if handler is None:
                 raise params
-            self.check_key(emulator)
+            limited = self.check_key(emulator)
             version = self.check_version()
+            self.check_access(emulator, handler, limited)
+            if handler == "describe_restore_job" and dice[5] < faults.transient_404_rate:
+                emulator._count_fault("transient_404")
+                raise not_found(f"Restore job {params['job_id']}")
             status, payload = getattr(emulator.store, handler)(version, query, body, **params)
         except ApiError as error:
             status, payload = error.status, error.envelope()
@@ -265,18 +305,31 @@ class Handler(BaseHTTPRequestHandler):
             return known, None, ApiError(405, "UNIMPLEMENTED", f"{self.command} is not supported on {path}.")
         return "(unknown)", None, ApiError(404, "NOT_FOUND", f"No such endpoint: {self.command} {path}")
 
-    def check_key(self, emulator: Emulator) -> None:
+    def check_key(self, emulator: Emulator) -> bool:
+        """Whether the request carries the limited API key; 401 for no key or an unknown one."""
         key = self.headers.get("Api-Key")
         if not key:
             raise ApiError(401, "UNAUTHENTICATED", "No API key provided. Send it in the Api-Key header.")
-        if not secrets.compare_digest(key.encode(), emulator.api_key.encode()):
-            raise ApiError(401, "UNAUTHENTICATED", "Invalid API key.")
+        if secrets.compare_digest(key.encode(), emulator.api_key.encode()):
+            return False
+        if emulator.limited_api_key and secrets.compare_digest(key.encode(), emulator.limited_api_key.encode()):
+            return True
+        raise ApiError(401, "UNAUTHENTICATED", "Invalid API key.")
+
+    def check_access(self, emulator: Emulator, handler: str, limited: bool) -> None:
+        permission = PERMISSIONS.get(handler)
+        if permission is None:
+            return
+        if limited:
+            raise ApiError(403, "PERMISSION_DENIED", f"Access denied: Permission {permission} is required")
+        if emulator.store.behaviour.plan_gate:
+            raise ApiError(403, "FORBIDDEN", PLAN_GATED)
 
     def check_version(self) -> str:
+        """The version asked for; none is served as the oldest supported one, as the service does."""
         version = self.headers.get("X-Pinecone-Api-Version")
         if not version:
-            raise ApiError(400, "INVALID_ARGUMENT",
-                           f"Missing the X-Pinecone-Api-Version header; supported versions: {', '.join(VERSIONS)}.")
+            return VERSIONS[0]
         if version not in VERSIONS:
             raise ApiError(400, "INVALID_ARGUMENT",
                            f"Unsupported API version {version!r}; supported versions: {', '.join(VERSIONS)}.")
@@ -299,6 +352,15 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_emulator/faults" and self.command == "DELETE":
             emulator.clear_faults()
             return 200, emulator.faults
+        if path == "/_emulator/behaviour" and self.command == "GET":
+            return 200, emulator.behaviour
+        if path == "/_emulator/behaviour" and self.command == "POST":
+            if not isinstance(changes, dict):
+                return 400, {"error": "the body must be a JSON object"}
+            try:
+                return 200, emulator.set_behaviour(**changes)
+            except ValueError as e:
+                return 400, {"error": str(e)}
         if path == "/_emulator/stats" and self.command == "GET":
             return 200, emulator.stats()
         if path == "/_emulator/reset" and self.command == "POST":

@@ -14,22 +14,21 @@ import random
 import re
 import threading
 import time
+from dataclasses import asdict, dataclass, fields
 
 from restoreui.emulator import seed
 from restoreui.emulator.seed import Backup, Index, Job, stamp
 
 VERSIONS = ("2025-04", "2025-10", "2026-04", "2026-07")
 FINISHED = frozenset({"Completed", "Failed", "Cancelled"})
-# The spec's default page size; the SDK sends none unless asked.
-DEFAULT_LIMIT = 10
+# The service's default page size (the spec says 10); the SDK sends none unless asked.
+DEFAULT_LIMIT = 100
 MAX_LIMIT = 100
 DEFAULT_MAX_BACKUPS = 200
 DEFAULT_MAX_INDEXES = 50
-# Seconds at speed 1.0: a restore queues briefly then runs about a minute;
-# a new backup takes a few seconds to become Ready.
-RESTORE_PENDING_S = 3.0
-RESTORE_RUN_S = 57.0
+# Seconds at speed 1.0 a new backup takes to become Ready.
 BACKUP_READY_S = 5.0
+RESTORE_FIELDS = ("name", "tags", "deletion_protection")
 
 NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,43}[a-z0-9])?$")
 TAG_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
@@ -85,6 +84,27 @@ def decode_token(token: str) -> tuple[int, int]:
     return limit, offset
 
 
+@dataclass(frozen=True)
+class Behaviour:
+    """Where the emulator departs from the real service on purpose; switchable while it runs."""
+
+    # Running restores go InProgress with a rising percent_complete (the real API never says).
+    report_progress: bool = False
+    # Backups carry a top-level `metric` on 2025-10 and 2026-04 (the real service leaves it out).
+    send_metric: bool = False
+    # The project's plan has no backups: backup and restore endpoints answer 403 FORBIDDEN.
+    plan_gate: bool = False
+
+    def updated(self, **changes) -> "Behaviour":
+        unknown = set(changes) - {f.name for f in fields(self)}
+        if unknown:
+            raise ValueError(f"unknown behaviour settings: {', '.join(sorted(unknown))}")
+        for name, value in changes.items():
+            if not isinstance(value, bool):
+                raise ValueError(f"{name} must be true or false, got {value!r}")
+        return Behaviour(**{**asdict(self), **changes})
+
+
 def parse_body(body: bytes) -> dict:
     try:
         data = json.loads(body or b"{}")
@@ -97,7 +117,8 @@ def parse_body(body: bytes) -> dict:
 
 class Store:
     def __init__(self, seed_value: int = 42, speed: float = 1.0, jobs: int | None = None,
-                 max_backups: int = DEFAULT_MAX_BACKUPS, max_indexes: int = DEFAULT_MAX_INDEXES):
+                 max_backups: int = DEFAULT_MAX_BACKUPS, max_indexes: int = DEFAULT_MAX_INDEXES,
+                 behaviour: Behaviour = Behaviour()):
         if speed <= 0:
             raise ValueError("speed must be above 0")
         if jobs is not None and jobs < 0:
@@ -107,6 +128,7 @@ class Store:
         self.job_count = jobs
         self.max_backups = max_backups
         self.max_indexes = max_indexes
+        self.behaviour = behaviour
         self.lock = threading.RLock()
         self.reset()
 
@@ -125,16 +147,33 @@ class Store:
     # -- time-dependent state ------------------------------------------------
 
     def job_state(self, job: Job, now: float) -> tuple[str, float | None, float | None]:
-        """(status, percent_complete, completed_at) of a job at `now`."""
+        """(status, percent_complete, completed_at) of a job at `now`.
+
+        Like the real service, a running job says "Pending" and no percentage
+        until it is Completed (100); with report_progress it goes InProgress
+        with a rising percentage, and finished jobs keep the figure they stopped at.
+        """
+        report = self.behaviour.report_progress
         if not job.live:
-            return job.status, job.percent, job.completed_at
+            percent = job.percent if report or job.status == "Completed" else None
+            return job.status, percent, job.completed_at
         done = job.head_start + (now - job.clock_start) * self.speed
         total = job.pending_s + job.run_s
         if done >= total:
             return "Completed", 100.0, job.clock_start + (total - job.head_start) / self.speed
-        if done < job.pending_s or not job.shows_percent:
+        if not report or done < job.pending_s or not job.shows_percent:
             return "Pending", None, None
         return "InProgress", round(100.0 * (done - job.pending_s) / job.run_s, 1), None
+
+    def listed(self, job: Job) -> bool:
+        """Jobs whose target index was deleted drop out of the list and 404 on describe."""
+        target = self.indexes_by_id.get(job.target_index_id)
+        return target is None or target.deleted_at is None
+
+    def last_write(self, index: Index, now: float) -> float:
+        if index.restore_job_id is not None:
+            return self.job_state(self.jobs[index.restore_job_id], now)[2] or now
+        return index.last_write_at
 
     def backup_status(self, backup: Backup, now: float) -> str:
         if backup.ready_at is not None and now >= backup.ready_at:
@@ -169,6 +208,7 @@ class Store:
         return out
 
     def render_backup(self, backup: Backup, version: str, now: float) -> dict:
+        """The backup in VERSION's shape; `metric` only with send_metric, as the service leaves it out."""
         status = self.backup_status(backup, now)
         initializing = status == "Initializing"
         counted = status == "Ready"
@@ -189,20 +229,22 @@ class Store:
             "created_at": stamp(backup.created_at, backup.style),
         }
         if version in ("2025-10", "2026-04"):
-            out["metric"] = backup.metric
+            if self.behaviour.send_metric:
+                out["metric"] = backup.metric
             if backup.fields:
                 out["schema"] = legacy_schema(backup.fields)
         elif version == "2026-07":
             del out["dimension"]
             out["schema"] = None if initializing else typed_schema(backup)
             source = self.indexes_by_id.get(backup.source_index_id)
-            deleted_at = source.deleted_at if source else None
-            out["source_index_deleted_at"] = None if deleted_at is None else stamp(deleted_at)
+            if source is not None and source.deleted_at is not None:
+                out["source_index_deleted_at"] = stamp(source.deleted_at, backup.style)
         return out
 
     def render_index(self, index: Index, version: str, now: float) -> dict:
         state = self.index_state(index, now)
         status = {"ready": state == "Ready", "state": state}
+        read_capacity = {**(index.read_capacity or {"mode": "OnDemand"}), "status": {"state": "Ready"}}
         if version == "2026-07":
             out = {
                 "name": index.name,
@@ -211,7 +253,7 @@ class Store:
                 "deployment": {"deployment_type": "managed", "cloud": index.cloud, "region": index.region},
                 "deletion_protection": index.deletion_protection,
                 "host": index.host,
-                "read_capacity": {"mode": "OnDemand", "status": {"state": "Ready"}},
+                "read_capacity": read_capacity,
                 "tags": index.tags,
             }
             if index.source_backup_id:
@@ -219,7 +261,7 @@ class Store:
             return out
         serverless = {"cloud": index.cloud, "region": index.region}
         if version != "2025-04":
-            serverless["read_capacity"] = {"mode": "OnDemand", "status": {"state": "Ready"}}
+            serverless["read_capacity"] = read_capacity
             if index.fields:
                 serverless["schema"] = legacy_schema(index.fields)
         return {
@@ -322,14 +364,17 @@ class Store:
                 raise ApiError(403, "FORBIDDEN",
                                f"Backup quota of {self.max_backups} reached for this project. "
                                "Delete backups or upgrade to create more.")
+            records = index.record_count
+            if now - self.last_write(index, now) < seed.RECORD_COUNT_LAG_S:
+                records = max(0, records - index.recent_records)
             backup = Backup(
                 backup_id=seed.new_id(self.rng), name=data.get("name"), description=data.get("description"),
                 source_index_id=index.index_id, source_index_name=index.name, cloud=index.cloud,
                 region=index.region, dimension=index.dimension, metric=index.metric,
                 fields=index.fields, sparse=index.sparse, status="Initializing",
-                record_count=index.record_count, namespace_count=index.namespace_count,
+                record_count=records, namespace_count=index.namespace_count,
                 size_bytes=seed.backup_size(self.rng, index.record_count, index.dimension),
-                tags=index.tags, created_at=now, ready_at=now + BACKUP_READY_S / self.speed,
+                tags=index.tags, created_at=now, style="3Z", ready_at=now + BACKUP_READY_S / self.speed,
             )
             self.backups[backup.backup_id] = backup
             bisect.insort(self.backup_order, (order_key(backup.backup_id), backup.backup_id))
@@ -340,7 +385,7 @@ class Store:
             self.backup(backup_id)
             now = time.time()
             pending = [j.restore_job_id for j in self.jobs.values()
-                       if j.backup_id == backup_id and self.job_state(j, now)[0] not in FINISHED]
+                       if j.backup_id == backup_id and self.listed(j) and self.job_state(j, now)[0] not in FINISHED]
             if pending:
                 raise ApiError(412, "FAILED_PRECONDITION",
                                f"Unable to delete backup. There are pending restore jobs for this backup: {pending}")
@@ -350,6 +395,12 @@ class Store:
 
     def create_index_from_backup(self, version, query, body, backup_id):
         data = parse_body(body)
+        known = RESTORE_FIELDS + ("read_capacity",) if version == "2026-07" else RESTORE_FIELDS
+        for key in data:
+            if key not in known:
+                # Versions before 2026-07 have no read_capacity: an unknown field fails deserialising.
+                raise unprocessable(f"unknown field `{key}`, expected one of "
+                                    + ", ".join(f"`{k}`" for k in known))
         name = data.get("name")
         if name is None:
             raise unprocessable("missing field `name` at line 1 column 2")
@@ -363,8 +414,7 @@ class Store:
         if protection is not None and protection not in ("enabled", "disabled"):
             raise unprocessable(
                 f"deletion_protection: unknown variant `{protection}`, expected `disabled` or `enabled`")
-        if data.get("read_capacity") is not None and not isinstance(data["read_capacity"], dict):
-            raise unprocessable("read_capacity: invalid type: expected an object")
+        read_capacity = check_read_capacity(data.get("read_capacity"))
         with self.lock:
             backup = self.backup(backup_id)
             if not NAME_RE.match(name):
@@ -373,18 +423,18 @@ class Store:
             if name in self.indexes:
                 raise ApiError(409, "ALREADY_EXISTS", f"Resource {name} already exists")
             now = time.time()
-            status = self.backup_status(backup, now)
-            if status != "Ready":
-                raise ApiError(400, "FAILED_PRECONDITION",
-                               f"Backup {backup_id} is not ready to be restored (status {status}).")
+            if self.backup_status(backup, now) != "Ready":
+                raise ApiError(412, "FAILED_PRECONDITION", f"Backup {backup_id} is not completed.")
             if len(self.indexes) >= self.max_indexes:
                 raise ApiError(403, "FORBIDDEN", "Increase your quota or upgrade to create more indexes.")
+            total = seed.restore_seconds(self.rng, backup.size_bytes)
             job = Job(
                 restore_job_id=seed.new_id(self.rng), backup_id=backup_id, target_index_name=name,
-                target_index_id=seed.new_id(self.rng), created_at=now, style="Z", live=True,
-                clock_start=now, pending_s=RESTORE_PENDING_S, run_s=RESTORE_RUN_S,
+                target_index_id=seed.new_id(self.rng), created_at=now, style="6Z", live=True,
+                clock_start=now, pending_s=seed.RESTORE_QUEUE_S, run_s=total - seed.RESTORE_QUEUE_S,
             )
             index = seed.restored_index(job, backup, tags, protection or "disabled", now)
+            index.read_capacity = read_capacity
             self.jobs[job.restore_job_id] = job
             bisect.insort(self.job_order, (order_key(job.restore_job_id), job.restore_job_id))
             self.indexes[name] = index
@@ -393,14 +443,15 @@ class Store:
 
     def list_restore_jobs(self, version, query, body):
         with self.lock:
-            ids, pagination = self.page(self.job_order, query)
+            order = [e for e in self.job_order if self.listed(self.jobs[e[1]])]
+            ids, pagination = self.page(order, query)
             now = time.time()
             return 200, {"data": [self.render_job(self.jobs[i], now) for i in ids], **pagination}
 
     def describe_restore_job(self, version, query, body, job_id):
         with self.lock:
             job = self.jobs.get(job_id)
-            if job is None:
+            if job is None or not self.listed(job):
                 raise not_found(f"Restore job {job_id}")
             return 200, self.render_job(job, time.time())
 
@@ -422,7 +473,7 @@ class Store:
         with self.lock:
             now = time.time()
             jobs: dict[str, int] = {}
-            for job in self.jobs.values():
+            for job in filter(self.listed, self.jobs.values()):
                 status = self.job_state(job, now)[0]
                 jobs[status] = jobs.get(status, 0) + 1
             return {"seed": self.seed, "speed": self.speed, "indexes": len(self.indexes),
@@ -439,6 +490,24 @@ def check_tags(tags: dict | None) -> None:
             raise ApiError(400, "INVALID_ARGUMENT",
                            f"Invalid value for tag {key!r}: values must be 120 characters or less "
                            "and contain only alphanumeric characters, ';', '@', '_', '-', '.', '+' or ' '.")
+
+
+def check_read_capacity(value) -> dict | None:
+    """2026-07's read_capacity: {"mode": "OnDemand"}, or "Dedicated" with node type and scaling."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise unprocessable("read_capacity: invalid type: expected an object")
+    mode = value.get("mode")
+    if mode == "OnDemand":
+        return {"mode": "OnDemand"}
+    if mode != "Dedicated":
+        raise unprocessable(f"read_capacity: unknown variant `{mode}`, expected `OnDemand` or `Dedicated`")
+    dedicated = value.get("dedicated")
+    if not isinstance(dedicated, dict) or not all(
+            isinstance(dedicated.get(k), str) for k in ("node_type", "scaling")):
+        raise unprocessable("read_capacity: missing field `dedicated` with `node_type` and `scaling`")
+    return {"mode": "Dedicated", "dedicated": dedicated}
 
 
 def legacy_schema(fields: tuple) -> dict:

@@ -33,16 +33,24 @@ def job_path(project: Project, job_id: str) -> str:
 
 
 def running_job(project: Project):
-    """The seeded job with a percentage furthest from done, so it keeps rising the longest."""
-    jobs = [j for j in service.list_restore_jobs(project).value.items if j.state == "running" and j.percent_complete is not None]
-    assert jobs, "The emulator's seed data should have a job InProgress with a percentage"
-    return min(jobs, key=lambda j: j.percent_complete)
+    """A seeded running job; when progress is reported, the one furthest from done, so it keeps rising the longest."""
+    jobs = [j for j in service.list_restore_jobs(project).value.items if j.state in ("pending", "running")]
+    assert jobs, "The emulator's seed data should have a running job"
+    return min(jobs, key=lambda j: 101 if j.percent_complete is None else j.percent_complete)
+
+
+def waiting_job(project: Project):
+    """A running job without a percentage, as real Pinecone reports every running restore."""
+    jobs = [j for j in service.list_restore_jobs(project).value.items if not j.finished and j.percent_complete is None]
+    assert jobs, "The emulator's seed data should have a Pending job without a percentage"
+    return jobs[0]
 
 
 def ready_backup(project: Project):
-    backups = [b for b in service.list_backups(project).value.items if b.state == "ready"]
+    """The smallest Ready backup that counted its records: the quickest to restore."""
+    backups = [b for b in service.list_backups(project).value.items if b.state == "ready" and b.record_count]
     assert backups, "The emulator's seed data should have a Ready backup"
-    return backups[0]
+    return min(backups, key=lambda b: b.size_bytes)
 
 
 def main_pages(project: Project) -> dict[str, str]:
@@ -56,6 +64,7 @@ def main_pages(project: Project) -> dict[str, str]:
     return {
         "job-table": reverse("jobs-list", args=[name]),
         "job-detail": job_path(project, job.id),
+        "job-pending": job_path(project, waiting_job(project).id),
         "backup-list": reverse("backups-list", args=[name]),
         "backup-detail": reverse("backups-detail", args=[name, backup.id]),
         "restore-form": reverse("backups-restore", args=[name, backup.id]),

@@ -72,7 +72,8 @@ def test_a_filtered_table_is_a_url_a_teammate_opens_to_the_same_rows(viewer_page
     expect(teammate.get_by_label("Target index")).to_have_value(index)
 
 
-def test_a_running_job_shows_its_progress_rising_and_the_tab_title_follows(viewer_page, project):
+# Progress reporting goes on before logging in, which loads (and caches) the job list.
+def test_a_running_job_shows_its_progress_rising_and_the_tab_title_follows(reporting_progress, viewer_page, project):
     job = running_job(project)
     page = viewer_page
     page.goto(job_path(project, job.id))

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('restoreui', '0003_login_failures'),
+        ('restoreui', '0004_login_failures'),
     ]
 
     operations = [
