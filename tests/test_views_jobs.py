@@ -361,8 +361,8 @@ UNIQUE_SIZE = 7 * 10**15  # no seeded backup is within a factor of two of this
 
 
 def longest_waiting(emulator) -> RestoreJob:
-    """The unfinished job without a percentage that has run longest."""
-    waiting = [j for j in upstream_jobs(emulator) if not j.finished and j.percent_complete is None and j.created_at]
+    """The Pending job without a percentage that has run longest."""
+    waiting = [j for j in upstream_jobs(emulator) if j.state == "pending" and j.percent_complete is None and j.created_at]
     return min(waiting, key=lambda j: j.created_at)
 
 
