@@ -15,4 +15,7 @@ def job_line(job, url: str, estimate=None, now: datetime | None = None) -> str:
         note = formatting.running_note(estimate)
         progress += f" ({note})" if note else ""
         when = f"{progress} as of {formatting.utc(now or datetime.now(timezone.utc), seconds=False)}"
-    return f"[Restore job {job.short_id} → {job.target_index_name}]({url}): {job.status}{when and ' ' + when.strip()}"
+    name, status, short_id = (formatting.markdown_escape(t) for t in (job.target_index_name, job.status, job.short_id))
+    # An id's parentheses would end the link target early.
+    url = url.replace("(", "%28").replace(")", "%29")
+    return f"[Restore job {short_id} → {name}]({url}): {status}{when and ' ' + when.strip()}"

@@ -193,7 +193,11 @@ def _give_up_abandoned() -> None:
 
 
 def _audit(n: Notification, error: str) -> None:
-    ok = n.state == Notification.State.DELIVERED
+    outcome = {
+        Notification.State.DELIVERED: AuditEntry.Outcome.OK,
+        # It may have been posted: audited as such, and never sent again.
+        Notification.State.UNKNOWN: AuditEntry.Outcome.UNKNOWN,
+    }.get(n.state, AuditEntry.Outcome.FAILED)
     if n.subject == Notification.Subject.RESTORE_JOB:
         path = reverse("jobs-detail", args=[n.project, n.subject_id])
     else:
@@ -202,7 +206,7 @@ def _audit(n: Notification, error: str) -> None:
         n.project,
         AuditEntry.Action.NOTIFY,
         n.subject_id,
-        AuditEntry.Outcome.OK if ok else AuditEntry.Outcome.FAILED,
+        outcome,
         detail=f"{n.target}: {n.previous_status or 'first seen'} -> {n.status}" + (f": {error}" if error else ""),
         path=path,
         reference=f"notification-{n.pk}",

@@ -12,7 +12,7 @@ def watched_as_of_now(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('restoreui', '0003_restore_history'),
+        ('restoreui', '0005_audit_unknown_outcome'),
     ]
 
     operations = [
