@@ -551,6 +551,35 @@ def test_a_scheduled_backup_failure_reaches_the_targets_that_asked_once(notifyin
     }
 
 
+@pytest.mark.django_db
+def test_messages_and_subscriptions_are_forgotten_with_the_history(notifying, settings, caplog):
+    settings.RESTOREUI_HISTORY_DAYS = 7
+    recorded("job-1", status="Failed", watched="Pending")
+    watch_round(notifying)
+    Subscription.objects.create(project="local", restore_job_id="job-1", target="pager")
+    assert outbox.prune() == 0
+    old = datetime.now(timezone.utc) - timedelta(days=8)
+    Notification.objects.update(created_at=old)
+    Subscription.objects.update(created_at=old)
+    call_command("watch", "--once")
+    assert not Notification.objects.exists() and not Subscription.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_job_page_says_so_when_subscriptions_cannot_be_read(notifying, operator_client, monkeypatch):
+    from django.db import DatabaseError
+
+    recorded("job-1", status="Pending", watched="Pending", completed_at=None)
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(outbox, "sent_for", broken)
+    page = operator_client.get(reverse("jobs-detail", args=["local", "job-1"]))
+    assert page.status_code == 200
+    assert "Subscriptions cannot be read just now: subscribing is not available to you." in text(page)
+
+
 # -- end to end: a restore that fails in the emulator ----------------------------------------
 
 FAST_SPEED = 20.0

@@ -215,6 +215,14 @@ def _audit(n: Notification, error: str) -> None:
     )
 
 
+def prune() -> int:
+    """Forget messages and subscriptions older than RESTOREUI_HISTORY_DAYS, like the history; returns how many."""
+    cutoff = timezone.now() - timedelta(days=settings.RESTOREUI_HISTORY_DAYS)
+    messages_deleted, _ = Notification.objects.filter(created_at__lt=cutoff).delete()
+    subscriptions_deleted, _ = Subscription.objects.filter(created_at__lt=cutoff).delete()
+    return messages_deleted + subscriptions_deleted
+
+
 def subscribed_targets(project: Project, job_id: str) -> set[str]:
     return set(Subscription.objects.filter(project=project.name, restore_job_id=job_id).values_list("target", flat=True))
 

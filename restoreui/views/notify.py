@@ -1,7 +1,9 @@
 """Subscribing a notification target to one restore job, from the job's page."""
 
+import logging
+
 from django.contrib import messages
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,6 +17,8 @@ from restoreui.permissions import write_refusal_reason
 from restoreui.pinecone import NotFound, PineconeError, service
 from restoreui.views.common import project_or_404, refused, upstream_failed
 
+log = logging.getLogger(__name__)
+
 ACTIONS = {"subscribe": AuditEntry.Action.SUBSCRIBE, "unsubscribe": AuditEntry.Action.UNSUBSCRIBE}
 
 
@@ -22,9 +26,14 @@ def notify_context(request, project, job) -> dict:
     """What the job page's Notifications card shows (jobs/_notify.html)."""
     if not project.notify:
         return {}
+    try:
+        subscribed, sent = sorted(outbox.subscribed_targets(project, job.id)), outbox.sent_for(project, job.id)
+    except DatabaseError:
+        log.exception("project %s: subscriptions of job %s unreadable", project.name, job.id)
+        return {"notify_refusal": "Subscriptions cannot be read just now"}
     return {
-        "subscribed": sorted(outbox.subscribed_targets(project, job.id)),
-        "notifications": outbox.sent_for(project, job.id),
+        "subscribed": subscribed,
+        "notifications": sent,
         "notify_refusal": write_refusal_reason(request.user, project),
     }
 

@@ -112,6 +112,7 @@ class Command(BaseCommand):
             failures.append(f"delivering notifications: {e}")
         try:
             pruned = record.prune()
+            outbox.prune()
         except DatabaseError as e:
             pruned = 0
             failures.append(f"pruning history: {e}")
