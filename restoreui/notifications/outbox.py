@@ -67,21 +67,22 @@ def detect(project: Project) -> int:
         for name, reason in recipients(t, subscribed.get(t.job.id, set()), project.notify).items():
             if target := find(project, name):
                 payload = messages.restore_payload(target.kind, project.name, t.job, t.previous, names[t.job.id], url)
-                queued.append(_row(project, Notification.Subject.RESTORE_JOB, t.job.id, name, t, reason, payload, now))
+                queued.append(_queued(project, Notification.Subject.RESTORE_JOB, t.job.id, name, t.status, t.previous,
+                                      reason, payload, now))
     with transaction.atomic():
         Notification.objects.bulk_create(queued, ignore_conflicts=True)
+        # Only the rows read above: a row that changed since is a transition still to look at.
         for status in {r.status for r in rows}:
-            RestoreRecord.objects.filter(pk__in=[r.pk for r in rows if r.status == status], status=status).update(
-                watched_status=status
-            )
+            ids = [r.pk for r in rows if r.status == status]
+            for start in range(0, len(ids), BATCH):
+                RestoreRecord.objects.filter(pk__in=ids[start : start + BATCH], status=status).update(watched_status=status)
     return len(queued)
 
 
-def _row(project, subject, subject_id, target, transition, reason, payload, now) -> Notification:
+def _queued(project, subject, subject_id, target, status, previous, reason, payload, now) -> Notification:
     return Notification(
-        project=project.name, subject=subject, subject_id=subject_id, target=target,
-        status=transition.status, previous_status=transition.previous, reason=reason,
-        payload=payload, next_attempt_at=now, created_at=now,
+        project=project.name, subject=subject, subject_id=subject_id, target=target, status=status,
+        previous_status=previous, reason=reason, payload=payload, next_attempt_at=now, created_at=now,
     )
 
 
@@ -95,25 +96,24 @@ class BackupFailure:
 
 
 def scheduled_backup_failed(project: Project, failure: BackupFailure) -> int:
-    """Queue a notification to every target of PROJECT with the "scheduled_backup_failed" event.
+    """Queue a notification to every target of PROJECT with the "scheduled_backup_failed" event;
+    returns how many targets that is.
 
     The hook for whoever loads schedule history: call it once a backup made by a
-    schedule is seen failed. A backup without a schedule name is not announced;
-    calling it again for the same backup queues nothing more.
+    schedule is seen failed. A backup without a schedule name is not announced,
+    and a backup and status already queued is not queued again.
     """
     if not failure.schedule_name:
         return 0
     now = timezone.now()
     url = settings.RESTOREUI_BASE_URL + reverse("backups-detail", args=[project.name, failure.backup_id])
     queued = [
-        Notification(
-            project=project.name, subject=Notification.Subject.BACKUP, subject_id=failure.backup_id,
-            target=target.name, status=failure.status, reason="scheduled_backup_failed",
-            payload=messages.backup_failed_payload(
-                target.kind, project.name, failure.backup_id, failure.backup_name,
-                failure.schedule_name, failure.status, url,
-            ),
-            next_attempt_at=now, created_at=now,
+        _queued(
+            project, Notification.Subject.BACKUP, failure.backup_id, target.name, failure.status, "",
+            "scheduled_backup_failed",
+            messages.backup_failed_payload(target.kind, project.name, failure.backup_id, failure.backup_name,
+                                           failure.schedule_name, failure.status, url),
+            now,
         )
         for target in project.notify
         if "scheduled_backup_failed" in target.events
