@@ -919,7 +919,7 @@ def test_the_command_line_takes_the_behaviour_flags_and_a_limited_key():
     try:
         url = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline()).group(0)
         assert requests.get(url + "/_emulator/behaviour", timeout=5).json() == {
-            "report_progress": True, "send_metric": True, "plan_gate": True}
+            "report_progress": True, "send_metric": True, "plan_gate": True, "fail_restores": False}
         assert requests.get(url + "/_emulator/faults", timeout=5).json()["transient_404_rate"] == 0.25
         denied = requests.get(url + "/backups", headers={"Api-Key": "cli-limited"}, timeout=5)
         assert denied.status_code == 403 and denied.json()["error"]["code"] == "PERMISSION_DENIED"
