@@ -14,6 +14,9 @@ class AuditEntry(models.Model):
         RESTORE = "restore", "restore"
         CREATE_BACKUP = "create_backup", "create backup"
         DELETE_BACKUP = "delete_backup", "delete backup"
+        SUBSCRIBE = "subscribe", "subscribe"
+        UNSUBSCRIBE = "unsubscribe", "unsubscribe"
+        NOTIFY = "notify", "notify"
 
     class Outcome(models.TextChoices):
         OK = "ok", "ok"
@@ -106,3 +109,4 @@ class Lease(models.Model):
 
 # Django finds an app's models in its models module.
 from restoreui.history.models import RestoreRecord  # noqa: E402, F401
+from restoreui.notifications.models import Notification, Subscription  # noqa: E402, F401

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from restoreui import env
+from restoreui.notifications.targets import Target, parse_targets
 
 DEFAULT_HOST = "https://api.pinecone.io"
 DEFAULT_API_VERSION = "2026-07"
@@ -39,6 +40,8 @@ class Project:
     operators: frozenset[str] = frozenset()
     read_only: bool = False
     emulated: bool = False
+    # Webhooks told when restore jobs end: see restoreui.notifications.
+    notify: tuple[Target, ...] = ()
 
     def __post_init__(self):
         where = f"project {self.name!r}"
@@ -65,7 +68,7 @@ class Project:
 
 
 def _from_table(name: str, table: dict) -> Project:
-    known = {"api_key", "api_key_env", "api_key_file", "host", "api_version", "operators", "read_only"}
+    known = {"api_key", "api_key_env", "api_key_file", "host", "api_version", "operators", "read_only", "notify"}
     unknown = set(table) - known
     if unknown:
         raise ImproperlyConfigured(f"project {name!r}: unknown keys {', '.join(sorted(unknown))}")
@@ -108,6 +111,7 @@ def _from_table(name: str, table: dict) -> Project:
         api_version=table.get("api_version", DEFAULT_API_VERSION),
         operators=frozenset(operators),
         read_only=read_only,
+        notify=parse_targets(name, table.get("notify", {})),
     )
 
 

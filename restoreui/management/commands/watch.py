@@ -1,8 +1,9 @@
 """`manage.py watch`: load every project's lists on a fixed interval, as a viewer would.
 
 Loading through the service module fills the cache and the restore history
-exactly as a page view does; this loop has no logic of its own besides the
-lease that keeps it to one running copy per cluster.
+exactly as a page view does; the notifications outbox then finds the status
+changes in that history and delivers what is due. This loop has no logic of
+its own besides the lease that keeps it to one running copy per cluster.
 """
 
 import logging
@@ -19,6 +20,7 @@ from django.db import DatabaseError, close_old_connections
 
 from restoreui import lease
 from restoreui.history import record
+from restoreui.notifications import outbox
 from restoreui.pinecone import PineconeError, service
 
 log = logging.getLogger("restoreui.watch")
@@ -82,6 +84,7 @@ class Command(BaseCommand):
             return standing_by
         counts = {name: 0 for name, _ in LISTS}
         failures = []
+        queued = 0
         for project in settings.RESTOREUI_PROJECTS.values():
             if standing_by := self.hold():
                 return standing_by
@@ -96,8 +99,20 @@ class Command(BaseCommand):
                 counts[name] += len(fetched.value.items)
                 if fetched.stale:
                     failures.append(f"{project.name} {name}: {fetched.error.explain()} (showing the last copy)")
+            try:
+                queued += outbox.detect(project)
+            except DatabaseError as e:
+                failures.append(f"{project.name} notifications: {e}")
+        if standing_by := self.hold():
+            return standing_by
+        try:
+            delivered = outbox.deliver_due(self.holder)
+        except DatabaseError as e:
+            delivered = outbox.Delivered()
+            failures.append(f"delivering notifications: {e}")
         try:
             pruned = record.prune()
+            outbox.prune()
         except DatabaseError as e:
             pruned = 0
             failures.append(f"pruning history: {e}")
@@ -106,5 +121,6 @@ class Command(BaseCommand):
         failed = f"{len(failures)} failure{'s' if len(failures) != 1 else ''}" + (f" ({'; '.join(failures)})" if failures else "")
         return (
             f"{projects} project{'s' if projects != 1 else ''}: {listed}; {failed}; "
+            f"{queued} notifications queued, {delivered.sent} sent, {delivered.failed} not sent; "
             f"{pruned} old history rows pruned; {time.monotonic() - started:.2f} s"
         )
