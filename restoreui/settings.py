@@ -97,6 +97,8 @@ def _cache(url: str) -> dict:
 
 
 CACHES = {"default": _cache(env.get("CACHE_URL") or "locmem://")}
+# Deployments that share one Redis keep their sessions, throttles and copies apart.
+CACHES["default"]["KEY_PREFIX"] = env.get("CACHE_KEY_PREFIX", "")
 # A locmem cache is one per process: a session or a throttle count kept there
 # would depend on which gunicorn worker answers (a logout would not end the
 # session on the others). Without a shared cache both live in the database.

@@ -76,6 +76,8 @@ def cluster(tmp_path_factory, database, emulator):
         "RESTOREUI_PROJECTS_FILE": str(tmp / "projects.toml"),
         "DATABASE_URL": database,
         "CACHE_URL": REDIS,
+        # Login throttles count per address: another run's failures must not lock this one out.
+        "CACHE_KEY_PREFIX": project,
         "GUNICORN_WORKERS": "2",
         "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
     }
