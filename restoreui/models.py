@@ -14,6 +14,7 @@ class AuditEntry(models.Model):
         RESTORE = "restore", "restore"
         CREATE_BACKUP = "create_backup", "create backup"
         DELETE_BACKUP = "delete_backup", "delete backup"
+        JOB_NOTE = "job_note", "job note"
 
     class Outcome(models.TextChoices):
         OK = "ok", "ok"
@@ -105,4 +106,4 @@ class Lease(models.Model):
 
 
 # Django finds an app's models in its models module.
-from restoreui.history.models import RestoreRecord  # noqa: E402, F401
+from restoreui.history.models import JobNote, RestoreRecord  # noqa: E402, F401

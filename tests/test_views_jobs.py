@@ -4,10 +4,12 @@ import csv
 import io
 import json
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from pages import ids_in, rows, text, title
@@ -25,6 +27,13 @@ def quick_retries(settings):
     settings.PINECONE_BACKOFF = 0.01
 
 
+def finish(emulator, job_id, status="Completed"):
+    """End a running job in the emulator now, and forget the dashboard's copy of it."""
+    job = emulator.store.jobs[job_id]
+    job.live, job.status, job.completed_at, job.percent = False, status, time.time(), 100.0 if status == "Completed" else None
+    cache.clear()
+
+
 def job_where(emulator, test) -> RestoreJob:
     return next(j for j in upstream_jobs(emulator) if test(j))
 
@@ -36,6 +45,17 @@ def jobs_page(client, htmx=False, **params):
 
 def job_page(client, job_id, **extra):
     return client.get(reverse("jobs-detail", args=["local", job_id]), **extra)
+
+
+def job_poll(client, job_id, seen=None):
+    """The poll an open job page sends, with what it last saw."""
+    headers = {"HX-Request": "true", **({"X-Job-Seen": seen} if seen else {})}
+    return client.get(reverse("jobs-detail-poll", args=["local", job_id]), headers=headers)
+
+
+def seen_on(response) -> str:
+    """What the page (or poll) says it shows, as its next poll will send it."""
+    return re.search(r'"X-Job-Seen": "([^"]+)"', unescape(response.content.decode())).group(1)
 
 
 # -- the table -------------------------------------------------------------------
@@ -324,20 +344,104 @@ def test_the_job_without_a_creation_time_shows_a_dash(viewer_client, emulator):
 
 def test_an_unfinished_job_keeps_polling(viewer_client, emulator):
     running = job_where(emulator, lambda j: j.status == "Pending")
-    response = job_page(viewer_client, running.id, HTTP_HX_REQUEST="true")
+    response = job_poll(viewer_client, running.id)
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.lstrip().startswith('<section id="job-progress"'), "the poll got more than the progress region"
+    assert html.lstrip().startswith('<section id="job-progress"'), "the poll's main region is not the progress box"
     assert 'hx-trigger="every 3s"' in html, "the running job's page stopped updating"
-    assert "HX-Request" in response["Vary"]
+    assert reverse("jobs-detail-poll", args=["local", running.id]) in html, "the region would poll the whole page"
+
+
+def test_the_page_itself_is_always_the_whole_page(viewer_client, emulator):
+    running = job_where(emulator, lambda j: j.status == "Pending")
+    response = job_page(viewer_client, running.id, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "<html" in response.content.decode(), "the page URL answered a fragment"
 
 
 def test_a_finished_job_stops_the_polling(viewer_client, emulator):
     done = job_where(emulator, lambda j: j.status == "Completed" and j.created_at)
-    response = job_page(viewer_client, done.id, HTTP_HX_REQUEST="true")
+    response = job_poll(viewer_client, done.id)
     assert response.status_code == 286, "open tabs would keep asking Pinecone about a finished job"
     assert "hx-trigger" not in response.content.decode(), "the finished job's region would poll again"
-    assert 'data-title="Completed restore -&gt; ' in response.content.decode(), "the tab title would not update"
+    assert f'data-title="Completed restore -&gt; {done.target_index_name} · local"' in response.content.decode(), (
+        "the tab title would not update"
+    )
+
+
+def test_a_job_that_disappears_while_watched_stops_the_polling(viewer_client, emulator):
+    running = job_where(emulator, lambda j: j.status == "Pending")
+    del emulator.store.jobs[running.id]
+    response = job_poll(viewer_client, running.id)
+    assert response.status_code == 286, "the open page would keep asking about a job Pinecone no longer has"
+    assert "Pinecone no longer knows this restore job" in text(response)
+
+
+def test_an_unchanged_poll_answers_204_without_a_body(viewer_client, emulator):
+    running = longest_waiting(emulator)
+    response = job_page(viewer_client, running.id)
+    # Shown times move on at minute steps; a step between two requests is a real change.
+    for _ in range(2):
+        response = job_poll(viewer_client, running.id, seen_on(response))
+        if response.status_code == 204:
+            break
+    assert response.status_code == 204, "a poll that changed nothing still sent the region"
+    assert response.content == b"", "the unchanged poll carried a body"
+    assert "Content-Security-Policy" not in response, "an empty answer carried a policy for nothing"
+
+
+def test_a_poll_from_a_page_that_saw_something_else_gets_every_live_part(viewer_client, emulator):
+    running = longest_waiting(emulator)
+    seen = seen_on(job_page(viewer_client, running.id))
+    emulator.store.jobs[running.id].target_index_name = "renamed-target"
+    cache.clear()
+    response = job_poll(viewer_client, running.id, seen)
+    html = response.content.decode()
+    assert response.status_code == 200, "a changed job answered without its new state"
+    assert seen_on(response) != seen, "the page would keep sending what it saw before"
+    assert 'id="job-details" class="card" aria-labelledby="details-heading" hx-swap-oob="true"' in html, (
+        "the Details card would keep its old state"
+    )
+    assert '<div id="job-head" hx-swap-oob="true">' in html, "the heading and Markdown would keep their old state"
+    assert "renamed-target" in re.search(r'data-copy="(\[Restore job[^"]*)"', html).group(1)
+
+
+def test_a_page_that_never_saw_the_job_gets_the_whole_state(viewer_client, emulator):
+    running = longest_waiting(emulator)
+    assert job_poll(viewer_client, running.id).status_code == 200
+
+
+def test_a_job_that_completes_while_watched_brings_every_part_along(viewer_client, emulator):
+    running = longest_waiting(emulator)
+    seen = seen_on(job_page(viewer_client, running.id))
+    finish(emulator, running.id)
+    response = job_poll(viewer_client, running.id, seen)
+    page = text(response)
+    assert response.status_code == 286, "the poll did not stop once the job completed"
+    assert "Status (as reported) Completed" in page, "the Details card kept the old status"
+    assert "Completed —" not in page, "the Details card kept no completion time"
+    line = unescape(re.search(r'data-copy="(\[Restore job[^"]*)"', response.content.decode()).group(1))
+    assert re.search(r": Completed at \d{4}-\d\d-\d\d \d\d:\d\d UTC$", line), line
+    assert f'data-title="Completed restore -&gt; {running.target_index_name} · local"' in response.content.decode()
+
+
+def test_only_a_change_of_state_is_announced(viewer_client, emulator):
+    running = longest_waiting(emulator)
+    seen = seen_on(job_page(viewer_client, running.id))
+    status, _, rest = seen.partition(".")
+    same_state = job_poll(viewer_client, running.id, f"{status}.{'0' * len(rest)}")
+    assert same_state.status_code == 200
+    assert 'id="job-announce"' not in same_state.content.decode(), "screen readers would hear an unchanged state again"
+    finish(emulator, running.id)
+    changed = job_poll(viewer_client, running.id, seen)
+    assert re.search(r'<p id="job-announce" hx-swap-oob="innerHTML">Restore job \w+: Completed.</p>', changed.content.decode())
+
+
+def test_the_page_announces_only_its_status_sentence(viewer_client, emulator):
+    running = longest_waiting(emulator)
+    html = job_page(viewer_client, running.id).content.decode()
+    assert html.count("aria-live") == 1, "more than the status sentence is a live region"
+    assert '<p id="job-announce" class="visually-hidden" aria-live="polite" aria-atomic="true"></p>' in html
+    assert re.search(r'<progress aria-labelledby="progress-heading">', html), "the progress bar has no label"
 
 
 def test_an_unknown_job_answers_404_naming_the_project(viewer_client):
@@ -454,7 +558,7 @@ def test_polling_a_running_job_reads_its_history_and_target_index_from_the_cache
     waiting = longest_waiting(emulator)
     job_page(viewer_client, waiting.id)
     before = emulator.stats()["total"]
-    response = job_page(viewer_client, waiting.id, HTTP_HX_REQUEST="true")
+    response = job_poll(viewer_client, waiting.id)
     assert "Expected Restores" in text(response)
     assert emulator.stats()["total"] == before, "a poll asked Pinecone again for what the cache held"
 
@@ -511,7 +615,7 @@ def test_it_serves_the_last_list_with_its_age_while_pinecone_fails(viewer_client
 def test_a_running_job_s_poll_keeps_going_while_pinecone_fails(viewer_client, emulator):
     running = job_where(emulator, lambda j: j.status == "Pending")
     emulator.set_faults(error_rate=1.0)
-    response = job_page(viewer_client, running.id, HTTP_HX_REQUEST="true")
+    response = job_poll(viewer_client, running.id)
     assert response.status_code == 200, "htmx drops a non-2xx answer, so the page would stop updating"
     assert 'hx-trigger="every 15s"' in response.content.decode(), "the failing job's page did not slow its polling"
     assert "Trying again every 15 s" in text(response)
