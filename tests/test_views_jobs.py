@@ -14,6 +14,8 @@ from django.urls import reverse
 
 from pages import ids_in, rows, text, title
 from upstream import upstream_jobs
+from restoreui.history.models import JobNote
+from restoreui.models import AuditEntry
 from restoreui.pinecone import RestoreJob
 from restoreui.projects import Project
 
@@ -665,3 +667,103 @@ def test_the_csv_export_says_when_it_is_stale(viewer_client, emulator, settings)
     response = viewer_client.get(url)
     assert response["X-Stale"] == "true", "an export from an old copy claimed to be current"
     assert 'filename="restore-jobs-local-stale.csv"' in response["Content-Disposition"]
+
+
+# -- what the page tells about a job: backup, who started it, notes, retries ------
+
+
+def note_on(client, job_id, text):
+    return client.post(reverse("jobs-note", args=["local", job_id]), {"text": text})
+
+
+def markdown_line(response) -> str:
+    return unescape(re.search(r'data-copy="(\[Restore job[^"]*)"', response.content.decode()).group(1))
+
+
+def test_the_job_page_gives_the_backup_s_source_index_size_and_records(viewer_client, emulator, project):
+    job = job_where(emulator, lambda j: j.status == "Completed" and j.backup_id in emulator.store.backups)
+    backup = emulator.store.backups[job.backup_id]
+    viewer_client.get(reverse("backups-list", args=["local"]))  # the page reads the backup from the cached list
+    page = text(job_page(viewer_client, job.id))
+    assert f"Source index {backup.source_index_name}" in page, "the job page did not say which index was backed up"
+    assert re.search(rf"Backup size [\d.]+ [KMGT]?i?B, {backup.record_count:,} records", page), page
+
+
+def test_an_operator_attaches_an_incident_note_that_is_shown_audited_and_carried_in_the_markdown(operator_client, emulator):
+    job = job_where(emulator, lambda j: j.status == "Failed")
+    response = note_on(operator_client, job.id, "INC-4412: restore after the [bad] deploy")
+    assert response.status_code == 302 and response["Location"] == reverse("jobs-detail", args=["local", job.id])
+    page = job_page(operator_client, job.id)
+    assert "Note INC-4412: restore after the [bad] deploy (operator, " in text(page), "the note was not on the page"
+    assert markdown_line(page).endswith(" · Note: INC-4412: restore after the \\[bad\\] deploy"), markdown_line(page)
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.JOB_NOTE)
+    assert (entry.username, entry.target, entry.outcome) == ("operator", job.id, AuditEntry.Outcome.OK)
+    assert entry.extra == {"note": "INC-4412: restore after the [bad] deploy"}
+
+
+def test_an_empty_note_removes_it(operator_client, emulator):
+    job = job_where(emulator, lambda j: j.status == "Failed")
+    note_on(operator_client, job.id, "INC-1")
+    note_on(operator_client, job.id, "   ")
+    assert not JobNote.objects.exists(), "the note stayed after it was emptied"
+    assert "Note:" not in markdown_line(job_page(operator_client, job.id))
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.JOB_NOTE).count() == 2
+
+
+def test_a_viewer_may_not_attach_a_note_and_the_attempt_is_audited(viewer_client, emulator):
+    job = job_where(emulator, lambda j: j.status == "Failed")
+    assert "You need the operator role for project 'local' to attach a note." in text(job_page(viewer_client, job.id))
+    response = note_on(viewer_client, job.id, "INC-1")
+    assert response.status_code == 403
+    assert not JobNote.objects.exists(), "a viewer's note was stored"
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.JOB_NOTE)
+    assert (entry.username, entry.outcome) == ("viewer", AuditEntry.Outcome.REFUSED)
+
+
+def test_a_note_too_long_is_refused_with_a_message(operator_client, emulator):
+    job = job_where(emulator, lambda j: j.status == "Failed")
+    response = note_on(operator_client, job.id, "x" * 501)
+    assert not JobNote.objects.exists()
+    assert "at most 500 characters" in text(operator_client.get(response["Location"]))
+
+
+def test_a_note_on_a_job_nobody_knows_answers_404(operator_client):
+    response = note_on(operator_client, "00000000-0000-4000-8000-000000000000", "INC-1")
+    assert response.status_code == 404 and not JobNote.objects.exists()
+
+
+def test_a_failed_job_offers_a_retry_into_a_new_index_filled_in_from_it(operator_client, emulator):
+    job = job_where(emulator, lambda j: j.status == "Failed" and j.backup_id in emulator.store.backups)
+    html = job_page(operator_client, job.id).content.decode()
+    link = unescape(re.search(r'<a class="button" href="([^"]+)">Retry into a new index</a>', html).group(1))
+    assert link.startswith(reverse("backups-restore", args=["local", job.backup_id]) + "?"), link
+    form = operator_client.get(link)
+    assert form.status_code == 200
+    assert f'value="{job.target_index_name[:39]}-retry"' in form.content.decode(), "the form did not suggest a new name"
+    assert f"Retrying restore job {job.short_id}" in text(form)
+
+
+def test_a_completed_job_offers_no_retry(viewer_client, emulator):
+    done = job_where(emulator, lambda j: j.status == "Completed")
+    assert "Retry into a new index" not in text(job_page(viewer_client, done.id))
+
+
+def test_a_finished_job_s_target_index_that_no_longer_exists_says_so_instead_of_linking(viewer_client, emulator):
+    job = job_where(emulator, lambda j: j.status == "Failed" and j.created_at)
+    emulator.store.jobs[job.id].target_index_name = "since-deleted"
+    viewer_client.get(reverse("indexes-list", args=["local"]))
+    response = job_page(viewer_client, job.id)
+    assert "Target index since-deleted (this index no longer exists)" in text(response)
+    assert reverse("indexes-detail", args=["local", "since-deleted"]) not in response.content.decode(), (
+        "the link would lead to No such index"
+    )
+
+
+def test_an_index_list_older_than_the_job_says_nothing_about_its_target(viewer_client, emulator):
+    viewer_client.get(reverse("indexes-list", args=["local"]))
+    job = job_where(emulator, lambda j: j.status == "Failed" and j.created_at)
+    stored = emulator.store.jobs[job.id]
+    stored.target_index_name, stored.created_at = "made-after-the-list", time.time() + 60
+    response = job_page(viewer_client, job.id)
+    assert "no longer exists" not in text(response), "an index made after the list was read was called gone"
+    assert reverse("indexes-detail", args=["local", "made-after-the-list"]) in response.content.decode()
