@@ -265,8 +265,9 @@ def _seen(context) -> str:
         job,
         context["fetched"].stale,
         context.get("poll_every"),
-        formatting.rough(est.elapsed),
-        formatting.duration(est.remaining),
+        formatting.elapsed(est.elapsed),
+        # As shown: to the second from a reported rate, else rounded like the median it comes from.
+        (formatting.duration if est.rate_per_minute else formatting.rough)(est.remaining),
         est.rate_per_minute and f"{est.rate_per_minute:.2f}",
         est.expected,
         est.overdue,
