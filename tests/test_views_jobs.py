@@ -743,9 +743,14 @@ def test_a_failed_job_offers_a_retry_into_a_new_index_filled_in_from_it(operator
     assert f"Retrying restore job {job.short_id}" in text(form)
 
 
-def test_a_completed_job_offers_no_retry(viewer_client, emulator):
+def test_a_completed_job_offers_no_retry(operator_client, emulator):
     done = job_where(emulator, lambda j: j.status == "Completed")
-    assert "Retry into a new index" not in text(job_page(viewer_client, done.id))
+    assert "Retry into a new index" not in text(job_page(operator_client, done.id))
+
+
+def test_a_viewer_is_offered_no_retry(viewer_client, emulator):
+    job = job_where(emulator, lambda j: j.status == "Failed" and j.backup_id in emulator.store.backups)
+    assert "Retry into a new index" not in text(job_page(viewer_client, job.id)), "a viewer was offered a write"
 
 
 def test_a_finished_job_s_target_index_that_no_longer_exists_says_so_instead_of_linking(viewer_client, emulator):

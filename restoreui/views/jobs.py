@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseStopPolling
 from restoreui import audit
 from restoreui.filters import JobFilterForm
 from restoreui.forms import JobNoteForm
-from restoreui.history.merge import as_job, lookup, merge
+from restoreui.history.merge import as_job, lookup, merge, note_for
 from restoreui.history.models import JobNote
 from restoreui.lib import formatting, index_names
 from restoreui.lib.progress import Estimate, estimate, expected_duration
@@ -220,7 +220,7 @@ def _live(request, project, job_id) -> dict:
         context["estimate"] = _estimate(job, _durations(project, [job]))
         context["poll_every"] = POLL_EVERY_FAILING if fetched.stale else POLL_EVERY
     backup = service.known_backup(project, job.backup_id) if job.backup_id else None
-    note = JobNote.objects.filter(project=project.name, restore_job_id=job.id).first()
+    note = note_for(project, job.id)
     share_url = request.build_absolute_uri(reverse("jobs-detail", args=[project.name, job.id]))
     context |= {
         "project": project,
@@ -233,7 +233,7 @@ def _live(request, project, job_id) -> dict:
         "title": _job_title(job),
         "share_url": share_url,
         "markdown": _markdown(job, share_url, context["estimate"], note),
-        "retry_url": _retry_url(project, job, context["record"]),
+        "retry_url": _retry_url(request, project, job, context["record"]),
         **_target_index(project, job),
     }
     context["seen"] = _seen(context)
@@ -286,9 +286,9 @@ def _digest(value) -> str:
     return hashlib.sha256(repr(value).encode()).hexdigest()[:12]
 
 
-def _retry_url(project, job, record) -> str | None:
-    """The restore form of a failed job's backup, filled in as that restore was, into a new index."""
-    if job.state not in ("failed", "cancelled") or not job.backup_id:
+def _retry_url(request, project, job, record) -> str | None:
+    """For those who may restore: the failed job's backup's restore form, filled in as it was, into a new index."""
+    if job.state not in ("failed", "cancelled") or not job.backup_id or write_refusal_reason(request.user, project):
         return None
     taken = set(service.known_index_names(project) or ()) | {job.target_index_name}
     query = {"name": index_names.retry_name(job.target_index_name, taken), "retry_of": job.id}
