@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from restoreui.lib.formatting import percent
 from restoreui.pinecone import service
 from restoreui.views.jobs import POLL_EVERY
-from browsing import ARTIFACTS, job_path, log_in, path_of, ready_backup, running_job
+from browsing import ARTIFACTS, job_path, log_in, path_of, ready_backup, running_job, waiting_job
 
 pytestmark = pytest.mark.e2e
 
@@ -141,6 +141,23 @@ def test_an_operator_restores_a_backup_and_the_whole_job_page_follows_it_to_comp
             page.set_viewport_size({"width": width, "height": 800})
             page.emulate_media(color_scheme=scheme)
             page.screenshot(path=folder / f"job-completed-live-{width}-{scheme}.png", full_page=True)
+
+
+def test_an_open_job_page_gets_empty_answers_while_nothing_changes_and_says_when_it_checked(viewer_page, project):
+    job = waiting_job(project)
+    page = viewer_page
+    page.goto(job_path(project, job.id))
+    checked = page.locator("#job-progress [data-checked] time")
+    first = checked.get_attribute("datetime")
+    page.evaluate("window.notReloaded = true")
+
+    with page.expect_response(lambda r: r.url.endswith("/poll") and r.status == 204, timeout=20_000) as answer:
+        pass
+    assert answer.value.body() == b"", "The unchanged poll carried a body"
+
+    expect(checked).not_to_have_attribute("datetime", first)
+    assert page.evaluate("window.notReloaded") is True, "The page reloaded instead of updating in place"
+    expect(page.locator("#job-details dt:text-is('Status (as reported)') + dd")).to_have_text("Pending")
 
 
 def test_a_logged_out_teammate_opening_a_job_link_lands_on_that_job_after_login(new_page, viewer, project):
