@@ -228,6 +228,8 @@ def _live(request, project, job_id) -> dict:
         "job": job,
         "job_id": job.id,
         "backup": backup,
+        # The backup may be deleted since: its name as history last saw it, else its id.
+        "backup_name": backup.display_name if backup else (context["record"] and context["record"].backup_name) or job.backup_id,
         "backup_facts": _backup_facts(backup, context["record"]),
         "note": note,
         "title": _job_title(job),
