@@ -58,6 +58,20 @@ class RestoreForm(forms.Form):
         return tags
 
 
+class JobNoteForm(forms.Form):
+    text = forms.CharField(
+        label="Incident reference or note",
+        max_length=500,
+        required=False,
+        help_text="Shown on this page and carried in the Markdown line. Leave empty to remove it.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "INC-1234: restoring after the bad deploy"}),
+    )
+
+    def clean_text(self):
+        # One line: it sits in the Markdown line and the Details card.
+        return " ".join(self.cleaned_data["text"].split())
+
+
 class CreateBackupForm(forms.Form):
     name = forms.CharField(label="Backup name", max_length=100, required=False)
     description = forms.CharField(

@@ -17,6 +17,7 @@ class AuditEntry(models.Model):
         SUBSCRIBE = "subscribe", "subscribe"
         UNSUBSCRIBE = "unsubscribe", "unsubscribe"
         NOTIFY = "notify", "notify"
+        JOB_NOTE = "job_note", "job note"
 
     class Outcome(models.TextChoices):
         OK = "ok", "ok"
@@ -108,5 +109,5 @@ class Lease(models.Model):
 
 
 # Django finds an app's models in its models module.
-from restoreui.history.models import RestoreRecord  # noqa: E402, F401
+from restoreui.history.models import JobNote, RestoreRecord  # noqa: E402, F401
 from restoreui.notifications.models import Notification, Subscription  # noqa: E402, F401

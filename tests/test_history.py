@@ -207,7 +207,7 @@ def test_the_page_of_a_vanished_job_renders_from_history_with_a_banner(operator_
 
 def test_polling_a_vanished_job_shows_its_history_and_stops(operator_client, vanished):
     job, _ = vanished
-    response = job_page(operator_client, job.id, headers={"HX-Request": "true"})
+    response = operator_client.get(reverse("jobs-detail-poll", args=["local", job.id]), headers={"HX-Request": "true"})
     assert response.status_code == 286, "the poll of a vanished job did not stop"
     assert "shown from restoreui's history" in text(response)
 

@@ -155,3 +155,10 @@ def test_rough_durations_round_to_the_minute_and_ranges_share_a_unit():
     assert formatting.span(timedelta(seconds=40), minutes(2)) == "40 s to 2 min"
     assert formatting.span(minutes(45), minutes(90)) == "45 min to 1 h 30 min"
     assert formatting.span(minutes(6), minutes(6.2)) == "6 min"
+
+
+def test_a_live_page_says_under_a_minute_instead_of_counting_seconds():
+    assert formatting.elapsed(timedelta(seconds=12)) == "under 1 min"
+    assert formatting.elapsed(timedelta(seconds=59)) == "under 1 min"
+    assert formatting.elapsed(timedelta(minutes=10, seconds=40)) == "11 min"
+    assert formatting.elapsed(None) == formatting.DASH

@@ -151,7 +151,7 @@ def a_running_job(emulator) -> str:
 
 @pytest.mark.parametrize("cached", [False, True], ids=["nothing-cached", "earlier-copy"])
 def test_the_progress_poll_slows_down_while_failing_and_recovers_by_itself(viewer_client, upstream, cached):
-    path = f"/p/local/jobs/{a_running_job(upstream.emulator)}/"
+    path = f"/p/local/jobs/{a_running_job(upstream.emulator)}/poll"
     healthy = viewer_client.get(path, headers={"HX-Request": "true"})
     normal = poll_interval(healthy)
     if not cached:

@@ -61,6 +61,7 @@ def _pages(emulator, key):
         reverse("audit"),
         "/p/nowhere/jobs/",
         "/no/such/page/",
+        reverse("jobs-detail-poll", args=["local", job]),
     ]
 
 

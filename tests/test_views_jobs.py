@@ -4,14 +4,18 @@ import csv
 import io
 import json
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from pages import ids_in, rows, text, title
 from upstream import upstream_jobs
+from restoreui.history.models import JobNote
+from restoreui.models import AuditEntry
 from restoreui.pinecone import RestoreJob
 from restoreui.projects import Project
 
@@ -25,6 +29,13 @@ def quick_retries(settings):
     settings.PINECONE_BACKOFF = 0.01
 
 
+def finish(emulator, job_id, status="Completed"):
+    """End a running job in the emulator now, and forget the dashboard's copy of it."""
+    job = emulator.store.jobs[job_id]
+    job.live, job.status, job.completed_at, job.percent = False, status, time.time(), 100.0 if status == "Completed" else None
+    cache.clear()
+
+
 def job_where(emulator, test) -> RestoreJob:
     return next(j for j in upstream_jobs(emulator) if test(j))
 
@@ -36,6 +47,17 @@ def jobs_page(client, htmx=False, **params):
 
 def job_page(client, job_id, **extra):
     return client.get(reverse("jobs-detail", args=["local", job_id]), **extra)
+
+
+def job_poll(client, job_id, seen=None):
+    """The poll an open job page sends, with what it last saw."""
+    headers = {"HX-Request": "true", **({"X-Job-Seen": seen} if seen else {})}
+    return client.get(reverse("jobs-detail-poll", args=["local", job_id]), headers=headers)
+
+
+def seen_on(response) -> str:
+    """What the page (or poll) says it shows, as its next poll will send it."""
+    return re.search(r'"X-Job-Seen": "([^"]+)"', unescape(response.content.decode())).group(1)
 
 
 # -- the table -------------------------------------------------------------------
@@ -324,20 +346,104 @@ def test_the_job_without_a_creation_time_shows_a_dash(viewer_client, emulator):
 
 def test_an_unfinished_job_keeps_polling(viewer_client, emulator):
     running = job_where(emulator, lambda j: j.status == "Pending")
-    response = job_page(viewer_client, running.id, HTTP_HX_REQUEST="true")
+    response = job_poll(viewer_client, running.id)
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.lstrip().startswith('<section id="job-progress"'), "the poll got more than the progress region"
+    assert html.lstrip().startswith('<section id="job-progress"'), "the poll's main region is not the progress box"
     assert 'hx-trigger="every 3s"' in html, "the running job's page stopped updating"
-    assert "HX-Request" in response["Vary"]
+    assert reverse("jobs-detail-poll", args=["local", running.id]) in html, "the region would poll the whole page"
+
+
+def test_the_page_itself_is_always_the_whole_page(viewer_client, emulator):
+    running = job_where(emulator, lambda j: j.status == "Pending")
+    response = job_page(viewer_client, running.id, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "<html" in response.content.decode(), "the page URL answered a fragment"
 
 
 def test_a_finished_job_stops_the_polling(viewer_client, emulator):
     done = job_where(emulator, lambda j: j.status == "Completed" and j.created_at)
-    response = job_page(viewer_client, done.id, HTTP_HX_REQUEST="true")
+    response = job_poll(viewer_client, done.id)
     assert response.status_code == 286, "open tabs would keep asking Pinecone about a finished job"
     assert "hx-trigger" not in response.content.decode(), "the finished job's region would poll again"
-    assert 'data-title="Completed restore -&gt; ' in response.content.decode(), "the tab title would not update"
+    assert f'data-title="Completed restore -&gt; {done.target_index_name} · local"' in response.content.decode(), (
+        "the tab title would not update"
+    )
+
+
+def test_a_job_that_disappears_while_watched_stops_the_polling(viewer_client, emulator):
+    running = job_where(emulator, lambda j: j.status == "Pending")
+    del emulator.store.jobs[running.id]
+    response = job_poll(viewer_client, running.id)
+    assert response.status_code == 286, "the open page would keep asking about a job Pinecone no longer has"
+    assert "Pinecone no longer knows this restore job" in text(response)
+
+
+def test_an_unchanged_poll_answers_204_without_a_body(viewer_client, emulator):
+    running = longest_waiting(emulator)
+    response = job_page(viewer_client, running.id)
+    # Shown times move on at minute steps; a step between two requests is a real change.
+    for _ in range(2):
+        response = job_poll(viewer_client, running.id, seen_on(response))
+        if response.status_code == 204:
+            break
+    assert response.status_code == 204, "a poll that changed nothing still sent the region"
+    assert response.content == b"", "the unchanged poll carried a body"
+    assert "Content-Security-Policy" not in response, "an empty answer carried a policy for nothing"
+
+
+def test_a_poll_from_a_page_that_saw_something_else_gets_every_live_part(viewer_client, emulator):
+    running = longest_waiting(emulator)
+    seen = seen_on(job_page(viewer_client, running.id))
+    emulator.store.jobs[running.id].target_index_name = "renamed-target"
+    cache.clear()
+    response = job_poll(viewer_client, running.id, seen)
+    html = response.content.decode()
+    assert response.status_code == 200, "a changed job answered without its new state"
+    assert seen_on(response) != seen, "the page would keep sending what it saw before"
+    assert 'id="job-details" class="card" aria-labelledby="details-heading" hx-swap-oob="true"' in html, (
+        "the Details card would keep its old state"
+    )
+    assert '<div id="job-head" hx-swap-oob="true">' in html, "the heading and Markdown would keep their old state"
+    assert "renamed-target" in re.search(r'data-copy="(\[Restore job[^"]*)"', html).group(1)
+
+
+def test_a_page_that_never_saw_the_job_gets_the_whole_state(viewer_client, emulator):
+    running = longest_waiting(emulator)
+    assert job_poll(viewer_client, running.id).status_code == 200
+
+
+def test_a_job_that_completes_while_watched_brings_every_part_along(viewer_client, emulator):
+    running = longest_waiting(emulator)
+    seen = seen_on(job_page(viewer_client, running.id))
+    finish(emulator, running.id)
+    response = job_poll(viewer_client, running.id, seen)
+    page = text(response)
+    assert response.status_code == 286, "the poll did not stop once the job completed"
+    assert "Status (as reported) Completed" in page, "the Details card kept the old status"
+    assert "Completed —" not in page, "the Details card kept no completion time"
+    line = unescape(re.search(r'data-copy="(\[Restore job[^"]*)"', response.content.decode()).group(1))
+    assert re.search(r": Completed at \d{4}-\d\d-\d\d \d\d:\d\d UTC$", line), line
+    assert f'data-title="Completed restore -&gt; {running.target_index_name} · local"' in response.content.decode()
+
+
+def test_only_a_change_of_state_is_announced(viewer_client, emulator):
+    running = longest_waiting(emulator)
+    seen = seen_on(job_page(viewer_client, running.id))
+    status, _, rest = seen.partition(".")
+    same_state = job_poll(viewer_client, running.id, f"{status}.{'0' * len(rest)}")
+    assert same_state.status_code == 200
+    assert 'id="job-announce"' not in same_state.content.decode(), "screen readers would hear an unchanged state again"
+    finish(emulator, running.id)
+    changed = job_poll(viewer_client, running.id, seen)
+    assert re.search(r'<p id="job-announce" hx-swap-oob="innerHTML">Restore job \w+: Completed.</p>', changed.content.decode())
+
+
+def test_the_page_announces_only_its_status_sentence(viewer_client, emulator):
+    running = longest_waiting(emulator)
+    html = job_page(viewer_client, running.id).content.decode()
+    assert html.count("aria-live") == 1, "more than the status sentence is a live region"
+    assert '<p id="job-announce" class="visually-hidden" aria-live="polite" aria-atomic="true"></p>' in html
+    assert re.search(r'<progress aria-labelledby="progress-heading">', html), "the progress bar has no label"
 
 
 def test_an_unknown_job_answers_404_naming_the_project(viewer_client):
@@ -454,7 +560,7 @@ def test_polling_a_running_job_reads_its_history_and_target_index_from_the_cache
     waiting = longest_waiting(emulator)
     job_page(viewer_client, waiting.id)
     before = emulator.stats()["total"]
-    response = job_page(viewer_client, waiting.id, HTTP_HX_REQUEST="true")
+    response = job_poll(viewer_client, waiting.id)
     assert "Expected Restores" in text(response)
     assert emulator.stats()["total"] == before, "a poll asked Pinecone again for what the cache held"
 
@@ -511,7 +617,7 @@ def test_it_serves_the_last_list_with_its_age_while_pinecone_fails(viewer_client
 def test_a_running_job_s_poll_keeps_going_while_pinecone_fails(viewer_client, emulator):
     running = job_where(emulator, lambda j: j.status == "Pending")
     emulator.set_faults(error_rate=1.0)
-    response = job_page(viewer_client, running.id, HTTP_HX_REQUEST="true")
+    response = job_poll(viewer_client, running.id)
     assert response.status_code == 200, "htmx drops a non-2xx answer, so the page would stop updating"
     assert 'hx-trigger="every 15s"' in response.content.decode(), "the failing job's page did not slow its polling"
     assert "Trying again every 15 s" in text(response)
@@ -561,3 +667,108 @@ def test_the_csv_export_says_when_it_is_stale(viewer_client, emulator, settings)
     response = viewer_client.get(url)
     assert response["X-Stale"] == "true", "an export from an old copy claimed to be current"
     assert 'filename="restore-jobs-local-stale.csv"' in response["Content-Disposition"]
+
+
+# -- what the page tells about a job: backup, who started it, notes, retries ------
+
+
+def note_on(client, job_id, text):
+    return client.post(reverse("jobs-note", args=["local", job_id]), {"text": text})
+
+
+def markdown_line(response) -> str:
+    return unescape(re.search(r'data-copy="(\[Restore job[^"]*)"', response.content.decode()).group(1))
+
+
+def test_the_job_page_gives_the_backup_s_source_index_size_and_records(viewer_client, emulator, project):
+    job = job_where(emulator, lambda j: j.status == "Completed" and j.backup_id in emulator.store.backups)
+    backup = emulator.store.backups[job.backup_id]
+    viewer_client.get(reverse("backups-list", args=["local"]))  # the page reads the backup from the cached list
+    page = text(job_page(viewer_client, job.id))
+    assert f"Source index {backup.source_index_name}" in page, "the job page did not say which index was backed up"
+    assert re.search(rf"Backup size [\d.]+ [KMGT]?i?B, {backup.record_count:,} records", page), page
+
+
+def test_an_operator_attaches_an_incident_note_that_is_shown_audited_and_carried_in_the_markdown(operator_client, emulator):
+    job = job_where(emulator, lambda j: j.status == "Failed")
+    response = note_on(operator_client, job.id, "INC-4412: restore after the [bad] deploy")
+    assert response.status_code == 302 and response["Location"] == reverse("jobs-detail", args=["local", job.id])
+    page = job_page(operator_client, job.id)
+    assert "Note INC-4412: restore after the [bad] deploy (operator, " in text(page), "the note was not on the page"
+    assert markdown_line(page).endswith(" · Note: INC-4412: restore after the \\[bad\\] deploy"), markdown_line(page)
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.JOB_NOTE)
+    assert (entry.username, entry.target, entry.outcome) == ("operator", job.id, AuditEntry.Outcome.OK)
+    assert entry.extra == {"note": "INC-4412: restore after the [bad] deploy"}
+
+
+def test_an_empty_note_removes_it(operator_client, emulator):
+    job = job_where(emulator, lambda j: j.status == "Failed")
+    note_on(operator_client, job.id, "INC-1")
+    note_on(operator_client, job.id, "   ")
+    assert not JobNote.objects.exists(), "the note stayed after it was emptied"
+    assert "Note:" not in markdown_line(job_page(operator_client, job.id))
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.JOB_NOTE).count() == 2
+
+
+def test_a_viewer_may_not_attach_a_note_and_the_attempt_is_audited(viewer_client, emulator):
+    job = job_where(emulator, lambda j: j.status == "Failed")
+    assert "You need the operator role for project 'local' to attach a note." in text(job_page(viewer_client, job.id))
+    response = note_on(viewer_client, job.id, "INC-1")
+    assert response.status_code == 403
+    assert not JobNote.objects.exists(), "a viewer's note was stored"
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.JOB_NOTE)
+    assert (entry.username, entry.outcome) == ("viewer", AuditEntry.Outcome.REFUSED)
+
+
+def test_a_note_too_long_is_refused_with_a_message(operator_client, emulator):
+    job = job_where(emulator, lambda j: j.status == "Failed")
+    response = note_on(operator_client, job.id, "x" * 501)
+    assert not JobNote.objects.exists()
+    assert "at most 500 characters" in text(operator_client.get(response["Location"]))
+
+
+def test_a_note_on_a_job_nobody_knows_answers_404(operator_client):
+    response = note_on(operator_client, "00000000-0000-4000-8000-000000000000", "INC-1")
+    assert response.status_code == 404 and not JobNote.objects.exists()
+
+
+def test_a_failed_job_offers_a_retry_into_a_new_index_filled_in_from_it(operator_client, emulator):
+    job = job_where(emulator, lambda j: j.status == "Failed" and j.backup_id in emulator.store.backups)
+    html = job_page(operator_client, job.id).content.decode()
+    link = unescape(re.search(r'<a class="button" href="([^"]+)">Retry into a new index</a>', html).group(1))
+    assert link.startswith(reverse("backups-restore", args=["local", job.backup_id]) + "?"), link
+    form = operator_client.get(link)
+    assert form.status_code == 200
+    assert f'value="{job.target_index_name[:39]}-retry"' in form.content.decode(), "the form did not suggest a new name"
+    assert f"Retrying restore job {job.short_id}" in text(form)
+
+
+def test_a_completed_job_offers_no_retry(operator_client, emulator):
+    done = job_where(emulator, lambda j: j.status == "Completed")
+    assert "Retry into a new index" not in text(job_page(operator_client, done.id))
+
+
+def test_a_viewer_is_offered_no_retry(viewer_client, emulator):
+    job = job_where(emulator, lambda j: j.status == "Failed" and j.backup_id in emulator.store.backups)
+    assert "Retry into a new index" not in text(job_page(viewer_client, job.id)), "a viewer was offered a write"
+
+
+def test_a_finished_job_s_target_index_that_no_longer_exists_says_so_instead_of_linking(viewer_client, emulator):
+    job = job_where(emulator, lambda j: j.status == "Failed" and j.created_at)
+    emulator.store.jobs[job.id].target_index_name = "since-deleted"
+    viewer_client.get(reverse("indexes-list", args=["local"]))
+    response = job_page(viewer_client, job.id)
+    assert "Target index since-deleted (this index no longer exists)" in text(response)
+    assert reverse("indexes-detail", args=["local", "since-deleted"]) not in response.content.decode(), (
+        "the link would lead to No such index"
+    )
+
+
+def test_an_index_list_older_than_the_job_says_nothing_about_its_target(viewer_client, emulator):
+    viewer_client.get(reverse("indexes-list", args=["local"]))
+    job = job_where(emulator, lambda j: j.status == "Failed" and j.created_at)
+    stored = emulator.store.jobs[job.id]
+    stored.target_index_name, stored.created_at = "made-after-the-list", time.time() + 60
+    response = job_page(viewer_client, job.id)
+    assert "no longer exists" not in text(response), "an index made after the list was read was called gone"
+    assert reverse("indexes-detail", args=["local", "made-after-the-list"]) in response.content.decode()

@@ -14,7 +14,7 @@ from restoreui.filters import JobFilterForm
 from restoreui.lib.markdown import job_line
 from restoreui.pinecone.models import Backup, Fetched, Listing, RestoreDurations, RestoreJob
 from restoreui.projects import get_project
-from restoreui.views.jobs import POLL_EVERY, TABLE_REFRESH_EVERY, _estimate, _job_title
+from restoreui.views.jobs import POLL_EVERY, TABLE_REFRESH_EVERY, _backup_facts, _estimate, _job_title
 
 _rows = json.loads(open(os.environ["BENCH_ROWS_FILE"]).read())
 _now = datetime.now(UTC)
@@ -62,6 +62,8 @@ def jobs_detail(request, job_id):
         "title": _job_title(job),
         "poll_every": POLL_EVERY,
         "backup": BACKUP,
+        "backup_name": BACKUP.display_name,
+        "backup_facts": _backup_facts(BACKUP, None),
         "share_url": request.build_absolute_uri(),
         "markdown": job_line(job, request.build_absolute_uri(), progress),
     }

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError
 
-from restoreui.history.models import RestoreRecord
+from restoreui.history.models import JobNote, RestoreRecord
 from restoreui.pinecone import Listing, RestoreJob
 from restoreui.projects import Project
 
@@ -58,4 +58,13 @@ def lookup(project: Project, job_id: str) -> RestoreRecord | None:
         return RestoreRecord.objects.select_related("audit_entry").filter(project=project.name, restore_job_id=job_id).first()
     except DatabaseError:
         log.exception("project %s: restore history unreadable", project.name)
+        return None
+
+
+def note_for(project: Project, job_id: str) -> JobNote | None:
+    """The note operators attached to the job, if any; None as well when the database cannot say."""
+    try:
+        return JobNote.objects.filter(project=project.name, restore_job_id=job_id).first()
+    except DatabaseError:
+        log.exception("project %s: job notes unreadable", project.name)
         return None

@@ -48,3 +48,24 @@ class RestoreRecord(models.Model):
 
     def __str__(self):
         return f"{self.project}/{self.restore_job_id}: {self.status}"
+
+
+class JobNote(models.Model):
+    """An incident reference or note an operator attached to a restore job; one per job."""
+
+    MAX_LENGTH = 500
+
+    project = models.CharField(max_length=40)
+    restore_job_id = models.CharField(max_length=RestoreRecord.ID_LENGTH)
+    text = models.CharField(max_length=MAX_LENGTH)
+    updated_by = models.CharField(max_length=150, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        app_label = "restoreui"
+        constraints = [
+            models.UniqueConstraint(fields=["project", "restore_job_id"], name="jobnote_one_per_job"),
+        ]
+
+    def __str__(self):
+        return f"{self.project}/{self.restore_job_id}: {self.text}"

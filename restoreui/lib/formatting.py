@@ -89,6 +89,16 @@ def rough(value: timedelta | None) -> str:
     return duration(timedelta(minutes=round(seconds / 60)))
 
 
+def elapsed(value: timedelta | None) -> str:
+    """How long a job has run, as its live page shows it: 'under 1 min', then rough.
+
+    Counting seconds would change the page at every poll of a job's first minute.
+    """
+    if value is not None and timedelta(0) <= value < timedelta(minutes=1):
+        return "under 1 min"
+    return rough(value)
+
+
 def span(low: timedelta, high: timedelta) -> str:
     """'6 to 18 min'; '40 s to 2 min' when the units differ."""
     first, last = rough(low), rough(high)
@@ -124,7 +134,7 @@ def running_note(estimate) -> str:
     """A running job's elapsed and expected time in a line of text (a progress.Estimate)."""
     if estimate is None or estimate.elapsed is None:
         return ""
-    note = f"running {rough(estimate.elapsed)}"
+    note = f"running {elapsed(estimate.elapsed)}"
     expected = estimate.expected
     if expected and expected.enough:
         which = "restores this size take" if expected.by_size else "restores here take"

@@ -150,3 +150,9 @@ def last(key: str) -> Any:
     """The last good value of KEY, if any, without asking Pinecone."""
     entry = cache.get(f"{key}:last")
     return entry["value"] if isinstance(entry, dict) else None
+
+
+def last_read(key: str) -> tuple[Any, float] | None:
+    """(the last good value of KEY, when it was read in epoch seconds), if any, without asking Pinecone."""
+    entry = cache.get(f"{key}:last")
+    return (entry["value"], entry["at"]) if isinstance(entry, dict) else None

@@ -317,6 +317,21 @@ def known_backups(project: Project) -> dict[str, Backup]:
     return backups
 
 
+def known_index_names(project: Project, since: datetime | None = None) -> frozenset[str] | None:
+    """The names in the project's index list as last read, without asking Pinecone.
+
+    None when no whole list is held, or none read after SINCE (an index created
+    later would be missing from it).
+    """
+    held = cache.last_read(cache.key(project, "indexes"))
+    if held is None or held[0].get("truncated"):
+        return None
+    raw, at = held
+    if since is not None and datetime.fromtimestamp(at, UTC) < since:
+        return None
+    return frozenset(str(item.get("name")) for item in raw.get("items", []) if isinstance(item, dict))
+
+
 def delete_backup(project: Project, backup_id: str) -> None:
     keys = [cache.key(project, "backup", backup_id), _backups_key(project, None)]
     # The index's own backup list is cached too; its name is in any copy we hold.

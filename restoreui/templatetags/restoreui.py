@@ -12,6 +12,7 @@ register.filter("relative", formatting.relative)
 register.filter("percent", formatting.percent)
 register.filter("utc", formatting.utc)
 register.filter("rough", formatting.rough)
+register.filter("elapsed", formatting.elapsed)
 register.filter("expectation", formatting.expectation)
 
 

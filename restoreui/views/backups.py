@@ -145,7 +145,9 @@ def backups_restore(request, project_name, backup_id):
     if failure:
         return failure
 
-    form = RestoreForm(request.POST if request.method == "POST" else None)
+    # A link may fill the form in (a retry from a failed job's page); nothing is sent until submitted.
+    prefill = {k: request.GET[k] for k in ("name", "tags", "deletion_protection") if k in request.GET}
+    form = RestoreForm(request.POST if request.method == "POST" else None, initial=prefill)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -180,7 +182,7 @@ def backups_restore(request, project_name, backup_id):
             )
             messages.success(request, f"Restore started: {backup.display_name} into new index {data['name']}.")
             return redirect("jobs-detail", project.name, started.restore_job_id)
-    context = {"project": project, "section": "backups", "backup": backup, "form": form}
+    context = {"project": project, "section": "backups", "backup": backup, "form": form, "retry_of": request.GET.get("retry_of")}
     return render(request, "backups/restore.html", context, status=400 if form.errors else 200)
 
 

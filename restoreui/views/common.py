@@ -2,6 +2,7 @@
 
 from django.http import Http404
 from django.shortcuts import render
+from django_htmx.http import push_url
 
 from restoreui import audit
 from restoreui.models import AuditEntry
@@ -41,5 +42,5 @@ def push_clean_url(request, response, form, form_id: str):
     """When the filter form asked, push its URL without the empty and default fields."""
     if request.htmx.trigger == form_id:
         query = form.canonical_query()
-        response["HX-Push-Url"] = f"{request.path}?{query}" if query else request.path
+        return push_url(response, f"{request.path}?{query}" if query else request.path)
     return response

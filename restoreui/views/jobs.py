@@ -1,25 +1,36 @@
 import csv
+import hashlib
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from restoreui import audit
 from restoreui.filters import JobFilterForm
-from restoreui.history.merge import as_job, lookup, merge
-from restoreui.lib import formatting
+from restoreui.forms import JobNoteForm
+from restoreui.history.merge import as_job, lookup, merge, note_for
+from restoreui.history.models import JobNote
+from restoreui.lib import formatting, index_names
 from restoreui.lib.markdown import job_line
 from restoreui.lib.progress import Estimate, estimate, expected_duration
+from restoreui.models import AuditEntry
+from restoreui.permissions import write_refusal_reason
 from restoreui.pinecone import Fetched, NotFound, PineconeError, RestoreDurations, service
-from restoreui.views.common import project_or_404, push_clean_url, upstream_failed
+from restoreui.views.common import project_or_404, push_clean_url, refused, upstream_failed
 from restoreui.views.notify import notify_context
 
 # Seconds between polls of a running job; slower while Pinecone is failing.
 POLL_EVERY = 3
 POLL_EVERY_FAILING = 15
 TABLE_REFRESH_EVERY = 10
+# What an open job page last showed, sent with each poll (see _seen).
+SEEN_HEADER = "X-Job-Seen"
 
 
 def _backup_names(project) -> dict[str, str]:
@@ -163,9 +174,16 @@ def _csv_safe(value):
 
 
 def _target_index(project, job) -> dict:
-    """A running restore's target index as Pinecone describes it (Initializing until the end)."""
-    if job.finished or not job.target_index_name:
+    """A running restore's target index as Pinecone describes it (Initializing until the end).
+
+    A finished job's target is looked up only in the index list already held:
+    the page of a finished job costs one upstream call at most.
+    """
+    if not job.target_index_name:
         return {}
+    if job.finished:
+        names = service.known_index_names(project, since=job.created_at)
+        return {"target_index_missing": names is not None and job.target_index_name not in names}
     try:
         return {"target_index": service.get_index(project, job.target_index_name).value}
     except NotFound:
@@ -182,82 +200,185 @@ def _job_title(job) -> str:
     return f"{job.status} restore -> {job.target_index_name}"
 
 
-@require_GET
-@vary_on_headers("HX-Request")
-def jobs_detail(request, project_name, job_id):
-    project = project_or_404(project_name)
+def _live(request, project, job_id) -> dict:
+    """Everything the job page shows that can change, from Pinecone or, once it forgot the job, from history.
+
+    Raises NotFound for a job neither knows, PineconeError when Pinecone fails with nothing cached.
+    """
     try:
         fetched = service.get_restore_job(project, job_id)
     except NotFound:
         record = lookup(project, job_id)
-        if record:
-            return _from_history(request, project, record)
-        if request.htmx:
-            # The job vanished while someone watched it: say so and stop polling.
-            context = {"project": project, "job_id": job_id, "gone": True}
-            response = render(request, "jobs/detail.html#progress", context)
-            response.status_code = HttpResponseStopPolling.status_code
-            return response
-        return render(
-            request,
-            "jobs/not_found.html",
-            {"project": project, "section": "jobs", "job_id": job_id},
-            status=404,
-        )
-    except PineconeError as error:
-        if request.htmx:
-            return render(
-                request,
-                "jobs/detail.html#progress",
-                {"project": project, "error": error, "job_id": job_id, "poll_every": POLL_EVERY_FAILING},
-            )
-        return upstream_failed(request, project, error, section="jobs")
-    job = fetched.value
-    context = {
+        if record is None:
+            raise
+        job = as_job(record)
+        # Checked when it was last seen: the freshest copy there is.
+        context = {"fetched": Fetched(job, record.last_seen), "record": record, "from_history": True}
+        context["estimate"] = estimate(job)
+    else:
+        job = fetched.value
+        context = {"fetched": fetched, "record": lookup(project, job.id)}
+        context["estimate"] = _estimate(job, _durations(project, [job]))
+        context["poll_every"] = POLL_EVERY_FAILING if fetched.stale else POLL_EVERY
+    backup = service.known_backup(project, job.backup_id) if job.backup_id else None
+    note = note_for(project, job.id)
+    share_url = request.build_absolute_uri(reverse("jobs-detail", args=[project.name, job.id]))
+    context |= {
         "project": project,
         "section": "jobs",
         "job": job,
         "job_id": job.id,
-        "fetched": fetched,
-        "estimate": _estimate(job, _durations(project, [job])),
+        "backup": backup,
+        # The backup may be deleted since: its name as history last saw it, else its id.
+        "backup_name": backup.display_name if backup else (context["record"] and context["record"].backup_name) or job.backup_id,
+        "backup_facts": _backup_facts(backup, context["record"]),
+        "note": note,
         "title": _job_title(job),
-        "poll_every": POLL_EVERY_FAILING if fetched.stale else POLL_EVERY,
-        "record": lookup(project, job.id),
+        "share_url": share_url,
+        "markdown": job_line(job, share_url, context["estimate"], note=note),
+        "retry_url": _retry_url(request, project, job, context["record"]),
         **_target_index(project, job),
     }
-    if request.htmx:
-        response = render(request, "jobs/detail.html#progress", context)
-        if job.finished:
-            response.status_code = HttpResponseStopPolling.status_code
-        return response
-    return _job_page(request, project, job, context)
+    context["seen"] = _seen(context)
+    return context
 
 
-def _from_history(request, project, record):
-    """A job Pinecone no longer knows (its target index was probably deleted), as last seen."""
-    job = as_job(record)
-    context = {
-        "project": project,
-        "section": "jobs",
-        "job": job,
-        "job_id": job.id,
-        # Checked when it was last seen: the freshest copy there is.
-        "fetched": Fetched(job, record.last_seen),
-        "record": record,
-        "from_history": True,
-        "estimate": estimate(job),
-        "title": _job_title(job),
-    }
-    if request.htmx:
-        response = render(request, "jobs/detail.html#progress", context)
-        response.status_code = HttpResponseStopPolling.status_code
-        return response
-    return _job_page(request, project, job, context)
+def _backup_facts(backup, record) -> dict:
+    """The backup's source index, size and records: as Pinecone lists it, else as history last saw it."""
+    if backup:
+        return {"source_index_name": backup.source_index_name, "size_bytes": backup.size_bytes, "record_count": backup.record_count}
+    if record:
+        return {
+            "source_index_name": record.source_index_name,
+            "size_bytes": record.backup_size_bytes,
+            "record_count": record.backup_record_count,
+        }
+    return {"source_index_name": "", "size_bytes": None, "record_count": None}
 
 
-def _job_page(request, project, job, context):
-    context["backup"] = service.known_backup(project, job.backup_id)
-    context["share_url"] = request.build_absolute_uri()
-    context["markdown"] = job_line(job, request.build_absolute_uri(), context["estimate"])
-    context |= notify_context(request, project, job)
+def _seen(context) -> str:
+    """What an open page shows, as "<status digest>.<digest of all of it>", for the poll to compare.
+
+    Times are taken as shown (to the minute once past one); the "Checked" time is left
+    out: the page refreshes it itself when the poll says nothing changed.
+    """
+    job, est, record, note = context["job"], context["estimate"], context["record"], context["note"]
+    target = context.get("target_index")
+    shown = (
+        job,
+        context["fetched"].stale,
+        context.get("poll_every"),
+        formatting.elapsed(est.elapsed),
+        # As shown: to the second from a reported rate, else rounded like the median it comes from.
+        (formatting.duration if est.rate_per_minute else formatting.rough)(est.remaining),
+        est.rate_per_minute and f"{est.rate_per_minute:.2f}",
+        est.expected,
+        est.overdue,
+        target and target.status,
+        context.get("target_index_missing"),
+        str(context.get("target_index_error") or ""),
+        context["backup_facts"],
+        record and (record.listed, record.started_by),
+        note and (note.text, note.updated_by, note.updated_at),
+        context["markdown"],
+    )
+    return f"{_digest(job.status)}.{_digest(shown)}"
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:12]
+
+
+def _retry_url(request, project, job, record) -> str | None:
+    """For those who may restore: the failed job's backup's restore form, filled in as it was, into a new index."""
+    if job.state not in ("failed", "cancelled") or not job.backup_id or write_refusal_reason(request.user, project):
+        return None
+    taken = set(service.known_index_names(project) or ()) | {job.target_index_name}
+    query = {"name": index_names.retry_name(job.target_index_name, taken), "retry_of": job.id}
+    if record and record.requested_tags:
+        query["tags"] = "\n".join(f"{k}={v}" for k, v in record.requested_tags.items())
+    if record and record.requested_deletion_protection:
+        query["deletion_protection"] = record.requested_deletion_protection
+    return f"{reverse('backups-restore', args=[project.name, job.backup_id])}?{urlencode(query)}"
+
+
+@require_GET
+def jobs_detail(request, project_name, job_id):
+    project = project_or_404(project_name)
+    try:
+        context = _live(request, project, job_id)
+    except NotFound:
+        context = {"project": project, "section": "jobs", "job_id": job_id}
+        return render(request, "jobs/not_found.html", context, status=404)
+    except PineconeError as error:
+        return upstream_failed(request, project, error, section="jobs")
+    context["note_form"] = JobNoteForm(initial={"text": context["note"] and context["note"].text})
+    context["note_refusal"] = write_refusal_reason(request.user, project)
+    context |= notify_context(request, project, context["job"])
     return render(request, "jobs/detail.html", context)
+
+
+@require_GET
+def jobs_detail_poll(request, project_name, job_id):
+    """The job page's live parts for an open page: nothing (204) when they are as it last saw them."""
+    project = project_or_404(project_name)
+    try:
+        context = _live(request, project, job_id)
+    except NotFound:
+        # The job vanished while someone watched it: say so and stop polling.
+        context = {"project": project, "job_id": job_id, "gone": True}
+        return HttpResponseStopPolling(render_to_string("jobs/detail.html#progress", context, request))
+    except PineconeError as error:
+        # Keep the region in place (htmx swaps only 2xx) and keep retrying, slower.
+        context = {"project": project, "error": error, "job_id": job_id, "poll_every": POLL_EVERY_FAILING}
+        return render(request, "jobs/detail.html#progress", context)
+    job, seen = context["job"], request.headers.get(SEEN_HEADER, "")
+    if seen == context["seen"] and not job.finished:
+        response = HttpResponse(status=204)
+        # Nothing to run or frame in an empty answer: its policy would be bytes for nothing.
+        response._csp_config = {}
+        del response["Content-Type"]
+        return response
+    if seen.partition(".")[0] != context["seen"].partition(".")[0]:
+        context["announce"] = _announcement(job)
+    body = render_to_string("jobs/detail.html#poll", context | {"oob": True}, request)
+    if job.finished or context.get("from_history"):
+        return HttpResponseStopPolling(body)
+    return HttpResponse(body)
+
+
+def _announcement(job) -> str:
+    """The sentence screen readers hear when the job's state changes, and only then."""
+    return f"Restore job {job.short_id}: {job.status}."
+
+
+@require_POST
+def jobs_note(request, project_name, job_id):
+    """Attach an incident reference or note to a job (an empty note removes it)."""
+    project = project_or_404(project_name)
+    reason = write_refusal_reason(request.user, project)
+    if reason:
+        return refused(request, project, AuditEntry.Action.JOB_NOTE, job_id, reason)
+    try:
+        service.get_restore_job(project, job_id)
+    except NotFound:
+        if lookup(project, job_id) is None:
+            context = {"project": project, "section": "jobs", "job_id": job_id}
+            return render(request, "jobs/not_found.html", context, status=404)
+    except PineconeError as error:
+        return upstream_failed(request, project, error, section="jobs")
+    form = JobNoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["text"]))
+        return redirect("jobs-detail", project.name, job_id)
+    text = form.cleaned_data["text"]
+    entry = audit.record(request, project.name, AuditEntry.Action.JOB_NOTE, job_id, AuditEntry.Outcome.OK, extra={"note": text})
+    if text:
+        JobNote.objects.update_or_create(
+            project=project.name, restore_job_id=job_id, defaults={"text": text, "updated_by": entry.username}
+        )
+        messages.success(request, "Note saved.")
+    else:
+        JobNote.objects.filter(project=project.name, restore_job_id=job_id).delete()
+        messages.success(request, "Note removed.")
+    return redirect("jobs-detail", project.name, job_id)

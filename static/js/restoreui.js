@@ -49,6 +49,20 @@
     followTitle(event.detail.elt);
   });
 
+  // A poll answered 204 (nothing changed since the page last saw it): it was checked just now.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    var time = xhr && xhr.status === 204 && event.detail.elt.querySelector("[data-checked] time");
+    if (!time) return;
+    var when = new Date(xhr.getResponseHeader("Date") || Date.now());
+    if (isNaN(when)) when = new Date();
+    var exact = when.toISOString().replace(/\.\d+Z$/, "Z");
+    time.setAttribute("datetime", exact);
+    time.title = exact;
+    time.textContent = exact.slice(0, 19).replace("T", " ") + " UTC";
+    localiseTimes(time.parentNode);
+  });
+
   // While the tab is hidden, data-poll="pause" regions stop polling and
   // data-poll="slow" ones send only every fourth tick.
   var hiddenTicks = 0;

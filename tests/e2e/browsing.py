@@ -46,6 +46,14 @@ def waiting_job(project: Project):
     return jobs[0]
 
 
+def failed_job(project: Project):
+    """A seeded Failed job whose backup still exists: its page offers a retry."""
+    backups = {b.id for b in service.list_backups(project).value.items}
+    jobs = [j for j in service.list_restore_jobs(project).value.items if j.state == "failed" and j.backup_id in backups]
+    assert jobs, "The emulator's seed data should have a Failed job of a backup that still exists"
+    return jobs[0]
+
+
 def ready_backup(project: Project):
     """The smallest Ready backup that counted its records: the quickest to restore."""
     backups = [b for b in service.list_backups(project).value.items if b.state == "ready" and b.record_count]
@@ -65,6 +73,7 @@ def main_pages(project: Project) -> dict[str, str]:
         "job-table": reverse("jobs-list", args=[name]),
         "job-detail": job_path(project, job.id),
         "job-pending": job_path(project, waiting_job(project).id),
+        "job-failed": job_path(project, failed_job(project).id),
         "backup-list": reverse("backups-list", args=[name]),
         "backup-detail": reverse("backups-detail", args=[name, backup.id]),
         "restore-form": reverse("backups-restore", args=[name, backup.id]),

@@ -11,6 +11,7 @@ PAGES = [
     "job-table",
     "job-detail",
     "job-pending",
+    "job-failed",
     "backup-list",
     "backup-detail",
     "restore-form",

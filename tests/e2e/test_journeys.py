@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from restoreui.lib.formatting import percent
 from restoreui.pinecone import service
 from restoreui.views.jobs import POLL_EVERY
-from browsing import job_path, log_in, path_of, ready_backup, running_job
+from browsing import ARTIFACTS, job_path, log_in, path_of, ready_backup, running_job, waiting_job
 
 pytestmark = pytest.mark.e2e
 
@@ -89,15 +89,15 @@ def test_a_running_job_shows_its_progress_rising_and_the_tab_title_follows(repor
     value = float(page.locator(PROGRESS).get_attribute("value"))
     assert page.evaluate("window.notReloaded") is True, "The page reloaded instead of updating in place"
     # htmx settles a swap (and the title follows) a few milliseconds after the bar changes.
-    expect(page).to_have_title(f"{percent(value)} restore -> {job.target_index_name}", timeout=2_000)
+    expect(page).to_have_title(f"{percent(value)} restore -> {job.target_index_name} · {project.name}", timeout=2_000)
 
 
-def test_an_operator_restores_a_backup_and_follows_the_job_to_completed(fast_project, operator_page):
+def test_an_operator_restores_a_backup_and_the_whole_job_page_follows_it_to_completed(fast_project, operator_page):
     project, page = fast_project, operator_page
     backup = ready_backup(project)
     target = "products-restore-e2e"
-    job_requests = []
-    page.on("request", lambda request: job_requests.append((path_of(request.url), time.monotonic())))
+    polls = []
+    page.on("response", lambda response: polls.append((path_of(response.url), response.status, time.monotonic())))
 
     page.goto(reverse("backups-detail", args=[project.name, backup.id]))
     page.get_by_role("link", name="Restore into a new index").click()
@@ -106,22 +106,58 @@ def test_an_operator_restores_a_backup_and_follows_the_job_to_completed(fast_pro
         page.get_by_role("button", name=f"Start restore in {project.name}").click()
 
     assert re.fullmatch(rf"/p/{project.name}/jobs/[^/]+/", path_of(page.url)), f"After starting a restore the user saw {page.url}"
-    here = path_of(page.url)
+    poll_path = path_of(page.url) + "poll"
     expect(page.locator(".messages")).to_contain_text(f"Restore started: {backup.display_name} into new index {target}")
     assert not page.title().startswith("Completed"), "The job should still be running when its page first loads"
+    details = page.locator("#job-details")
+    status = details.locator("dt:text-is('Status (as reported)') + dd")
+    completed = details.locator("dt:text-is('Completed') + dd")
+    expect(status).to_have_text("Pending")
+    expect(completed).to_have_text("—")
     page.evaluate("window.notReloaded = true")
 
-    expect(page).to_have_title(f"Completed restore -> {target}", timeout=20_000)
+    expect(page).to_have_title(f"Completed restore -> {target} · {project.name}", timeout=20_000)
     finished_at = time.monotonic()
     assert page.evaluate("window.notReloaded") is True, "The page reloaded instead of updating in place"
     expect(page.locator(PROGRESS)).to_have_attribute("value", "100")
     expect(page.locator("#job-progress")).to_contain_text("Finished: 100%.")
-    polls = [t for p, t in job_requests if p == here]
-    assert len(polls) >= 2, "The page reached Completed without polling the job"
+    expect(status).to_have_text("Completed")
+    expect(completed.locator("time")).to_have_count(1)
+    markdown = page.get_by_role("button", name="Copy as Markdown").get_attribute("data-copy")
+    assert re.search(rf"→ {target}\]\(.+\): Completed at \d{{4}}-\d\d-\d\d \d\d:\d\d UTC$", markdown), (
+        f"The Markdown copy text did not follow the job: {markdown}"
+    )
+    expect(page.locator("#job-announce")).to_have_text(re.compile(r"Restore job \w+: Completed\."))
+    assert [s for p, s, _ in polls if p == poll_path], "The page reached Completed without polling the job"
 
     page.wait_for_timeout(POLL_EVERY * 2.5 * 1000)
-    late = [t for p, t in job_requests if p == here and t > finished_at]
+    late = [t for p, _, t in polls if p == poll_path and t > finished_at]
     assert not late, f"The page kept asking for the finished job ({len(late)} more requests)"
+
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    for width in (1280, 375):
+        for scheme in ("light", "dark"):
+            page.set_viewport_size({"width": width, "height": 800})
+            page.emulate_media(color_scheme=scheme)
+            page.screenshot(path=folder / f"job-completed-live-{width}-{scheme}.png", full_page=True)
+
+
+def test_an_open_job_page_gets_empty_answers_while_nothing_changes_and_says_when_it_checked(viewer_page, project):
+    job = waiting_job(project)
+    page = viewer_page
+    page.goto(job_path(project, job.id))
+    checked = page.locator("#job-progress [data-checked] time")
+    first = checked.get_attribute("datetime")
+    page.evaluate("window.notReloaded = true")
+
+    with page.expect_response(lambda r: r.url.endswith("/poll") and r.status == 204, timeout=20_000) as answer:
+        pass
+    assert answer.value.body() == b"", "The unchanged poll carried a body"
+
+    expect(checked).not_to_have_attribute("datetime", first)
+    assert page.evaluate("window.notReloaded") is True, "The page reloaded instead of updating in place"
+    expect(page.locator("#job-details dt:text-is('Status (as reported)') + dd")).to_have_text("Pending")
 
 
 def test_a_logged_out_teammate_opening_a_job_link_lands_on_that_job_after_login(new_page, viewer, project):
