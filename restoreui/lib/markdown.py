@@ -12,8 +12,8 @@ def job_line(job, url: str, estimate=None, now: datetime | None = None, note=Non
         when = f"at {formatting.utc(job.completed_at, seconds=False)}" if job.completed_at else ""
     else:
         progress = f" {formatting.percent(job.percent_complete)}" if job.percent_complete is not None else ""
-        note = formatting.running_note(estimate)
-        progress += f" ({note})" if note else ""
+        running = formatting.running_note(estimate)
+        progress += f" ({running})" if running else ""
         when = f"{progress} as of {formatting.utc(now or datetime.now(timezone.utc), seconds=False)}"
     name, status, short_id = (formatting.markdown_escape(t) for t in (job.target_index_name, job.status, job.short_id))
     # An id's parentheses would end the link target early.
