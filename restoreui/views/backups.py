@@ -145,7 +145,8 @@ def backups_restore(request, project_name, backup_id):
     if failure:
         return failure
 
-    form = RestoreForm(request.POST if request.method == "POST" else None)
+    # "Restore to before…" suggests the name in the query string.
+    form = RestoreForm(request.POST if request.method == "POST" else None, initial={"name": request.GET.get("name", "")[:45]})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
