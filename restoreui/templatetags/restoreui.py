@@ -13,6 +13,7 @@ register.filter("percent", formatting.percent)
 register.filter("utc", formatting.utc)
 register.filter("rough", formatting.rough)
 register.filter("expectation", formatting.expectation)
+register.filter("cut_middle", formatting.cut_middle)
 
 
 @register.simple_tag
