@@ -3,6 +3,8 @@
 from collections import Counter
 
 import pytest
+import requests
+from django.core.cache import cache
 from django.urls import reverse
 
 from pages import text
@@ -177,3 +179,18 @@ def test_a_few_characters_are_not_taken_for_a_short_id(viewer_client, emulator):
     job = upstream_jobs(emulator)[0]
     response = search(viewer_client, job.id[:4])
     assert response.status_code == 200, "four characters were taken for an id"
+
+
+def test_the_short_id_of_a_job_pinecone_no_longer_lists_lands_on_it(viewer_client, emulator):
+    job = next(j for j in upstream_jobs(emulator) if j.finished and j.target_index_name in emulator.store.indexes)
+    viewer_client.get(reverse("jobs-list", args=["local"]))
+    deleted = requests.delete(
+        f"{emulator.url}/indexes/{job.target_index_name}",
+        headers={"Api-Key": emulator.api_key, "X-Pinecone-Api-Version": "2026-04"},
+        timeout=5,
+    )
+    assert deleted.status_code in (200, 202)
+    cache.clear()
+    viewer_client.get(reverse("jobs-list", args=["local"]))
+    response = search(viewer_client, job.short_id)
+    assert response["Location"] == reverse("jobs-detail", args=["local", job.id]), "a remembered job's short id was not found"
