@@ -175,13 +175,13 @@ class BackupFilterForm(ListForm):
 
     def apply(self, backups):
         states = set(self.value("status"))
-        index = _part(self.value("index"))
+        index = self.value("index")
         text = (self.value("q") or "").strip().lower()
         backups = [
             b
             for b in self._by_creation(backups)
             if (not states or b.state in states)
-            and index(b.source_index_name)
+            and (not index or b.source_index_name == index)
             and (
                 not text
                 or text in b.id.lower()

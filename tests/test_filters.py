@@ -216,8 +216,3 @@ def test_the_source_index_filter_matches_part_of_the_backup_s_source_index():
     sources = {"backup-1": "products", "backup-2": "product-search-v2", "backup-3": "articles"}
     assert ids(JobFilterForm({"source": "product"}).apply(jobs, {}, sources)) == ["job-1", "job-2"]
     assert ids(JobFilterForm({"source": "articles"}).apply(jobs, {}, sources)) == ["job-3"]
-
-
-def test_the_backup_source_index_filter_matches_part_of_a_name():
-    assert len(BackupFilterForm({"index": "prod"}).apply(BACKUPS)) == len(BACKUPS)
-    assert BackupFilterForm({"index": "articles"}).apply(BACKUPS) == []
