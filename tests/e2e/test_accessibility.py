@@ -17,6 +17,7 @@ PAGES = [
     "delete-form",
     "index-list",
     "index-detail",
+    "restore-before",
     "search-results",
     "audit",
     "job-not-found",
