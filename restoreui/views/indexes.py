@@ -106,7 +106,7 @@ def indexes_restore_before(request, project_name, index_name):
     moment = form.cleaned_data["moment"] if form.is_valid() else None
     # The shared link names the time in UTC, so it means the same for whoever opens it.
     if moment and list(request.GET.items()) != [("before", canonical(moment))]:
-        return redirect(f"{request.path}?{urlencode({'before': canonical(moment)})}")
+        return redirect(f"{request.path}?{urlencode({'before': canonical(moment)}, safe=':')}")
     try:
         fetched = service.list_backups(project)
     except PineconeError as error:
