@@ -36,6 +36,7 @@ def test_it_reads_a_24_hour_time_in_utc_or_at_an_offset(text, offset, meant):
         ("2:30 pm", "is not a time restoreui reads"),
         ("2026-11-25 24:10", "is not a date and time that exists"),
         ("2026-02-30 10:00", "is not a date and time that exists"),
+        ("0001-01-01 00:30 +01:00", "is not a date and time that exists"),
         ("2026-11-25 16:01", "is in the future"),
         ("2026-11-25 10:00 +15:00", "larger than any time zone"),
     ],

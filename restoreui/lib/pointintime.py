@@ -45,10 +45,9 @@ def parse_moment(text: str, offset_minutes: int | None, now: datetime) -> dateti
     date = match["date"] or (now + offset).strftime("%Y-%m-%d")
     clock = match["time"] if match["time"].count(":") == 2 else f"{match['time']}:00"
     try:
-        wall = datetime.strptime(f"{date} {clock.zfill(8)}", "%Y-%m-%d %H:%M:%S")
-    except ValueError:
+        moment = datetime.strptime(f"{date} {clock.zfill(8)}", "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC) - offset
+    except (ValueError, OverflowError):
         raise BadMoment(f"{date} {match['time']} is not a date and time that exists (24-hour clock, 00:00 to 23:59).")
-    moment = wall.replace(tzinfo=UTC) - offset
     if moment > now:
         raise BadMoment(f"{moment:%Y-%m-%d %H:%M} UTC is in the future. Enter a time that has passed.")
     return moment
