@@ -100,6 +100,7 @@ class ListForm(forms.Form):
 class JobFilterForm(ListForm):
     status = forms.MultipleChoiceField(choices=JOB_STATES, required=False, widget=forms.CheckboxSelectMultiple)
     index = forms.CharField(required=False, max_length=100, label="Target index")
+    source = forms.CharField(required=False, max_length=100, label="Source index")
     backup = forms.CharField(required=False, max_length=100, label="Backup id")
     sort = forms.ChoiceField(
         required=False,
@@ -121,16 +122,18 @@ class JobFilterForm(ListForm):
         "status": lambda j: (j.state, j.status),
     }
 
-    def apply(self, jobs, backup_names: dict[str, str]):
+    def apply(self, jobs, backup_names: dict[str, str], source_indexes: dict[str, str]):
         states = set(self.value("status"))
-        index = self.value("index")
+        index = _part(self.value("index"))
+        source = _part(self.value("source"))
         backup = self.value("backup")
         text = (self.value("q") or "").strip().lower()
         jobs = [
             j
             for j in self._by_creation(jobs)
             if (not states or j.state in states)
-            and (not index or j.target_index_name == index)
+            and index(j.target_index_name)
+            and source(source_indexes.get(j.backup_id, ""))
             and (not backup or j.backup_id == backup)
             and (
                 not text
@@ -188,6 +191,12 @@ class BackupFilterForm(ListForm):
             )
         ]
         return sort_items(backups, self.value("sort"), self.SORT_KEYS)
+
+
+def _part(wanted: str):
+    """An index filter matches part of a name, so `products` finds `products-restore-1125`."""
+    wanted = (wanted or "").strip().lower()
+    return lambda name: wanted in name.lower()
 
 
 def sort_items(items, sort: str, keys: dict):

@@ -1,8 +1,14 @@
 """Forms for the write actions, checked against Pinecone's own rules before sending."""
 
-from django import forms
+import re
 
+from django import forms
+from django.utils import timezone
+
+from restoreui.lib.pointintime import MAX_OFFSET_MINUTES, BadMoment, parse_moment
 from restoreui.pinecone import service
+
+_WRITTEN_ZONE = re.compile(r"(Z|UTC|[+-]\d{2}:?\d{2})\s*$", re.IGNORECASE)
 
 
 def parse_tags(text: str) -> dict[str, str]:
@@ -97,3 +103,32 @@ class DeleteBackupForm(forms.Form):
                 f"Type “{self.expected}” exactly, or the backup id {self.backup_id}, to delete this backup."
             )
         return self.cleaned_data["confirm"]
+
+
+class RestoreBeforeForm(forms.Form):
+    """A point in time to restore an index to, read on the server so the page works without JavaScript."""
+
+    before = forms.CharField(
+        label="Time",
+        max_length=40,
+        widget=forms.TextInput(attrs={"placeholder": "2026-11-25 14:30", "autocomplete": "off", "spellcheck": "false", "size": 18}),
+    )
+    tz = forms.ChoiceField(label="in", choices=[("utc", "UTC"), ("local", "my local time")], required=False)
+    # Minutes east of UTC at that time, sent by the page's script when local time is chosen.
+    offset = forms.IntegerField(required=False, min_value=-MAX_OFFSET_MINUTES, max_value=MAX_OFFSET_MINUTES, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if "before" not in data:
+            return data
+        local = data.get("tz") == "local"
+        if local and data.get("offset") is None and not _WRITTEN_ZONE.search(data["before"]):
+            raise forms.ValidationError(
+                "Your browser did not send its time zone (is JavaScript off?). "
+                "Enter the time in UTC, or add its offset, e.g. 2026-11-25 14:30+01:00."
+            )
+        try:
+            data["moment"] = parse_moment(data["before"], data.get("offset") if local else None, timezone.now())
+        except BadMoment as problem:
+            self.add_error("before", str(problem))
+        return data

@@ -65,5 +65,10 @@ urlpatterns = [
     path("p/<slug:project_name>/indexes/", indexes.indexes_list, name="indexes-list"),
     path("p/<slug:project_name>/indexes/<seg:index_name>/", indexes.indexes_detail, name="indexes-detail"),
     path("p/<slug:project_name>/indexes/<seg:index_name>/backup/", indexes.indexes_backup, name="indexes-backup"),
+    path(
+        "p/<slug:project_name>/indexes/<seg:index_name>/restore-to-before/",
+        indexes.indexes_restore_before,
+        name="indexes-restore-before",
+    ),
     path("p/<slug:project_name>/search/", search.search, name="search"),
 ]

@@ -54,7 +54,7 @@ BACKUPS = [
 
 
 def sort_jobs(sort, **query):
-    return ids(JobFilterForm({"sort": sort, **query}).apply(JOBS, {}))
+    return ids(JobFilterForm({"sort": sort, **query}).apply(JOBS, {}, {}))
 
 
 def sort_backups(sort):
@@ -105,7 +105,7 @@ def test_backups_sort_on_every_key_both_ways_with_missing_values_last(sort, expe
 def test_ties_keep_the_newest_first_whichever_way_the_table_is_sorted():
     same = [job(n, "Completed", created=n, ran=5) for n in (3, 1, 2)]
     for sort in ("duration", "-duration", "status", "-status"):
-        assert ids(JobFilterForm({"sort": sort}).apply(same, {})) == ["job-3", "job-2", "job-1"], sort
+        assert ids(JobFilterForm({"sort": sort}).apply(same, {}, {})) == ["job-3", "job-2", "job-1"], sort
 
 
 def test_the_sorted_header_links_to_the_other_direction():
@@ -128,12 +128,12 @@ def test_since_leaves_out_jobs_without_a_creation_time():
     recent = job(8, created=None)
     form = JobFilterForm({"since": "7d"})
     now_job = RestoreJob("job-now", "b", "i", "id", "Pending", datetime.now(UTC), None, None)
-    assert ids(form.apply([recent, now_job, *JOBS], {})) == ["job-now"]
+    assert ids(form.apply([recent, now_job, *JOBS], {}, {})) == ["job-now"]
 
 
 def test_free_text_matches_backup_names_case_blind():
     assert sort_jobs("-created", q="  INDEX-5 ") == ["job-5"]
-    assert ids(JobFilterForm({"q": "Nightly"}).apply(JOBS[:2], {"backup": "products-nightly"})) == ["job-2", "job-1"]
+    assert ids(JobFilterForm({"q": "Nightly"}).apply(JOBS[:2], {"backup": "products-nightly"}, {})) == ["job-2", "job-1"]
 
 
 # -- bad values ------------------------------------------------------------------
@@ -156,7 +156,7 @@ def test_free_text_matches_backup_names_case_blind():
 )
 def test_a_bad_value_falls_back_to_the_default_with_an_error(query, field):
     form = JobFilterForm(query)
-    page = form.paginate(form.apply(JOBS, {}))
+    page = form.paginate(form.apply(JOBS, {}, {}))
     assert field in form.errors, f"{query} was ignored without saying so"
     assert page.number == 1 and page.paginator.per_page == 25
     assert ids(page) == sort_jobs("-created"), f"{query} did not fall back to every job, newest first"
@@ -204,3 +204,15 @@ def test_a_malformed_created_before_is_ignored_with_a_message(viewer_client):
     response = viewer_client.get("/p/local/jobs/", {"before": "yesterday-ish"})
     assert response.status_code == 200
     assert "Created before (UTC)" in response.content.decode() and "(ignored)" in response.content.decode()
+
+
+def test_the_target_index_filter_matches_part_of_a_name():
+    jobs = [job(1), job(12), job(3)]
+    assert ids(JobFilterForm({"index": "INDEX-1"}).apply(jobs, {}, {})) == ["job-1", "job-12"], "a partial target name found nothing"
+
+
+def test_the_source_index_filter_matches_part_of_the_backup_s_source_index():
+    jobs = [RestoreJob(f"job-{n}", f"backup-{n}", "t", "id", "Completed", T0, None, None) for n in (1, 2, 3)]
+    sources = {"backup-1": "products", "backup-2": "product-search-v2", "backup-3": "articles"}
+    assert ids(JobFilterForm({"source": "product"}).apply(jobs, {}, sources)) == ["job-1", "job-2"]
+    assert ids(JobFilterForm({"source": "articles"}).apply(jobs, {}, sources)) == ["job-3"]

@@ -155,3 +155,36 @@ def test_a_size_beyond_any_float_shows_a_dash():
 
 def test_markdown_escape_leaves_no_link_emphasis_or_line_break():
     assert formatting.markdown_escape("a](b) *c* _d_ `e`\nf") == r"a\]\(b\) \*c\* \_d\_ \`e\` f"
+
+
+@pytest.mark.parametrize(
+    "name, length, shown",
+    [
+        ("products", 28, "products"),
+        (None, 10, ""),
+        ("customer-reviews-restore-1125-2", 20, "customer-…ore-1125-2"),
+        ("legal-contracts-restore-20261125-1430", 24, "legal-contr…0261125-1430"),
+        ("abcdef", 5, "ab…ef"),
+    ],
+)
+def test_long_names_are_cut_in_the_middle_so_the_dated_end_shows(name, length, shown):
+    assert formatting.cut_middle(name, length) == shown
+    assert len(shown) <= length
+
+
+def test_the_cut_middle_filter_is_what_templates_use():
+    from django.template import Context, Template
+
+    rendered = Template("{% load restoreui %}{{ name|cut_middle:20 }}").render(Context({"name": "customer-reviews-restore-1125-2"}))
+    assert rendered == "customer-…ore-1125-2"
+
+
+def test_a_table_timestamp_can_leave_out_the_zone_and_a_date_the_row_already_gives():
+    from django.template import Context, Template
+
+    template = Template("{% load restoreui %}{% timestamp done relative=False seconds=False zone=False same_day_as=start %}")
+    start = datetime(2026, 11, 25, 13, 52, tzinfo=UTC)
+    same_day = template.render(Context({"done": start + timedelta(minutes=2), "start": start}))
+    next_day = template.render(Context({"done": start + timedelta(hours=12), "start": start}))
+    assert ">13:54</time>" in same_day and 'datetime="2026-11-25T13:54:00Z"' in same_day
+    assert ">2026-11-26 01:52</time>" in next_day

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from pages import ids_in, rows, text, title
 from upstream import upstream_backups, upstream_jobs
+from restoreui.lib.formatting import bytes_human
 from restoreui.models import AuditEntry
 from restoreui.pinecone import Backup
 from restoreui.projects import API_VERSIONS, Project
@@ -391,6 +392,30 @@ def test_a_backup_with_a_running_restore_cannot_be_deleted_and_the_page_says_why
     assert response.status_code == 400
     assert "Pinecone will not delete this backup while a restore from it is still running." in text(response)
     assert backup.id in emulator.store.backups
+
+
+def test_the_delete_confirmation_shows_age_size_tags_and_no_running_restore(operator_client, emulator):
+    backup = backup_where(emulator, lambda b: b.status == "Ready" and b.tags and b.name)
+    busy = {j.backup_id for j in upstream_jobs(emulator) if not j.finished}
+    response = operator_client.get(reverse("backups-delete", args=["local", backup.id]))
+    page = text(response)
+    assert backup.created_at.strftime("%Y-%m-%d") in page and " ago)" in page, "the backup's age is not shown"
+    assert bytes_human(backup.size_bytes) in page and f"{backup.record_count:,}" in page
+    key, value = next(iter(backup.tags.items()))
+    assert f"{key}={value}" in page, "the backup's tags are not shown"
+    expected = "Running restores 1" if backup.id in busy else "Running restores 0"
+    assert expected in page
+
+
+def test_the_delete_confirmation_warns_up_front_of_a_running_restore(operator_client, emulator):
+    backup = restorable(emulator)
+    assert restore(operator_client, backup.id, "holds-the-backup").status_code == 302
+    response = operator_client.get(reverse("backups-delete", args=["local", backup.id]))
+    page = text(response)
+    assert response.status_code == 200
+    assert "A restore from this backup is still running." in page, "the page asked before saying Pinecone will refuse"
+    assert "412" in page and "holds-the-backup" in page
+    assert "DELETE /backups/{backup_id}" not in emulator.stats()["calls"]
 
 
 def test_a_deleted_backup_is_gone(operator_client, emulator):

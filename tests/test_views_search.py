@@ -3,6 +3,8 @@
 from collections import Counter
 
 import pytest
+import requests
+from django.core.cache import cache
 from django.urls import reverse
 
 from pages import text
@@ -48,7 +50,14 @@ def test_a_name_several_backups_share_lists_them_all(viewer_client, emulator):
     assert response.status_code == 200, f"the search picked one of {count} backups named {name} at random"
     page = text(response)
     same = [b for b in upstream_backups(emulator) if b.name == name]
-    assert all(b.id in page for b in same), "not every backup of that name was offered"
+    assert all(b.short_id in page for b in same), "not every backup of that name was offered"
+    assert f"{count} backups are named “{name}”" in page
+    assert "Nothing named" not in page, "the page said nothing has the name it lists backups of"
+    for b in same:
+        line = next(li for li in page.split(b.short_id)[1:2])
+        assert b.source_index_name in line and b.created_at.strftime("%Y-%m-%d") in line, (
+            f"backup {b.short_id} was listed without its source index and date"
+        )
 
 
 def test_an_index_name_lands_on_the_index(viewer_client):
@@ -87,7 +96,7 @@ def test_part_of_a_name_lists_what_contains_it(viewer_client, emulator):
 
 def test_part_of_a_backup_id_lists_the_backup(viewer_client, emulator):
     backup = upstream_backups(emulator)[0]
-    page = text(search(viewer_client, backup.id[:13].upper()))
+    page = text(search(viewer_client, backup.id[4:17].upper()))
     assert "Backups" in page and backup.id in page
 
 
@@ -125,3 +134,63 @@ def test_search_results_from_an_old_copy_are_marked_stale(viewer_client, emulato
     response = viewer_client.get(url, {"q": "a"})
     assert response.status_code == 200
     assert "Showing what Pinecone said" in response.content.decode(), "search showed an old copy as current"
+
+
+# -- short ids ---------------------------------------------------------------------
+
+
+def test_a_job_s_short_id_lands_on_the_job(viewer_client, emulator):
+    job = upstream_jobs(emulator)[3]
+    response = search(viewer_client, job.short_id)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("jobs-detail", args=["local", job.id]), "the short id shown in the table did not open its job"
+
+
+def test_a_backup_s_short_id_lands_on_the_backup(viewer_client, emulator):
+    backup = upstream_backups(emulator)[2]
+    response = search(viewer_client, backup.short_id.upper())
+    assert response["Location"] == reverse("backups-detail", args=["local", backup.id])
+
+
+def test_an_index_s_short_id_lands_on_the_index(viewer_client, emulator):
+    # Pinecone rarely reports an index's own id; backups and restore jobs carry it.
+    index = emulator.store.indexes["articles"]
+    response = search(viewer_client, index.index_id[:8])
+    assert response["Location"] == reverse("indexes-detail", args=["local", "articles"])
+
+
+def test_a_short_id_several_jobs_share_lists_them(viewer_client, emulator):
+    store = emulator.store
+    first, second = upstream_jobs(emulator)[:2]
+    twin = first.id[:8] + second.id[8:]
+    with store.lock:
+        job = store.jobs.pop(second.id)
+        job.restore_job_id = twin
+        store.jobs[twin] = job
+        store.job_order = sorted((k, twin if i == second.id else i) for k, i in store.job_order)
+    response = search(viewer_client, first.short_id)
+    assert response.status_code == 200, "a short id two jobs share picked one of them"
+    page = text(response)
+    assert "2 ids start with" in page and first.id in page and twin in page
+    assert "Nothing named" not in page
+
+
+def test_a_few_characters_are_not_taken_for_a_short_id(viewer_client, emulator):
+    job = upstream_jobs(emulator)[0]
+    response = search(viewer_client, job.id[:4])
+    assert response.status_code == 200, "four characters were taken for an id"
+
+
+def test_the_short_id_of_a_job_pinecone_no_longer_lists_lands_on_it(viewer_client, emulator):
+    job = next(j for j in upstream_jobs(emulator) if j.finished and j.target_index_name in emulator.store.indexes)
+    viewer_client.get(reverse("jobs-list", args=["local"]))
+    deleted = requests.delete(
+        f"{emulator.url}/indexes/{job.target_index_name}",
+        headers={"Api-Key": emulator.api_key, "X-Pinecone-Api-Version": "2026-04"},
+        timeout=5,
+    )
+    assert deleted.status_code in (200, 202)
+    cache.clear()
+    viewer_client.get(reverse("jobs-list", args=["local"]))
+    response = search(viewer_client, job.short_id)
+    assert response["Location"] == reverse("jobs-detail", args=["local", job.id]), "a remembered job's short id was not found"

@@ -19,6 +19,10 @@ class Merged:
     unlisted: frozenset[str]
     # Backup names as recorded, for backups that may since have been deleted.
     backup_names: dict[str, str]
+    # Source index names as recorded, by backup id, likewise.
+    source_indexes: dict[str, str]
+    # The last percentage seen of each job, for the ones Pinecone no longer reports it for.
+    last_percent: dict[str, float]
 
 
 def as_job(record: RestoreRecord) -> RestoreJob:
@@ -44,12 +48,14 @@ def merge(project: Project, listing: Listing[RestoreJob]) -> Merged:
     try:
         records = RestoreRecord.objects.filter(project=project.name)
         names = dict(records.exclude(backup_name="").values_list("backup_id", "backup_name").distinct())
+        sources = dict(records.exclude(source_index_name="").values_list("backup_id", "source_index_name").distinct())
+        percents = dict(records.filter(percent_complete__isnull=False).values_list("restore_job_id", "percent_complete"))
         live = {job.id for job in listing.items}
         remembered = [as_job(r) for r in records.filter(listed=False) if r.restore_job_id not in live]
     except DatabaseError:
         log.exception("project %s: restore history unreadable; showing Pinecone's list alone", project.name)
-        return Merged(list(listing.items), frozenset(), {})
-    return Merged([*listing.items, *remembered], frozenset(j.id for j in remembered), names)
+        return Merged(list(listing.items), frozenset(), {}, {}, {})
+    return Merged([*listing.items, *remembered], frozenset(j.id for j in remembered), names, sources, percents)
 
 
 def lookup(project: Project, job_id: str) -> RestoreRecord | None:

@@ -78,7 +78,7 @@ def _changed(project, job: RestoreJob, backup: Backup | None, old: dict | None, 
         "target_index_name": job.target_index_name[:255],
         "target_index_id": job.target_index_id[: RestoreRecord.ID_LENGTH],
         "status": job.status[:64],
-        "percent_complete": job.percent_complete,
+        "percent_complete": _last_percent(job, old),
         "created_at": job.created_at,
         "completed_at": job.completed_at,
     }
@@ -101,6 +101,13 @@ def _changed(project, job: RestoreJob, backup: Backup | None, old: dict | None, 
         "listed": True,
     }
     return {**row, **new, "last_seen": now, **({"last_listed": now} if listed else {})}
+
+
+def _last_percent(job: RestoreJob, old: dict | None) -> float | None:
+    """A job that failed or was cancelled keeps the figure last seen: where it stopped."""
+    if job.percent_complete is None and job.state in ("failed", "cancelled") and old:
+        return old["percent_complete"]
+    return job.percent_complete
 
 
 def _due(when, now) -> bool:

@@ -152,3 +152,16 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~])")
 def markdown_escape(text: str) -> str:
     """TEXT as literal Markdown: no link, emphasis, code or HTML can come of it."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def cut_middle(value, length: int = 28) -> str:
+    """VALUE in at most LENGTH characters, cut in the middle so a dated suffix stays visible.
+
+    The end keeps the larger share: restore targets differ mostly there (`-restore-1125-2`).
+    """
+    text = "" if value is None else str(value)
+    if len(text) <= length or length < 3:
+        return text
+    head = (length - 1) // 2
+    tail = length - 1 - head
+    return f"{text[:head]}…{text[-tail:]}"

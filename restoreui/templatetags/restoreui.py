@@ -14,15 +14,24 @@ register.filter("utc", formatting.utc)
 register.filter("rough", formatting.rough)
 register.filter("elapsed", formatting.elapsed)
 register.filter("expectation", formatting.expectation)
+register.filter("cut_middle", formatting.cut_middle)
 
 
 @register.simple_tag
-def timestamp(value, relative=True, seconds=True):
-    """A <time> element: UTC text, exact ISO time on hover, local time via JS when chosen."""
+def timestamp(value, relative=True, seconds=True, zone=True, same_day_as=None):
+    """A <time> element: UTC text, exact ISO time on hover, local time via JS when chosen.
+
+    ZONE=False leaves " UTC" out, for table columns whose header names the zone;
+    on the UTC day of SAME_DAY_AS only the time of day is shown, as a table row already gives the date.
+    """
     if value is None:
         return formatting.DASH
     exact = formatting.iso(value)
     shown = formatting.utc(value, seconds=seconds)
+    if not zone:
+        shown = shown.removesuffix(" UTC")
+    if same_day_as is not None and formatting.utc(same_day_as)[:10] == shown[:10]:
+        shown = shown[11:]
     element = format_html('<time datetime="{}" title="{}">{}</time>', exact, exact, shown)
     if not relative:
         return element

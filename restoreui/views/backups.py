@@ -145,8 +145,8 @@ def backups_restore(request, project_name, backup_id):
     if failure:
         return failure
 
-    # A link may fill the form in (a retry from a failed job's page); nothing is sent until submitted.
-    prefill = {k: request.GET[k] for k in ("name", "tags", "deletion_protection") if k in request.GET}
+    # A link may fill the form in (a retry, "Restore to before…"); nothing is sent until submitted.
+    prefill = {k: request.GET[k][:500] for k in ("name", "tags", "deletion_protection") if k in request.GET}
     form = RestoreForm(request.POST if request.method == "POST" else None, initial=prefill)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -229,5 +229,21 @@ def backups_delete(request, project_name, backup_id):
             audit.record(request, project.name, AuditEntry.Action.DELETE_BACKUP, backup_id, AuditEntry.Outcome.OK, extra={"name": backup.name})
             messages.success(request, f"Backup {backup.display_name} is being deleted.")
             return redirect("backups-list", project.name)
-    context = {"project": project, "section": "backups", "backup": backup, "form": form, "expected": expected}
+    context = {
+        "project": project,
+        "section": "backups",
+        "backup": backup,
+        "form": form,
+        "expected": expected,
+        "running": _running_restores(project, backup_id),
+    }
     return render(request, "backups/delete.html", context, status=400 if form.errors else 200)
+
+
+def _running_restores(project, backup_id):
+    """The unfinished restores from a backup (Pinecone refuses to delete it while one runs), None when unknown."""
+    try:
+        jobs = service.restore_jobs_for_backup(project, backup_id).value.items
+    except PineconeError:
+        return None
+    return [job for job in jobs if not job.finished]

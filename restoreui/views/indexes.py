@@ -1,11 +1,13 @@
 from collections import Counter
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from restoreui import audit
-from restoreui.forms import CreateBackupForm
+from restoreui.forms import CreateBackupForm, RestoreBeforeForm
+from restoreui.lib.pointintime import canonical, last_ready_before, restore_name
 from restoreui.models import AuditEntry
 from restoreui.permissions import write_refusal_reason
 from restoreui.pinecone import NotFound, PineconeError, Unavailable, service
@@ -94,3 +96,36 @@ def indexes_backup(request, project_name, index_name):
             return redirect("backups-detail", project.name, backup.id)
     context = {"project": project, "section": "indexes", "index_name": index_name, "form": form}
     return render(request, "indexes/backup.html", context, status=400 if form.errors else 200)
+
+
+@require_GET
+def indexes_restore_before(request, project_name, index_name):
+    """The last Ready backup of an index taken before a time, with a name for the restored index."""
+    project = project_or_404(project_name)
+    form = RestoreBeforeForm(request.GET or None, initial={"tz": request.session.get("tz", "utc")})
+    moment = form.cleaned_data["moment"] if form.is_valid() else None
+    # The shared link names the time in UTC, so it means the same for whoever opens it.
+    if moment and list(request.GET.items()) != [("before", canonical(moment))]:
+        return redirect(f"{request.path}?{urlencode({'before': canonical(moment)}, safe=':')}")
+    try:
+        fetched = service.list_backups(project)
+    except PineconeError as error:
+        return upstream_failed(request, project, error, section="indexes")
+    backups = [b for b in fetched.value.items if b.source_index_name == index_name]
+    chosen, previous = last_ready_before(backups, moment) if moment else (None, None)
+    context = {
+        "project": project,
+        "section": "indexes",
+        "index_name": index_name,
+        "before_form": form,
+        "moment": moment,
+        "fetched": fetched,
+        "backups": backups,
+        "chosen": chosen,
+        "previous": previous,
+        "oldest_ready": next((b for b in reversed(backups) if b.state == "ready" and b.created_at), None),
+        "suggested_name": chosen and restore_name(index_name, chosen.created_at),
+        "previous_name": previous and restore_name(index_name, previous.created_at),
+        "refusal": write_refusal_reason(request.user, project),
+    }
+    return render(request, "indexes/restore_before.html", context, status=400 if form.errors else 200)

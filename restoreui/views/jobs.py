@@ -33,13 +33,13 @@ TABLE_REFRESH_EVERY = 10
 SEEN_HEADER = "X-Job-Seen"
 
 
-def _backup_names(project) -> dict[str, str]:
-    """Backup names for the job table; ids stand in when the list cannot be had."""
+def _backup_facts(project) -> tuple[dict[str, str], dict[str, str]]:
+    """Backup names and source index names by backup id, for the job table; empty when the list cannot be had."""
     try:
         backups = service.list_backups(project).value.items
     except PineconeError:
-        return {}
-    return {b.id: b.display_name for b in backups}
+        return {}, {}
+    return {b.id: b.display_name for b in backups}, {b.id: b.source_index_name for b in backups if b.source_index_name}
 
 
 def _durations(project, jobs) -> RestoreDurations | None:
@@ -65,8 +65,11 @@ def _filtered_jobs(request, project):
     if not fetched.stale:
         audit.reconcile_unknown(project, fetched.value.items, complete=not fetched.value.truncated)
     merged = merge(project, fetched.value)
-    names = {**merged.backup_names, **_backup_names(project)}
-    return form, fetched, merged, form.apply(merged.jobs, names), names
+    listed_names, listed_sources = _backup_facts(project)
+    names = {**merged.backup_names, **listed_names}
+    # A deleted backup's source index is known only from the history.
+    sources = {**merged.source_indexes, **listed_sources}
+    return form, fetched, merged, form.apply(merged.jobs, names, sources), names, sources
 
 
 @require_GET
@@ -74,7 +77,7 @@ def _filtered_jobs(request, project):
 def jobs_list(request, project_name):
     project = project_or_404(project_name)
     try:
-        form, fetched, merged, jobs, names = _filtered_jobs(request, project)
+        form, fetched, merged, jobs, names, sources = _filtered_jobs(request, project)
     except PineconeError as error:
         if request.htmx:
             # Keep the table region in place (htmx swaps only 2xx) and keep retrying.
@@ -91,8 +94,11 @@ def jobs_list(request, project_name):
         "page": page,
         "total": len(jobs),
         "backup_names": names,
+        "source_indexes": sources,
+        "last_percent": merged.last_percent,
         "unlisted": merged.unlisted,
         "index_names": sorted({job.target_index_name for job in merged.jobs if job.target_index_name}),
+        "source_names": sorted(set(sources.values())),
         "live": any(not job.finished and job.id not in merged.unlisted for job in page),
         "estimates": {job.id: _estimate(job, durations) for job in page if not job.finished},
         "refresh_every": TABLE_REFRESH_EVERY,
@@ -109,6 +115,7 @@ EXPORT_FIELDS = [
     "percent_complete",
     "backup_id",
     "backup_name",
+    "source_index_name",
     "target_index_name",
     "target_index_id",
     "created_at",
@@ -118,13 +125,14 @@ EXPORT_FIELDS = [
 ]
 
 
-def _export_row(job, names, unlisted):
+def _export_row(job, names, sources, unlisted):
     return {
         "restore_job_id": job.id,
         "status": job.status,
         "percent_complete": job.percent_complete,
         "backup_id": job.backup_id,
         "backup_name": names.get(job.backup_id),
+        "source_index_name": sources.get(job.backup_id),
         "target_index_name": job.target_index_name,
         "target_index_id": job.target_index_id,
         "created_at": job.created_at and formatting.iso(job.created_at),
@@ -139,10 +147,10 @@ def jobs_export(request, project_name, fmt):
     """The whole filtered list (every page) as CSV or JSON."""
     project = project_or_404(project_name)
     try:
-        form, fetched, merged, jobs, names = _filtered_jobs(request, project)
+        form, fetched, merged, jobs, names, sources = _filtered_jobs(request, project)
     except PineconeError as error:
         return upstream_failed(request, project, error, section="jobs")
-    rows = [_export_row(job, names, merged.unlisted) for job in jobs]
+    rows = [_export_row(job, names, sources, merged.unlisted) for job in jobs]
     # A file from an old copy says so in its name, where whoever opens it later sees it.
     filename = f"restore-jobs-{project.name}{'-stale' if fetched.stale else ''}.{fmt}"
     if fmt == "json":

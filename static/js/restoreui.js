@@ -37,6 +37,19 @@
     });
   }
 
+  // "Restore to before…" in local time: the server needs the offset that applied at the time typed.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("[data-restore-before]");
+    if (!form) return;
+    var offset = form.elements.offset;
+    offset.value = "";
+    if (form.elements.tz.value !== "local") return;
+    var m = /^(?:(\d{4})-(\d{2})-(\d{2})[ T])?(\d{1,2}):(\d{2})/.exec(form.elements.before.value.trim());
+    var now = new Date();
+    var when = m && m[1] ? new Date(+m[1], m[2] - 1, +m[3], +m[4], +m[5]) : m ? new Date(now.getFullYear(), now.getMonth(), now.getDate(), +m[4], +m[5]) : now;
+    offset.value = String(-when.getTimezoneOffset());
+  });
+
   // A swapped region may carry the tab title that goes with its state.
   function followTitle(root) {
     var holder = root.querySelector ? (root.matches("[data-title]") ? root : root.querySelector("[data-title]")) : null;

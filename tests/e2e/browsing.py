@@ -1,12 +1,14 @@
 """Helpers for the browser tests: logging in, and finding real ids to visit in the emulator's data."""
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.urls import reverse
 from playwright.sync_api import Page
 
+from restoreui.lib.pointintime import canonical
 from restoreui.pinecone import service
 from restoreui.projects import Project
 
@@ -80,6 +82,8 @@ def main_pages(project: Project) -> dict[str, str]:
         "delete-form": reverse("backups-delete", args=[name, backup.id]),
         "index-list": reverse("indexes-list", args=[name]),
         "index-detail": reverse("indexes-detail", args=[name, index]),
+        "restore-before": reverse("indexes-restore-before", args=[name, backup.source_index_name])
+        + f"?before={canonical(backup.created_at + timedelta(minutes=1))}",
         "search-results": reverse("search", args=[name]) + f"?q={fragment}",
         "audit": reverse("audit"),
         "job-not-found": job_path(project, "no-such-job"),

@@ -18,6 +18,7 @@ PAGES = [
     "delete-form",
     "index-list",
     "index-detail",
+    "restore-before",
     "search-results",
     "audit",
     "job-not-found",
