@@ -181,6 +181,8 @@ PINECONE_RETRY_AFTER_MAX = env.get_float("PINECONE_RETRY_AFTER_MAX", 10.0)
 CACHE_TTL_LIST = env.get_float("RESTOREUI_CACHE_TTL_LIST", 5.0)
 CACHE_TTL_RUNNING = env.get_float("RESTOREUI_CACHE_TTL_RUNNING", 3.0)
 CACHE_TTL_FINISHED = env.get_float("RESTOREUI_CACHE_TTL_FINISHED", 3600.0)
+# Backup schedules change rarely: minutes, and dropped on every schedule write.
+CACHE_TTL_SCHEDULES = env.get_float("RESTOREUI_CACHE_TTL_SCHEDULES", 300.0)
 CACHE_STALE_FOR = env.get_float("RESTOREUI_CACHE_STALE_FOR", 86400.0)
 
 LOGGING = {

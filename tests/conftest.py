@@ -85,3 +85,13 @@ def viewer_client(client, viewer):
 def operator_client(client, operator):
     client.force_login(operator)
     return client
+
+
+@pytest.fixture
+def scheduling_project(settings, project):
+    """The same project on API 2026-07, the first with backup schedules."""
+    from dataclasses import replace
+
+    scheduling = replace(project, api_version="2026-07")
+    settings.RESTOREUI_PROJECTS = {scheduling.name: scheduling}
+    return scheduling

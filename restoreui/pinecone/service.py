@@ -13,8 +13,17 @@ from typing import Any
 from django.conf import settings
 
 from restoreui.pinecone import cache, client
-from restoreui.pinecone.errors import InvalidRequest, Unavailable
-from restoreui.pinecone.models import Backup, Fetched, Index, Listing, RestoreJob, RestoreStarted
+from restoreui.pinecone.errors import InvalidRequest, NotAvailable, NotFound, Unavailable
+from restoreui.pinecone.models import (
+    FREQUENCIES,
+    Backup,
+    Fetched,
+    Index,
+    Listing,
+    RestoreJob,
+    RestoreStarted,
+    Schedule,
+)
 from restoreui.projects import Project
 
 log = logging.getLogger(__name__)
@@ -116,14 +125,14 @@ def _fetched[T](value: T, at: float, error) -> Fetched[T]:
 
 
 def _listing(
-    project: Project, key: str, model: type, load: Callable[[], dict], keep=lambda item: True
+    project: Project, key: str, model: type, load: Callable[[], dict], keep=lambda item: True, ttl=None
 ) -> Fetched[Listing]:
     """A whole list, cached as the raw entries that parse, sorted on our side."""
     def validated() -> dict:
         raw = load()
         return {**raw, "items": _readable(project, model, raw["items"])}
 
-    raw, at, error = cache.read(key, validated, lambda _: settings.CACHE_TTL_LIST)
+    raw, at, error = cache.read(key, validated, lambda _: ttl or settings.CACHE_TTL_LIST)
     items = [model.from_api(r, project.api_version) for r in raw["items"]]
     items = [i for i in items if keep(i)]
     if model is Index:
@@ -267,3 +276,152 @@ def delete_backup(project: Project, backup_id: str) -> None:
         client.call(project, "DELETE", "/backups/{}", ids=(backup_id,))
     finally:
         cache.drop(*keys)
+
+
+# -- backup schedules (API 2026-07) ---------------------------------------------
+
+SCHEDULES_SINCE = "2026-07"
+
+
+def schedules_unavailable(project: Project) -> str | None:
+    """Why this project cannot have backup schedules, or None when it can."""
+    if project.api_version >= SCHEDULES_SINCE:
+        return None
+    return (
+        f"Backup schedules are not available on API {project.api_version}: "
+        f"they came with API {SCHEDULES_SINCE}."
+    )
+
+
+def _need_schedules(project: Project) -> None:
+    reason = schedules_unavailable(project)
+    if reason:
+        raise NotAvailable(reason, project=project.name)
+
+
+def validate_schedule(
+    project: Project,
+    name: str | None = None,
+    frequency: str | None = None,
+    retention_days: int | None = None,
+) -> list[str]:
+    """What Pinecone would refuse, checked here so a bad value costs no upstream call."""
+    errors = []
+    if name is not None:
+        if not name:
+            errors.append("Enter a schedule name.")
+        elif len(name) > 45:
+            errors.append(f"Schedule names are at most 45 characters; this one has {len(name)}.")
+        elif not INDEX_NAME_RE.match(name):
+            errors.append(
+                "Schedule names use lowercase letters, digits and '-', "
+                "and start and end with a letter or digit."
+            )
+    if frequency is not None and frequency not in FREQUENCIES:
+        errors.append(f"A schedule runs daily, weekly or monthly, not “{frequency}”.")
+    if retention_days is not None and not 1 <= retention_days <= project.max_retention_days:
+        errors.append(
+            f"Keep backups for 1 to {project.max_retention_days} days "
+            f"(project {project.name}'s maximum), not {retention_days}."
+        )
+    return errors
+
+
+def _schedules_key(project: Project, index_name: str) -> str:
+    return cache.key(project, "schedules", index_name)
+
+
+def _schedule_keys(project: Project, index_name: str, schedule_id: str | None) -> list[str]:
+    keys = [_schedules_key(project, index_name)]
+    if schedule_id:
+        keys += [cache.key(project, "schedule", schedule_id), cache.key(project, "schedule-history", schedule_id)]
+    return keys
+
+
+def list_schedules(project: Project, index_name: str) -> Fetched[Listing[Schedule]]:
+    """The index's schedules, enabled or not, newest first; cached for CACHE_TTL_SCHEDULES."""
+    _need_schedules(project)
+    return _listing(
+        project, _schedules_key(project, index_name), Schedule,
+        lambda: _walk(project, "/indexes/{}/backup-schedules", "data", (index_name,)),
+        ttl=settings.CACHE_TTL_SCHEDULES,
+    )
+
+
+def index_schedules(project: Project, index_name: str) -> tuple[Schedule, ...]:
+    """The schedules of an index, none for an index that is gone (its schedules went with it)."""
+    try:
+        return list_schedules(project, index_name).value.items
+    except NotFound:
+        return ()
+
+
+def get_schedule(project: Project, schedule_id: str) -> Fetched[Schedule]:
+    _need_schedules(project)
+    key = cache.key(project, "schedule", schedule_id)
+    return _detail(
+        project, key, Schedule, "/backup-schedules/{}", schedule_id, lambda _: settings.CACHE_TTL_SCHEDULES
+    )
+
+
+def schedule_history(project: Project, schedule_id: str) -> Fetched[Listing[Backup]]:
+    """The backups a schedule made, and its next run listed as Initializing."""
+    _need_schedules(project)
+    return _listing(
+        project, cache.key(project, "schedule-history", schedule_id), Backup,
+        lambda: _walk(project, "/backup-schedules/{}/history", "data", (schedule_id,)),
+    )
+
+
+def _checked(errors: list[str], project: Project) -> None:
+    if errors:
+        raise InvalidRequest(" ".join(errors), project=project.name)
+
+
+def create_schedule(
+    project: Project, index_name: str, name: str, frequency: str, retention_days: int
+) -> Schedule:
+    _need_schedules(project)
+    _checked(validate_schedule(project, name, frequency, retention_days), project)
+    body = {
+        "name": name,
+        "schedule": {"type": "time-based", "frequency": frequency},
+        "retention": {"expire_after_days": retention_days},
+    }
+    try:
+        answer = client.call(project, "POST", "/indexes/{}/backup-schedules", ids=(index_name,), body=body)
+    finally:
+        cache.drop(*_schedule_keys(project, index_name, None))
+    return _one(project, Schedule, answer)
+
+
+def update_schedule(
+    project: Project,
+    index_name: str,
+    schedule_id: str,
+    frequency: str | None = None,
+    retention_days: int | None = None,
+    enabled: bool | None = None,
+) -> Schedule:
+    _need_schedules(project)
+    _checked(validate_schedule(project, None, frequency, retention_days), project)
+    body: dict[str, Any] = {}
+    if frequency is not None:
+        body["frequency"] = frequency
+    if retention_days is not None:
+        body["retention"] = {"expire_after_days": retention_days}
+    if enabled is not None:
+        body["enabled"] = enabled
+    try:
+        answer = client.call(project, "PATCH", "/backup-schedules/{}", ids=(schedule_id,), body=body)
+    finally:
+        cache.drop(*_schedule_keys(project, index_name, schedule_id))
+    return _one(project, Schedule, answer)
+
+
+def delete_schedule(project: Project, index_name: str, schedule_id: str) -> None:
+    _need_schedules(project)
+    try:
+        client.call(project, "DELETE", "/backup-schedules/{}", ids=(schedule_id,))
+    finally:
+        cache.drop(*_schedule_keys(project, index_name, schedule_id))
