@@ -14,6 +14,9 @@ class AuditEntry(models.Model):
         RESTORE = "restore", "restore"
         CREATE_BACKUP = "create_backup", "create backup"
         DELETE_BACKUP = "delete_backup", "delete backup"
+        CREATE_SCHEDULE = "create_schedule", "create backup schedule"
+        UPDATE_SCHEDULE = "update_schedule", "change backup schedule"
+        DELETE_SCHEDULE = "delete_schedule", "delete backup schedule"
 
     class Outcome(models.TextChoices):
         OK = "ok", "ok"

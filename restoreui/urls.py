@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
 from restoreui.login import ThrottledAuthenticationForm
-from restoreui.views import audit, backups, health, home, indexes, jobs, search
+from restoreui.views import audit, backups, health, home, indexes, jobs, schedules, search
 
 
 class SegmentConverter:
@@ -58,5 +58,10 @@ urlpatterns = [
     path("p/<slug:project_name>/indexes/", indexes.indexes_list, name="indexes-list"),
     path("p/<slug:project_name>/indexes/<seg:index_name>/", indexes.indexes_detail, name="indexes-detail"),
     path("p/<slug:project_name>/indexes/<seg:index_name>/backup/", indexes.indexes_backup, name="indexes-backup"),
+    path("p/<slug:project_name>/indexes/<seg:index_name>/schedule/", schedules.schedules_create, name="schedules-create"),
+    path("p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/", schedules.schedules_detail, name="schedules-detail"),
+    path("p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/edit/", schedules.schedules_edit, name="schedules-edit"),
+    path("p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/enabled/", schedules.schedules_toggle, name="schedules-toggle"),
+    path("p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/delete/", schedules.schedules_delete, name="schedules-delete"),
     path("p/<slug:project_name>/search/", search.search, name="search"),
 ]

@@ -143,3 +143,15 @@ def test_clock_skew_never_gives_a_negative_elapsed_time_or_an_eta():
 def test_an_unknown_status_still_running_gets_an_eta():
     paused = estimate(job(status="Paused", percent=50.0), now=NOW)
     assert paused.remaining == timedelta(minutes=10)
+
+
+def test_an_expiry_reads_as_a_day_and_the_days_left():
+    from datetime import UTC, datetime
+
+    from restoreui.lib.formatting import expires
+
+    now = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    assert expires(datetime(2026, 12, 24, 13, tzinfo=UTC), now) == "expires 2026-12-24, in 29 days"
+    assert expires(datetime(2026, 11, 25, 17, tzinfo=UTC), now) == "expires 2026-11-25, in 5 h"
+    assert expires(datetime(2026, 11, 24, tzinfo=UTC), now) == "expired 2026-11-24, due for deletion"
+    assert expires(None, now) == "—"

@@ -73,3 +73,17 @@ def percent(value) -> str:
         return DASH
     shown = math.floor(value * 10 + 1e-9) / 10
     return f"{shown:.1f}%" if shown % 1 else f"{int(shown)}%"
+
+
+def expires(value: datetime | None, now: datetime | None = None) -> str:
+    """When retention deletes a backup: 'expires 2026-12-24, in 29 days'."""
+    if value is None:
+        return DASH
+    left = value - (now or datetime.now(timezone.utc))
+    day = value.astimezone(timezone.utc).strftime("%Y-%m-%d")
+    if left <= timedelta(0):
+        return f"expired {day}, due for deletion"
+    if left < timedelta(days=1):
+        return f"expires {day}, {relative(value, now)}"
+    days = left.days
+    return f"expires {day}, in {days} day{'' if days == 1 else 's'}"

@@ -339,6 +339,11 @@ class Schedule:
     def display_name(self) -> str:
         return self.name or self.id
 
+    @property
+    def planned_name(self) -> str | None:
+        """The name its next run's backup will have; the history lists it before it starts."""
+        return f"{self.name}-{self.next_run:%Y%m%dT%H%M%SZ}" if self.next_run else None
+
     def made(self, backup: "Backup") -> bool:
         """Whether BACKUP is one of this schedule's runs: named "{name}-{run timestamp}"."""
         stem, _, stamp = (backup.name or "").rpartition("-")

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 
 from restoreui.pinecone import cache, client
-from restoreui.pinecone.errors import InvalidRequest, NotAvailable, NotFound, Unavailable
+from restoreui.pinecone.errors import InvalidRequest, NotAvailable, NotFound, PineconeError, Unavailable
 from restoreui.pinecone.models import (
     FREQUENCIES,
     Backup,
@@ -354,6 +354,18 @@ def index_schedules(project: Project, index_name: str) -> tuple[Schedule, ...]:
         return list_schedules(project, index_name).value.items
     except NotFound:
         return ()
+
+
+def schedules_by_index(project: Project, index_names) -> dict[str, tuple[Schedule, ...] | None]:
+    """Each named index's schedules (one cached call per index); None where Pinecone failed."""
+    found: dict[str, tuple[Schedule, ...] | None] = {}
+    for name in index_names:
+        try:
+            found[name] = index_schedules(project, name)
+        except PineconeError as error:
+            log.warning("project %s: schedules of %s unknown: %s", project.name, name, error)
+            found[name] = None
+    return found
 
 
 def get_schedule(project: Project, schedule_id: str) -> Fetched[Schedule]:

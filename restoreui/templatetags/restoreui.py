@@ -11,6 +11,13 @@ register.filter("duration", formatting.duration)
 register.filter("relative", formatting.relative)
 register.filter("percent", formatting.percent)
 register.filter("utc", formatting.utc)
+register.filter("expires", formatting.expires)
+
+
+@register.filter
+def expiry(schedule, backup):
+    """When SCHEDULE's retention deletes BACKUP, in words."""
+    return formatting.expires(schedule.expires(backup))
 
 
 @register.simple_tag
