@@ -48,7 +48,7 @@ class Row:
     oldest_ready: datetime | None
     flags: tuple[str, ...]
     marks: tuple[Mark, ...]
-    # Stretches of the timeline (x from, x to) longer than the schedule's period plus slack.
+    # Stretches of the timeline (x, width) without a Ready backup for longer than the schedule's period plus slack.
     gaps: tuple[tuple[float, float], ...]
 
     @property
@@ -113,7 +113,7 @@ def _gaps(ready: list[Backup], schedule: Schedule | None, now: datetime) -> tupl
     gaps = []
     for earlier, later in zip([start, *points], [*points, now]):
         if later - earlier > allowed:
-            gaps.append((round((earlier - start) / window, 4), round((later - start) / window, 4)))
+            gaps.append((round((earlier - start) / window, 4), round((later - earlier) / window, 4)))
     return tuple(gaps)
 
 

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
 from restoreui.login import ThrottledAuthenticationForm
-from restoreui.views import audit, backups, health, home, indexes, jobs, schedules, search
+from restoreui.views import audit, backups, coverage, health, home, indexes, jobs, schedules, search
 
 
 class SegmentConverter:
@@ -47,7 +47,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
     path("audit/", audit.audit, name="audit"),
-    path("p/<slug:project_name>/", home.project_home, name="project"),
+    path("p/<slug:project_name>/", coverage.coverage_overview, name="project"),
     path("p/<slug:project_name>/jobs/", jobs.jobs_list, name="jobs-list"),
     path("p/<slug:project_name>/jobs/export.<fmt:fmt>", jobs.jobs_export, name="jobs-export"),
     path("p/<slug:project_name>/jobs/<seg:job_id>/", jobs.jobs_detail, name="jobs-detail"),

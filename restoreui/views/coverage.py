@@ -1,0 +1,66 @@
+"""The project's home: can each index be restored, and how far back?"""
+
+from datetime import UTC, datetime
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from restoreui import coverage
+from restoreui.pinecone import PineconeError, service
+from restoreui.views.common import project_or_404, upstream_failed
+
+JOB_STATES = ("pending", "running", "completed", "failed", "cancelled", "unknown")
+
+
+@require_GET
+def coverage_overview(request, project_name):
+    project = project_or_404(project_name)
+    try:
+        indexes = service.list_indexes(project)
+        backups = service.list_backups(project)
+    except PineconeError as error:
+        return upstream_failed(request, project, error, section="coverage")
+    note = service.schedules_unavailable(project)
+    names = [i.name for i in indexes.value.items if not i.pod]
+    schedules = {} if note else service.schedules_by_index(project, names)
+    now = datetime.now(UTC)
+    found = coverage.rows(indexes.value.items, backups.value.items, schedules, now)
+    flags = [f for f in request.GET.getlist("flag") if f in coverage.FLAGS]
+    sort = request.GET.get("sort", "")
+    if sort.lstrip("-") not in coverage.SORTS:
+        sort = "index"
+    try:
+        recent, running = coverage.job_counts(service.list_restore_jobs(project).value.items, now)
+        jobs_error = None
+    except PineconeError as error:
+        recent, running, jobs_error = None, (), error
+    context = {
+        "project": project,
+        "section": "coverage",
+        "fetched": backups,
+        "rows": coverage.sort(coverage.select(found, flags), sort),
+        "total": len(found),
+        "flags": [(key, label, key in flags) for key, label in coverage.FLAGS.items()],
+        "flag_counts": coverage.flag_counts(found),
+        "sort": _sort_headers(sort),
+        "current_sort": sort,
+        "schedules_note": note,
+        "truncated": indexes.value.truncated or backups.value.truncated,
+        "recent_jobs": [(state, recent[state]) for state in JOB_STATES if recent and recent[state]] if recent is not None else None,
+        "running": running,
+        "jobs_error": jobs_error,
+        "timeline_days": coverage.TIMELINE_DAYS,
+    }
+    return render(request, "coverage/overview.html", context)
+
+
+def _sort_headers(current: str) -> dict:
+    """Per sortable column: the sort a click asks for, and the aria-sort it has now."""
+    headers = {}
+    for name in coverage.SORTS:
+        if current.lstrip("-") == name:
+            descending = current.startswith("-")
+            headers[name] = {"link": name if descending else f"-{name}", "aria": "descending" if descending else "ascending"}
+        else:
+            headers[name] = {"link": name, "aria": None}
+    return headers
