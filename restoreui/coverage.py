@@ -23,6 +23,15 @@ FLAGS = {
     "deleted": "source index deleted, backups remain",
     "pod": "pod-based: cannot be backed up",
 }
+# What a row's badge says; the title and the filter give FLAGS' full sentence.
+SHORT = {
+    "never": "never backed up",
+    "late": "backup overdue",
+    "failed": "last run failed",
+    "disabled": "schedule disabled",
+    "deleted": "index deleted",
+    "pod": "pod: no backups",
+}
 SORTS = ("index", "age", "backups", "oldest", "next", "flags")
 
 
@@ -56,8 +65,9 @@ class Row:
         return self.schedule.next_run if self.schedule and self.schedule.enabled else None
 
     @property
-    def flag_labels(self) -> list[str]:
-        return [FLAGS[f] for f in self.flags]
+    def flag_labels(self) -> list[tuple[str, str]]:
+        """(short, full) per flag."""
+        return [(SHORT[f], FLAGS[f]) for f in self.flags]
 
 
 def slack(period: timedelta) -> timedelta:

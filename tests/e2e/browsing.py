@@ -55,6 +55,7 @@ def main_pages(project: Project) -> dict[str, str]:
     fragment = re.sub(r"-.*", "", index)[:5]
     name = project.name
     return {
+        "coverage": reverse("project", args=[name]),
         "job-table": reverse("jobs-list", args=[name]),
         "job-detail": job_path(project, job.id),
         "backup-list": reverse("backups-list", args=[name]),
