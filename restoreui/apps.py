@@ -12,6 +12,11 @@ class RestoreuiConfig(AppConfig):
         hooks.on_upstream_call = metrics.on_upstream_call
         hooks.on_cache = metrics.on_cache
 
+        from restoreui.history import record
+
+        hooks.on_restore_jobs_listed = record.record_listing
+        hooks.on_restore_job_loaded = record.record_job
+
         from django.contrib.auth.signals import user_logged_in
 
         from restoreui.views.home import remember_preferences

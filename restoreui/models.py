@@ -78,3 +78,18 @@ class Preference(models.Model):
 
     def __str__(self):
         return f"{self.user}: times in {self.get_time_zone_display()}"
+
+
+class Lease(models.Model):
+    """A named duty that one process in the cluster performs at a time, until `expires`."""
+
+    name = models.CharField(max_length=64, unique=True)
+    holder = models.CharField(max_length=200, blank=True)
+    expires = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name}: {self.holder or 'free'} until {self.expires:%Y-%m-%d %H:%M:%S}"
+
+
+# Django finds an app's models in its models module.
+from restoreui.history.models import RestoreRecord  # noqa: E402, F401

@@ -19,7 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from restoreui import env
 
 DEFAULT_HOST = "https://api.pinecone.io"
-DEFAULT_API_VERSION = "2026-04"
+DEFAULT_API_VERSION = "2026-07"
 API_VERSIONS = ("2025-04", "2025-10", "2026-04", "2026-07")
 EMULATOR_API_KEY = "local-emulator-key"
 EMULATOR_URL = "http://127.0.0.1:5081"
@@ -57,6 +57,11 @@ class Project:
                 f"{where}: API version {self.api_version!r} is not one of {', '.join(API_VERSIONS)}"
             )
         object.__setattr__(self, "host", self.host.rstrip("/"))
+
+    @property
+    def reports_deleted_sources(self) -> bool:
+        """Backups say when their source index was deleted (source_index_deleted_at) from 2026-07 on."""
+        return self.api_version >= "2026-07"
 
 
 def _from_table(name: str, table: dict) -> Project:

@@ -185,6 +185,10 @@ CACHE_TTL_FINISHED = env.get_float("RESTOREUI_CACHE_TTL_FINISHED", 3600.0)
 CACHE_TTL_SCHEDULES = env.get_float("RESTOREUI_CACHE_TTL_SCHEDULES", 300.0)
 CACHE_STALE_FOR = env.get_float("RESTOREUI_CACHE_STALE_FOR", 86400.0)
 
+# Restore history and the watcher. See README "Restore history and the watcher".
+RESTOREUI_HISTORY_DAYS = env.get_int("RESTOREUI_HISTORY_DAYS", 400, minimum=1)
+RESTOREUI_WATCH_INTERVAL = env.get_float("RESTOREUI_WATCH_INTERVAL", 30.0, minimum=1.0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

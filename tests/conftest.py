@@ -87,6 +87,17 @@ def operator_client(client, operator):
     return client
 
 
+@pytest.fixture(autouse=True)
+def history_needs_a_database(request, monkeypatch):
+    """Tests without a database (the service module's own) load jobs without recording them."""
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    from restoreui.pinecone import hooks
+
+    monkeypatch.setattr(hooks, "on_restore_jobs_listed", lambda project, listing: None)
+    monkeypatch.setattr(hooks, "on_restore_job_loaded", lambda project, job: None)
+
+
 @pytest.fixture
 def scheduling_project(settings, project):
     """The same project on API 2026-07, the first with backup schedules."""
@@ -95,3 +106,13 @@ def scheduling_project(settings, project):
     scheduling = replace(project, api_version="2026-07")
     settings.RESTOREUI_PROJECTS = {scheduling.name: scheduling}
     return scheduling
+
+
+@pytest.fixture
+def project_2026_04(settings, project):
+    """The same project on API 2026-04, the last without backup schedules."""
+    from dataclasses import replace
+
+    older = replace(project, api_version="2026-04")
+    settings.RESTOREUI_PROJECTS = {older.name: older}
+    return older

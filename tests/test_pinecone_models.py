@@ -282,6 +282,11 @@ def test_an_initializing_index_without_host_is_not_ready():
     assert (i.status, i.ready, i.host, i.cloud, i.tags, i.created_at) == ("Initializing", False, None, None, {}, None)
 
 
+def test_an_index_says_which_backup_it_was_restored_from():
+    assert Index.from_api({**INDEX_2026_07, "source_backup_id": "bkp-1"}, "2026-07").source_backup_id == "bkp-1"
+    assert Index.from_api(INDEX_2025_04, "2025-04").source_backup_id is None
+
+
 def test_restore_started_reads_the_job_and_index_ids():
     started = RestoreStarted.from_api({"restore_job_id": "rj-1", "index_id": "idx-2"}, "2026-04")
     assert started == RestoreStarted("rj-1", "idx-2")

@@ -32,9 +32,9 @@ def test_a_schedule_knows_its_runs_by_name_and_when_they_expire():
     assert schedule.period == timedelta(days=1)
 
 
-def test_schedules_are_not_available_before_api_2026_07(project):
+def test_schedules_are_not_available_before_api_2026_07(project_2026_04):
     with pytest.raises(NotAvailable) as raised:
-        service.list_schedules(project, "products")
+        service.list_schedules(project_2026_04, "products")
     assert raised.value.explain() == (
         "Backup schedules are not available on API 2026-04: they came with API 2026-07.")
 

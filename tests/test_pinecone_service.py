@@ -4,6 +4,7 @@ import json
 import threading
 import time
 import uuid
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,12 +26,14 @@ from restoreui.pinecone import (
     list_backups,
     list_indexes,
     list_restore_jobs,
+    restore_durations,
     restore_jobs_for_backup,
     validate_index_name,
     validate_tags,
 )
 from restoreui.pinecone import client, hooks
 from restoreui.projects import API_VERSIONS, Project
+from upstream import upstream_backups, upstream_jobs
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 SEED_JOBS = 260
@@ -403,3 +406,22 @@ def test_known_backup_answers_from_cached_copies_only(project, emulator):
     list_backups(project)
     assert known_backup(project, some.id).id == some.id, "the cached project list was not used"
     assert emulator.stats()["total"] == 1
+
+
+def test_the_duration_sample_pairs_each_completed_restore_with_its_backup_size(project, emulator):
+    sizes = {b.id: b.size_bytes for b in upstream_backups(emulator, project.api_version) if b.size_bytes is not None}
+    expected = Counter(
+        (sizes.get(j.backup_id), j.duration.total_seconds())
+        for j in upstream_jobs(emulator)
+        if j.status == "Completed" and j.duration is not None
+    )
+    sample = restore_durations(project).value
+    assert Counter(sample.pairs) == expected, "the sample was not every completed restore with its backup's size"
+    assert sample.backup_sizes == sizes
+
+
+def test_the_duration_sample_is_reused_until_the_list_lifetime_ends(project, emulator):
+    restore_durations(project)
+    calls = emulator.stats()["total"]
+    restore_durations(project)
+    assert emulator.stats()["total"] == calls, "the sample asked Pinecone again within the list lifetime"

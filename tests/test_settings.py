@@ -96,3 +96,25 @@ def test_it_refuses_to_start_with_a_bad_setting(production_env, change, message)
     result = _run(production_env | change, "manage.py", "check")
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def _api_versions(env) -> dict:
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps({n: p.api_version for n, p in settings.RESTOREUI_PROJECTS.items()}))"
+    )
+    result = _run(env, "-c", code)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_new_configuration_speaks_the_official_sdk_s_api_version(production_env, tmp_path):
+    assert _api_versions(production_env) == {"prod": "2026-07"}, "a projects file without api_version"
+    single = {k: v for k, v in production_env.items() if k != "RESTOREUI_PROJECTS_FILE"} | {"PINECONE_API_KEY": "pcsk_example"}
+    assert _api_versions(single) == {"default": "2026-07"}, "PINECONE_API_KEY without PINECONE_API_VERSION"
+
+
+def test_an_older_api_version_keeps_working(production_env, tmp_path):
+    projects = tmp_path / "old.toml"
+    projects.write_text('[projects.prod]\napi_key_env = "PINECONE_API_KEY_PROD"\napi_version = "2025-04"\n')
+    assert _api_versions(production_env | {"RESTOREUI_PROJECTS_FILE": str(projects)}) == {"prod": "2025-04"}

@@ -106,6 +106,19 @@ def test_the_table_shows_the_source_index_was_deleted(viewer_client, settings, e
     assert rows(response) and all("legacy-catalog (deleted)" in row.cells[2] for row in rows(response))
 
 
+
+@pytest.mark.parametrize("version", ["2025-04", "2025-10", "2026-04"])
+def test_before_2026_07_the_table_says_it_cannot_mark_deleted_sources(viewer_client, settings, emulator, version):
+    settings.RESTOREUI_PROJECTS = {"local": Project(name="local", api_key=emulator.api_key, host=emulator.url, api_version=version)}
+    response = backups_page(viewer_client, index="legacy-catalog")
+    assert response.status_code == 200
+    assert f"API version {version} does not say which source indexes were deleted" in text(response)
+
+
+def test_on_2026_07_the_table_needs_no_such_note(viewer_client):
+    assert "does not say which source indexes were deleted" not in text(backups_page(viewer_client))
+
+
 # -- the backup page -------------------------------------------------------------
 
 
@@ -134,7 +147,7 @@ def test_the_metadata_schema_is_a_table_in_every_api_version(viewer_client, sett
     page = text(response)
     assert "Dimension 768" in page, f"on {version} the dimension was lost"
     if version == "2025-04":
-        assert "Metric —" in page
+        assert "Metric dotproduct, from the index articles, which has the source index's name" in page
         assert "API version 2025-04 does not report schemas" in page
         return
     assert "Metric dotproduct" in page, f"on {version} the metric was lost"
@@ -144,6 +157,42 @@ def test_the_metadata_schema_is_a_table_in_every_api_version(viewer_client, sett
     if version == "2026-07":
         assert schema["_values"] == ["dense_vector", "—", "768", "dotproduct"], schema["_values"]
         assert schema["published_year"][0] == "integer" and schema["author"][0] == "—"
+
+
+def without_metric(emulator, backup_id) -> str:
+    """Make the emulator leave out BACKUP_ID's metric; returns the metric it had."""
+    backup = emulator.store.backups[backup_id]
+    metric, backup.metric = backup.metric, None
+    return metric
+
+
+def restored_from(emulator, backup_id) -> list[str]:
+    return sorted(i.name for i in emulator.store.indexes.values() if i.source_backup_id == backup_id)
+
+
+def test_a_backup_without_a_metric_takes_it_from_an_index_restored_from_it(viewer_client, emulator):
+    backup = backup_where(emulator, lambda b: restored_from(emulator, b.id))
+    metric = without_metric(emulator, backup.id)
+    page = text(backup_page(viewer_client, backup.id))
+    target = restored_from(emulator, backup.id)[0]
+    assert f"Metric {metric}, from index {target}, restored from this backup (the backup does not report it)" in page
+
+
+def test_a_backup_without_a_metric_takes_it_from_its_source_index(viewer_client, emulator):
+    live = set(emulator.store.indexes)
+    backup = backup_where(emulator, lambda b: b.source_index_name in live and not restored_from(emulator, b.id))
+    metric = without_metric(emulator, backup.id)
+    page = text(backup_page(viewer_client, backup.id))
+    assert (
+        f"Metric {metric}, from the index {backup.source_index_name}, which has the source index's name" in page
+    ), "the metric was not taken from the source index"
+
+
+def test_a_backup_without_a_metric_or_an_index_to_take_it_from_says_pinecone_did_not_report_it(viewer_client, emulator):
+    live = set(emulator.store.indexes)
+    backup = backup_where(emulator, lambda b: b.source_index_name not in live and not restored_from(emulator, b.id))
+    without_metric(emulator, backup.id)
+    assert "Metric not reported by Pinecone" in text(backup_page(viewer_client, backup.id))
 
 
 def test_tags_show_values_that_are_not_text(viewer_client, emulator):

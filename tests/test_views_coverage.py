@@ -54,7 +54,7 @@ def test_it_counts_the_last_day_of_restore_jobs_and_lists_the_running_ones(viewe
     assert "Running now:" in page and "completed" in page
 
 
-def test_on_an_older_api_it_notes_schedules_are_missing(viewer_client):
+def test_on_an_older_api_it_notes_schedules_are_missing(viewer_client, project_2026_04):
     response = overview(viewer_client)
     assert response.status_code == 200
     assert "not available on API 2026-04" in text(response)

@@ -84,6 +84,11 @@ def test_the_index_page_shows_the_index_and_its_backups_newest_first(viewer_clie
     assert f'href="{reverse("jobs-list", args=["local"])}?index=products"' in response.content.decode()
 
 
+def test_on_2026_07_the_index_page_says_the_version_gives_no_creation_time(viewer_client):
+    page = text(index_page(viewer_client, "products"))
+    assert "Created not reported (API version 2026-07 does not say when an index was created)" in page
+
+
 def test_a_deleted_index_whose_backups_remain_still_has_a_page(viewer_client, emulator):
     response = index_page(viewer_client, "legacy-catalog")
     page = text(response)

@@ -5,6 +5,7 @@ import io
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -57,13 +58,17 @@ def test_it_shows_an_unknown_status_verbatim(viewer_client, emulator, reporting_
     assert "37.5%" in row.cells[2], "the unknown-status job lost its progress"
 
 
-def test_it_shows_indeterminate_progress_when_pinecone_reports_no_percent(viewer_client, emulator):
-    waiting = job_where(emulator, lambda j: j.status == "Pending" and j.percent_complete is None)
+def test_a_running_job_without_a_percentage_shows_its_elapsed_and_expected_time(viewer_client, emulator):
+    waiting = job_where(emulator, lambda j: j.status == "Pending" and j.percent_complete is None and j.created_at)
     response = jobs_page(viewer_client, q=waiting.id)
     [row] = rows(response)
-    assert "no % yet" in row.cells[2], f"a job without a percentage showed {row.cells[2]!r}"
-    bar = re.search(r"<progress[^>]*>", response.content.decode().split(waiting.short_id, 1)[1]).group(0)
-    assert "value=" not in bar, "the progress bar claimed a value Pinecone never sent"
+    cell = row.cells[2]
+    assert re.fullmatch(r"\d+ (s|min) in · (~\d+ (s|min) left|\d+% of expected)", cell), (
+        f"a job without a percentage showed {cell!r} instead of its elapsed and expected time"
+    )
+    assert "<progress" not in response.content.decode().split(waiting.short_id, 1)[1].split("</tr>")[0], (
+        "the row drew a progress bar Pinecone gave no figure for"
+    )
 
 
 def test_the_job_without_a_creation_time_sorts_last_and_shows_a_dash(viewer_client, emulator):
@@ -348,6 +353,110 @@ def test_the_job_page_of_an_unknown_project_answers_404(viewer_client, emulator)
     response = viewer_client.get(f"/p/staging/jobs/{job.id}/")
     assert response.status_code == 404
     assert "There is no project named “staging”" in text(response)
+
+
+# -- a running job without a percentage -------------------------------------------
+
+UNIQUE_SIZE = 7 * 10**15  # no seeded backup is within a factor of two of this
+
+
+def longest_waiting(emulator) -> RestoreJob:
+    """The Pending job without a percentage that has run longest."""
+    waiting = [j for j in upstream_jobs(emulator) if j.state == "pending" and j.percent_complete is None and j.created_at]
+    return min(waiting, key=lambda j: j.created_at)
+
+
+def restores_took(emulator, backup_id, seconds: list[float]):
+    """Make completed jobs in the emulator restores of BACKUP_ID that took SECONDS, and the only ones of its size."""
+    store = emulator.store
+    with store.lock:
+        store.backups[backup_id].size_bytes = UNIQUE_SIZE
+        done = [j for j in store.jobs.values() if j.status == "Completed" and j.created_at]
+        for job in done:
+            if job.backup_id == backup_id:
+                job.backup_id = "a-backup-since-deleted"
+        for job, taken in zip(done, seconds, strict=False):
+            job.backup_id = backup_id
+            job.completed_at = job.created_at + taken
+
+
+HISTORY = [m * 60 for m in range(50, 151, 10)]  # 50, 60, ... 150 min: 60 to 140 min, median 100 min
+
+
+def test_the_page_of_a_job_without_a_percentage_gives_its_expected_duration_and_time_left(viewer_client, emulator):
+    waiting = longest_waiting(emulator)
+    restores_took(emulator, waiting.backup_id, HISTORY)
+    page = text(job_page(viewer_client, waiting.id))
+    assert "Running for " in page, "the page did not say how long the restore has run"
+    assert "Expected Restores of backups this size took 1 h to 2 h 20 min here, median 1 h 40 min, from 11 restores." in page
+    finish = waiting.created_at + timedelta(minutes=100)
+    assert re.search(rf"Time left about (1 h )?\d+ min if it takes the median: done around {finish:%Y-%m-%d %H:%M} UTC", page), (
+        "the page gave no time left from the median"
+    )
+    assert "Taking longer than usual" not in page
+
+
+def test_the_job_table_gives_elapsed_and_time_left_for_a_job_without_a_percentage(viewer_client, emulator):
+    waiting = longest_waiting(emulator)
+    restores_took(emulator, waiting.backup_id, HISTORY)
+    [row] = rows(jobs_page(viewer_client, q=waiting.id))
+    assert re.fullmatch(r"(\d+ s|\d+ min) in · ~(1 h )?\d+ min left", row.cells[2]), (
+        f"the table showed {row.cells[2]!r} for a job without a percentage"
+    )
+
+
+def test_with_too_little_history_the_page_says_so(viewer_client, emulator):
+    waiting = longest_waiting(emulator)
+    restores_took(emulator, waiting.backup_id, HISTORY[:2])
+    page = text(job_page(viewer_client, waiting.id))
+    assert "Too little history to estimate: 2 completed restores of comparable size." in page
+    assert "Time left unknown" in page, "a time left was made up from two restores"
+
+
+def test_a_job_running_longer_than_90_percent_of_comparable_restores_is_flagged(viewer_client, emulator):
+    waiting = longest_waiting(emulator)
+    ran = (datetime.now(UTC) - waiting.created_at).total_seconds()
+    # Eleven restores that all took at most half as long as this one has run so far.
+    restores_took(emulator, waiting.backup_id, [ran * k / 20 for k in range(0, 11)])
+    response = job_page(viewer_client, waiting.id)
+    assert "Taking longer than usual: this restore has run" in text(response), "the overdue job was not flagged"
+    assert "longer than 90% of them" in response.content.decode(), "the Markdown line did not say it is overdue"
+    [row] = rows(jobs_page(viewer_client, q=waiting.id))
+    assert re.search(r"· \d+% of expected$", row.cells[2]), f"the table showed {row.cells[2]!r} for an overdue job"
+
+
+def test_the_markdown_line_carries_elapsed_and_expected_time(viewer_client, emulator):
+    waiting = longest_waiting(emulator)
+    restores_took(emulator, waiting.backup_id, HISTORY)
+    html = job_page(viewer_client, waiting.id).content.decode()
+    line = unescape(re.search(r'data-copy="(\[Restore job[^"]*)"', html).group(1))
+    assert re.search(
+        r": Pending \(running \d+ (s|min), restores this size take 1 h to 2 h 20 min \(median 1 h 40 min\)\) as of ", line
+    ), line
+
+
+def test_a_running_job_shows_its_target_index_s_own_state(viewer_client, emulator):
+    waiting = longest_waiting(emulator)
+    page = text(job_page(viewer_client, waiting.id))
+    assert "Target index Initializing" in page, "the target index's state was not beside the job"
+
+
+def test_a_running_job_whose_target_index_is_missing_says_so(viewer_client, emulator):
+    waiting = longest_waiting(emulator)
+    emulator.store.jobs[waiting.id].target_index_name = "no-such-index-here"
+    response = job_page(viewer_client, waiting.id)
+    assert response.status_code == 200
+    assert "Target index not found: Pinecone has no index named no-such-index-here" in text(response)
+
+
+def test_polling_a_running_job_reads_its_history_and_target_index_from_the_cache(viewer_client, emulator, settings):
+    settings.CACHE_TTL_LIST = settings.CACHE_TTL_RUNNING = 600
+    waiting = longest_waiting(emulator)
+    job_page(viewer_client, waiting.id)
+    before = emulator.stats()["total"]
+    response = job_page(viewer_client, waiting.id, HTTP_HX_REQUEST="true")
+    assert "Expected Restores" in text(response)
+    assert emulator.stats()["total"] == before, "a poll asked Pinecone again for what the cache held"
 
 
 # -- Pinecone failing ------------------------------------------------------------

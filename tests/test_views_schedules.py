@@ -33,8 +33,7 @@ def test_the_index_page_lists_its_schedules_with_next_and_last_run(viewer_client
     assert "InitializationFailed" in page and "disabled" in page
 
 
-def test_the_index_page_notes_schedules_need_2026_07(viewer_client, settings, project):
-    settings.RESTOREUI_PROJECTS = {project.name: project}
+def test_the_index_page_notes_schedules_need_2026_07(viewer_client, project_2026_04):
     page = text(viewer_client.get(reverse("indexes-detail", args=["local", "products"])))
     assert "Backup schedules are not available on API 2026-04" in page
 
@@ -48,8 +47,7 @@ def test_a_schedule_page_shows_its_history_led_by_the_planned_run(viewer_client,
     assert all("expires" in r.cells[5] for r in history[1:])
 
 
-def test_a_schedule_page_on_an_older_api_is_a_note(viewer_client, settings, project, emulator):
-    settings.RESTOREUI_PROJECTS = {project.name: project}
+def test_a_schedule_page_on_an_older_api_is_a_note(viewer_client, project_2026_04, emulator):
     schedule = enabled_schedule(emulator, "products")
     response = viewer_client.get(schedule_url("schedules-detail", "products", schedule.schedule_id))
     assert response.status_code == 404 and "not available on API 2026-04" in text(response)

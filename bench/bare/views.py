@@ -11,10 +11,9 @@ from datetime import UTC, datetime
 from django.shortcuts import render
 
 from restoreui.filters import JobFilterForm
-from restoreui.lib.progress import estimate
-from restoreui.pinecone.models import Backup, Fetched, Listing, RestoreJob
+from restoreui.pinecone.models import Backup, Fetched, Listing, RestoreDurations, RestoreJob
 from restoreui.projects import get_project
-from restoreui.views.jobs import POLL_EVERY, TABLE_REFRESH_EVERY, _job_title, _markdown
+from restoreui.views.jobs import POLL_EVERY, TABLE_REFRESH_EVERY, _estimate, _job_title, _markdown
 
 _rows = json.loads(open(os.environ["BENCH_ROWS_FILE"]).read())
 _now = datetime.now(UTC)
@@ -22,6 +21,11 @@ JOBS = Fetched(Listing(tuple(RestoreJob.from_api(j, "2026-04") for j in _rows["j
 NAMES = {b.id: b.display_name for b in (Backup.from_api(b, "2026-04") for b in _rows["backups"])}
 JOB = Fetched(RestoreJob.from_api(_rows["job"], "2026-04"), _now)
 BACKUP = Backup.from_api(_rows["backup"], "2026-04")
+_sizes = {b.id: b.size_bytes for b in (Backup.from_api(b, "2026-04") for b in _rows["backups"]) if b.size_bytes is not None}
+DURATIONS = RestoreDurations(
+    tuple((_sizes.get(j.backup_id), j.duration.total_seconds()) for j in JOBS.value.items if j.state == "completed" and j.duration),
+    _sizes,
+)
 
 
 def jobs_list(request):
@@ -38,6 +42,7 @@ def jobs_list(request):
         "total": len(jobs),
         "backup_names": NAMES,
         "live": any(not job.finished for job in page),
+        "estimates": {job.id: _estimate(job, DURATIONS) for job in page if not job.finished},
         "refresh_every": TABLE_REFRESH_EVERY,
     }
     return render(request, "jobs/list.html", context)
@@ -45,17 +50,18 @@ def jobs_list(request):
 
 def jobs_detail(request, job_id):
     job = JOB.value
+    progress = _estimate(job, DURATIONS)
     context = {
         "project": get_project("bench"),
         "section": "jobs",
         "job": job,
         "job_id": job.id,
         "fetched": JOB,
-        "estimate": estimate(job),
+        "estimate": progress,
         "title": _job_title(job),
         "poll_every": POLL_EVERY,
         "backup": BACKUP,
         "share_url": request.build_absolute_uri(),
-        "markdown": _markdown(job, request.build_absolute_uri()),
+        "markdown": _markdown(job, request.build_absolute_uri(), progress),
     }
     return render(request, "jobs/detail.html", context)

@@ -75,6 +75,63 @@ def percent(value) -> str:
     return f"{shown:.1f}%" if shown % 1 else f"{int(shown)}%"
 
 
+def rough(value: timedelta | None) -> str:
+    """A duration rounded to the minute once past one: '40 s', '11 min', '1 h 5 min'."""
+    if value is None:
+        return DASH
+    seconds = value.total_seconds()
+    if seconds < 60:
+        return duration(value)
+    return duration(timedelta(minutes=round(seconds / 60)))
+
+
+def span(low: timedelta, high: timedelta) -> str:
+    """'6 to 18 min'; '40 s to 2 min' when the units differ."""
+    first, last = rough(low), rough(high)
+    if first == last:
+        return first
+    first_parts, last_parts = first.split(), last.split()
+    if len(first_parts) == len(last_parts) == 2 and first_parts[1] == last_parts[1]:
+        return f"{first_parts[0]} to {last}"
+    return f"{first} to {last}"
+
+
+def _restores(count: int) -> str:
+    return f"{count} completed restore{'' if count == 1 else 's'}" if count else "no completed restores"
+
+
+def expectation(expected) -> str:
+    """What this project's earlier restores say about a running one (a progress.Expected)."""
+    if expected is None:
+        return "No estimate: the project's restore jobs could not be read from Pinecone."
+    if not expected.enough:
+        where = "of comparable size" if expected.by_size else "here"
+        return f"Too little history to estimate: {_restores(expected.sample)} {where}."
+    took, median = span(expected.low, expected.high), rough(expected.median)
+    if expected.by_size:
+        return f"Restores of backups this size took {took} here, median {median}, from {expected.sample} restores."
+    return (
+        f"Restores here took {took}, median {median}, from {expected.sample} restores "
+        "(this backup's size is unknown, so all of them count)."
+    )
+
+
+def running_note(estimate) -> str:
+    """A running job's elapsed and expected time in a line of text (a progress.Estimate)."""
+    if estimate is None or estimate.elapsed is None:
+        return ""
+    note = f"running {rough(estimate.elapsed)}"
+    expected = estimate.expected
+    if expected and expected.enough:
+        which = "restores this size take" if expected.by_size else "restores here take"
+        note += f", {which} {span(expected.low, expected.high)} (median {rough(expected.median)})"
+        if estimate.overdue:
+            note += ", longer than 90% of them"
+    elif expected:
+        note += ", too little history to estimate"
+    return note
+
+
 def expires(value: datetime | None, now: datetime | None = None) -> str:
     """When retention deletes a backup: 'expires 2026-12-24, in 29 days'."""
     if value is None:

@@ -264,6 +264,7 @@ class Index:
     deletion_protection: str | None
     tags: dict[str, str]
     created_at: datetime | None
+    source_backup_id: str | None
     # Pod-based indexes cannot be backed up or scheduled.
     pod: bool = False
 
@@ -296,6 +297,7 @@ class Index:
             deletion_protection=_text(data.get("deletion_protection")),
             tags=_tags(data.get("tags")),
             created_at=_time(data.get("created_at")),
+            source_backup_id=_text(data.get("source_backup_id")),
             pod=pod,
         )
 
@@ -369,6 +371,15 @@ class RestoreStarted:
             restore_job_id=_require(data, "restore_job_id", "restore answer"),
             index_id=_text(data.get("index_id")),
         )
+
+
+@dataclass(frozen=True)
+class RestoreDurations:
+    """The sample duration estimates learn from."""
+
+    # (backup size in bytes or None, seconds taken) per completed restore
+    pairs: tuple[tuple[int | None, float], ...]
+    backup_sizes: dict[str, int]
 
 
 @dataclass(frozen=True)

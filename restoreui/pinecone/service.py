@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 
-from restoreui.pinecone import cache, client
+from restoreui.pinecone import cache, client, hooks
 from restoreui.pinecone.errors import InvalidRequest, NotAvailable, NotFound, PineconeError, Unavailable
 from restoreui.pinecone.models import (
     FREQUENCIES,
@@ -20,6 +20,7 @@ from restoreui.pinecone.models import (
     Fetched,
     Index,
     Listing,
+    RestoreDurations,
     RestoreJob,
     RestoreStarted,
     Schedule,
@@ -125,15 +126,29 @@ def _fetched[T](value: T, at: float, error) -> Fetched[T]:
 
 
 def _listing(
-    project: Project, key: str, model: type, load: Callable[[], dict], keep=lambda item: True, ttl=None
+    project: Project,
+    key: str,
+    model: type,
+    load: Callable[[], dict],
+    keep=lambda item: True,
+    loaded=None,
+    ttl: float | None = None,
 ) -> Fetched[Listing]:
-    """A whole list, cached as the raw entries that parse, sorted on our side."""
+    """A whole list, cached as the raw entries that parse, sorted on our side.
+
+    LOADED(listing) is called with the whole list when this call fetched it from Pinecone.
+    """
+    fresh = []
+
     def validated() -> dict:
         raw = load()
+        fresh.append(True)
         return {**raw, "items": _readable(project, model, raw["items"])}
 
     raw, at, error = cache.read(key, validated, lambda _: ttl or settings.CACHE_TTL_LIST)
     items = [model.from_api(r, project.api_version) for r in raw["items"]]
+    if fresh and loaded:
+        loaded(Listing(tuple(items), raw["truncated"], raw["pages"]))
     items = [i for i in items if keep(i)]
     if model is Index:
         items.sort(key=lambda i: i.name)
@@ -144,20 +159,29 @@ def _listing(
 
 
 def _detail(
-    project: Project, key: str, model: type, endpoint: str, ident: str, ttl: Callable[[Any], float]
+    project: Project, key: str, model: type, endpoint: str, ident: str, ttl: Callable[[Any], float], loaded=None
 ) -> Fetched:
+    fresh = []
+
     def load() -> dict:
         body = client.call(project, "GET", endpoint, ids=(ident,))
         _one(project, model, body)
+        fresh.append(True)
         return body
 
     raw, at, error = cache.read(key, load, lambda raw: ttl(model.from_api(raw, project.api_version)))
-    return _fetched(model.from_api(raw, project.api_version), at, error)
+    value = model.from_api(raw, project.api_version)
+    if fresh and loaded:
+        loaded(value)
+    return _fetched(value, at, error)
 
 
 def _restore_jobs(project: Project, keep: Callable[[RestoreJob], bool]) -> Fetched[Listing[RestoreJob]]:
     key = cache.key(project, "restore-jobs")
-    return _listing(project, key, RestoreJob, lambda: _walk(project, "/restore-jobs", "data"), keep)
+    return _listing(
+        project, key, RestoreJob, lambda: _walk(project, "/restore-jobs", "data"), keep,
+        loaded=lambda listing: hooks.on_restore_jobs_listed(project, listing),
+    )
 
 
 def list_restore_jobs(project: Project) -> Fetched[Listing[RestoreJob]]:
@@ -169,12 +193,35 @@ def restore_jobs_for_backup(project: Project, backup_id: str) -> Fetched[Listing
     return _restore_jobs(project, keep=lambda job: job.backup_id == backup_id)
 
 
+def restore_durations(project: Project) -> Fetched[RestoreDurations]:
+    """(backup size, seconds taken) of each completed restore in the job list, and backup sizes.
+
+    Derived from the two cached lists and cached itself, so a poll reads a few
+    numbers instead of parsing both lists again.
+    """
+    def load() -> dict:
+        sizes = {b.id: b.size_bytes for b in list_backups(project).value.items if b.size_bytes is not None}
+        pairs = [
+            (sizes.get(job.backup_id), job.duration.total_seconds())
+            for job in list_restore_jobs(project).value.items
+            if job.state == "completed" and job.duration is not None
+        ]
+        return {"pairs": pairs, "sizes": sizes}
+
+    key = cache.key(project, "restore-durations")
+    raw, at, error = cache.read(key, load, lambda _: settings.CACHE_TTL_LIST)
+    return _fetched(RestoreDurations(tuple(raw["pairs"]), raw["sizes"]), at, error)
+
+
 def get_restore_job(project: Project, job_id: str) -> Fetched[RestoreJob]:
     def ttl(job: RestoreJob) -> float:
         return settings.CACHE_TTL_FINISHED if job.finished else settings.CACHE_TTL_RUNNING
 
     key = cache.key(project, "restore-job", job_id)
-    return _detail(project, key, RestoreJob, "/restore-jobs/{}", job_id, ttl)
+    return _detail(
+        project, key, RestoreJob, "/restore-jobs/{}", job_id, ttl,
+        loaded=lambda job: hooks.on_restore_job_loaded(project, job),
+    )
 
 
 def _backups_key(project: Project, index_name: str | None) -> str:
@@ -264,6 +311,18 @@ def known_backup(project: Project, backup_id: str) -> Backup | None:
         return Backup.from_api(raw, project.api_version) if raw else None
     except ValueError:
         return None
+
+
+def known_backups(project: Project) -> dict[str, Backup]:
+    """The project's backups by id as last listed, without asking Pinecone; empty when no copy is held."""
+    backups = {}
+    for raw in (cache.last(_backups_key(project, None)) or {}).get("items", []):
+        try:
+            backup = Backup.from_api(raw, project.api_version)
+        except ValueError:
+            continue
+        backups[backup.id] = backup
+    return backups
 
 
 def delete_backup(project: Project, backup_id: str) -> None:

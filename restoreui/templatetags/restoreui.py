@@ -11,6 +11,8 @@ register.filter("duration", formatting.duration)
 register.filter("relative", formatting.relative)
 register.filter("percent", formatting.percent)
 register.filter("utc", formatting.utc)
+register.filter("rough", formatting.rough)
+register.filter("expectation", formatting.expectation)
 register.filter("expires", formatting.expires)
 
 

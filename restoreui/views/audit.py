@@ -20,6 +20,8 @@ def audit(request):
         "action": request.GET.get("action", ""),
         "outcome": request.GET.get("outcome", ""),
         "user": request.GET.get("user", "").strip(),
+        # One entry, as linked from the page of a restore started here.
+        "entry": request.GET.get("entry", "").strip(),
     }
     entries = AuditEntry.objects.all()
     if filters["project"]:
@@ -30,6 +32,8 @@ def audit(request):
         entries = entries.filter(outcome=filters["outcome"])
     if filters["user"]:
         entries = entries.filter(username=filters["user"])
+    if filters["entry"]:
+        entries = entries.filter(pk=filters["entry"]) if filters["entry"].isdigit() else entries.none()
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,

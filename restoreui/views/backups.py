@@ -6,6 +6,7 @@ from django.views.decorators.vary import vary_on_headers
 from restoreui import audit, coverage
 from restoreui.filters import BackupFilterForm
 from restoreui.forms import DeleteBackupForm, RestoreForm
+from restoreui.history.record import record_start
 from restoreui.models import AuditEntry
 from restoreui.permissions import write_refusal_reason
 from restoreui.pinecone import (
@@ -91,12 +92,17 @@ def backups_detail(request, project_name, backup_id):
         jobs_error = None
     except PineconeError as error:
         jobs, jobs_error = None, error
+    indexes = _indexes(project)
+    metric, metric_index, metric_how = _metric(fetched.value, indexes)
     context = {
         "project": project,
         "section": "backups",
         "backup": fetched.value,
-        "source_deleted": _source_deleted(project, fetched.value),
+        "source_deleted": _source_deleted(fetched.value, indexes),
         "made_by": (_expiries(project, [fetched.value]) or {}).get(backup_id),
+        "metric": metric,
+        "metric_index": metric_index,
+        "metric_how": metric_how,
         "fetched": fetched,
         "jobs": jobs,
         "jobs_error": jobs_error,
@@ -105,17 +111,44 @@ def backups_detail(request, project_name, backup_id):
     return render(request, "backups/detail.html", context)
 
 
-def _source_deleted(project, backup) -> bool | None:
-    """Older API versions do not say when the source index is gone; the index list does."""
-    if backup.source_index_deleted_at:
-        return True
+def _indexes(project):
+    """The project's indexes when the whole list can be had, else None."""
     try:
         indexes = service.list_indexes(project).value
     except PineconeError:
         return None
-    if indexes.truncated:
+    return None if indexes.truncated else indexes.items
+
+
+def _source_deleted(backup, indexes) -> bool | None:
+    """Older API versions do not say when the source index is gone; the index list does."""
+    if backup.source_index_deleted_at:
+        return True
+    if indexes is None:
         return None
-    return backup.source_index_name not in {i.name for i in indexes.items}
+    return backup.source_index_name not in {i.name for i in indexes}
+
+
+def _metric(backup, indexes):
+    """(metric, the index it was taken from, how that index relates), for backups that leave it out.
+
+    A restore copies the backup's metric, so its source index and the indexes
+    restored from it share it. Index ids are rarely reported; without one, an
+    index of the source's name stands in (unless the source is known deleted),
+    and the page says it is a name match.
+    """
+    if backup.metric or indexes is None:
+        return backup.metric, None, None
+    candidates = [
+        ("source", lambda i: i.id is not None and i.id == backup.source_index_id),
+        ("restored", lambda i: i.source_backup_id == backup.id),
+        ("named", lambda i: i.id is None and i.name == backup.source_index_name and not backup.source_index_deleted_at),
+    ]
+    for how, matches in candidates:
+        index = next((i for i in indexes if i.metric and matches(i)), None)
+        if index:
+            return index.metric, index, how
+    return None, None, None
 
 
 @require_http_methods(["GET", "POST"])
@@ -140,13 +173,23 @@ def backups_restore(request, project_name, backup_id):
             audit.record(request, project.name, AuditEntry.Action.RESTORE, backup_id, AuditEntry.Outcome.FAILED, error=error, extra={"index": data["name"]})
             _explain_restore_failure(form, project, data["name"], error)
         else:
-            audit.record(
+            entry = audit.record(
                 request,
                 project.name,
                 AuditEntry.Action.RESTORE,
                 backup_id,
                 AuditEntry.Outcome.OK,
                 extra={"index": data["name"], "restore_job_id": started.restore_job_id},
+            )
+            record_start(
+                project,
+                started,
+                backup,
+                data["name"],
+                tags=data["tags"],
+                deletion_protection=data["deletion_protection"],
+                username=entry.username,
+                audit_entry_id=entry.pk,
             )
             messages.success(request, f"Restore started: {backup.display_name} into new index {data['name']}.")
             return redirect("jobs-detail", project.name, started.restore_job_id)

@@ -9,9 +9,10 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from restoreui.filters import JobFilterForm
+from restoreui.history.merge import as_job, lookup, merge
 from restoreui.lib import formatting
-from restoreui.lib.progress import estimate
-from restoreui.pinecone import NotFound, PineconeError, service
+from restoreui.lib.progress import Estimate, estimate, expected_duration
+from restoreui.pinecone import Fetched, NotFound, PineconeError, RestoreDurations, service
 from restoreui.views.common import project_or_404, push_clean_url, upstream_failed
 
 # Seconds between polls of a running job; slower while Pinecone is failing.
@@ -29,11 +30,29 @@ def _backup_names(project) -> dict[str, str]:
     return {b.id: b.display_name for b in backups}
 
 
+def _durations(project, jobs) -> RestoreDurations | None:
+    """What estimates learn from, read only when one of JOBS is still running."""
+    if all(job.finished for job in jobs):
+        return None
+    try:
+        return service.restore_durations(project).value
+    except PineconeError:
+        return None
+
+
+def _estimate(job, durations: RestoreDurations | None) -> Estimate:
+    if job.finished or durations is None:
+        return estimate(job)
+    return estimate(job, expected_duration(durations.pairs, durations.backup_sizes.get(job.backup_id)))
+
+
 def _filtered_jobs(request, project):
+    """Pinecone's list plus the remembered jobs it no longer holds, filtered and sorted."""
     form = JobFilterForm(request.GET)
     fetched = service.list_restore_jobs(project)
-    names = _backup_names(project)
-    return form, fetched, form.apply(fetched.value.items, names), names
+    merged = merge(project, fetched.value)
+    names = {**merged.backup_names, **_backup_names(project)}
+    return form, fetched, merged, form.apply(merged.jobs, names), names
 
 
 @require_GET
@@ -41,13 +60,14 @@ def _filtered_jobs(request, project):
 def jobs_list(request, project_name):
     project = project_or_404(project_name)
     try:
-        form, fetched, jobs, names = _filtered_jobs(request, project)
+        form, fetched, merged, jobs, names = _filtered_jobs(request, project)
     except PineconeError as error:
         if request.htmx:
             # Keep the table region in place (htmx swaps only 2xx) and keep retrying.
             return render(request, "jobs/list.html#table", {"project": project, "error": error})
         return upstream_failed(request, project, error, section="jobs")
     page = form.paginate(jobs)
+    durations = _durations(project, page)
     context = {
         "project": project,
         "section": "jobs",
@@ -57,8 +77,10 @@ def jobs_list(request, project_name):
         "page": page,
         "total": len(jobs),
         "backup_names": names,
-        "index_names": sorted({job.target_index_name for job in fetched.value.items if job.target_index_name}),
-        "live": any(not job.finished for job in page),
+        "unlisted": merged.unlisted,
+        "index_names": sorted({job.target_index_name for job in merged.jobs if job.target_index_name}),
+        "live": any(not job.finished and job.id not in merged.unlisted for job in page),
+        "estimates": {job.id: _estimate(job, durations) for job in page if not job.finished},
         "refresh_every": TABLE_REFRESH_EVERY,
     }
     if not request.htmx:
@@ -78,10 +100,11 @@ EXPORT_FIELDS = [
     "created_at",
     "completed_at",
     "duration_seconds",
+    "listed_by_pinecone",
 ]
 
 
-def _export_row(job, names):
+def _export_row(job, names, unlisted):
     return {
         "restore_job_id": job.id,
         "status": job.status,
@@ -93,6 +116,7 @@ def _export_row(job, names):
         "created_at": job.created_at and formatting.iso(job.created_at),
         "completed_at": job.completed_at and formatting.iso(job.completed_at),
         "duration_seconds": job.duration and int(job.duration.total_seconds()),
+        "listed_by_pinecone": job.id not in unlisted,
     }
 
 
@@ -101,10 +125,10 @@ def jobs_export(request, project_name, fmt):
     """The whole filtered list (every page) as CSV or JSON."""
     project = project_or_404(project_name)
     try:
-        form, fetched, jobs, names = _filtered_jobs(request, project)
+        form, fetched, merged, jobs, names = _filtered_jobs(request, project)
     except PineconeError as error:
         return upstream_failed(request, project, error, section="jobs")
-    rows = [_export_row(job, names) for job in jobs]
+    rows = [_export_row(job, names, merged.unlisted) for job in jobs]
     filename = f"restore-jobs-{project.name}.{fmt}"
     if fmt == "json":
         body = {
@@ -131,6 +155,18 @@ def _csv_safe(value):
     return value
 
 
+def _target_index(project, job) -> dict:
+    """A running restore's target index as Pinecone describes it (Initializing until the end)."""
+    if job.finished or not job.target_index_name:
+        return {}
+    try:
+        return {"target_index": service.get_index(project, job.target_index_name).value}
+    except NotFound:
+        return {"target_index_missing": True}
+    except PineconeError as error:
+        return {"target_index_error": error}
+
+
 def _job_title(job) -> str:
     if job.finished:
         return f"{job.status} restore -> {job.target_index_name}"
@@ -146,6 +182,9 @@ def jobs_detail(request, project_name, job_id):
     try:
         fetched = service.get_restore_job(project, job_id)
     except NotFound:
+        record = lookup(project, job_id)
+        if record:
+            return _from_history(request, project, record)
         if request.htmx:
             # The job vanished while someone watched it: say so and stop polling.
             context = {"project": project, "job_id": job_id, "gone": True}
@@ -173,26 +212,56 @@ def jobs_detail(request, project_name, job_id):
         "job": job,
         "job_id": job.id,
         "fetched": fetched,
-        "estimate": estimate(job),
+        "estimate": _estimate(job, _durations(project, [job])),
         "title": _job_title(job),
         "poll_every": POLL_EVERY_FAILING if fetched.stale else POLL_EVERY,
+        "record": lookup(project, job.id),
+        **_target_index(project, job),
     }
     if request.htmx:
         response = render(request, "jobs/detail.html#progress", context)
         if job.finished:
             response.status_code = HttpResponseStopPolling.status_code
         return response
+    return _job_page(request, project, job, context)
+
+
+def _from_history(request, project, record):
+    """A job Pinecone no longer knows (its target index was probably deleted), as last seen."""
+    job = as_job(record)
+    context = {
+        "project": project,
+        "section": "jobs",
+        "job": job,
+        "job_id": job.id,
+        # Checked when it was last seen: the freshest copy there is.
+        "fetched": Fetched(job, record.last_seen),
+        "record": record,
+        "from_history": True,
+        "estimate": estimate(job),
+        "title": _job_title(job),
+    }
+    if request.htmx:
+        response = render(request, "jobs/detail.html#progress", context)
+        response.status_code = HttpResponseStopPolling.status_code
+        return response
+    return _job_page(request, project, job, context)
+
+
+def _job_page(request, project, job, context):
     context["backup"] = service.known_backup(project, job.backup_id)
     context["share_url"] = request.build_absolute_uri()
-    context["markdown"] = _markdown(job, request.build_absolute_uri())
+    context["markdown"] = _markdown(job, request.build_absolute_uri(), context["estimate"])
     return render(request, "jobs/detail.html", context)
 
 
-def _markdown(job, url: str) -> str:
-    """One line for an incident channel: job, target index, status and the UTC time."""
+def _markdown(job, url: str, estimate: Estimate | None = None) -> str:
+    """One line for an incident channel: job, target index, status, time running and expected, and the UTC time."""
     if job.finished:
         when = f"at {formatting.utc(job.completed_at, seconds=False)}" if job.completed_at else ""
     else:
         progress = f" {formatting.percent(job.percent_complete)}" if job.percent_complete is not None else ""
+        note = formatting.running_note(estimate)
+        progress += f" ({note})" if note else ""
         when = f"{progress} as of {formatting.utc(datetime.now(timezone.utc), seconds=False)}"
     return f"[Restore job {job.short_id} → {job.target_index_name}]({url}): {job.status}{when and ' ' + when.strip()}"

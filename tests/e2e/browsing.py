@@ -39,6 +39,13 @@ def running_job(project: Project):
     return min(jobs, key=lambda j: 101 if j.percent_complete is None else j.percent_complete)
 
 
+def waiting_job(project: Project):
+    """A running job without a percentage, as real Pinecone reports every running restore."""
+    jobs = [j for j in service.list_restore_jobs(project).value.items if not j.finished and j.percent_complete is None]
+    assert jobs, "The emulator's seed data should have a Pending job without a percentage"
+    return jobs[0]
+
+
 def ready_backup(project: Project):
     """The smallest Ready backup that counted its records: the quickest to restore."""
     backups = [b for b in service.list_backups(project).value.items if b.state == "ready" and b.record_count]
@@ -58,6 +65,7 @@ def main_pages(project: Project) -> dict[str, str]:
         "coverage": reverse("project", args=[name]),
         "job-table": reverse("jobs-list", args=[name]),
         "job-detail": job_path(project, job.id),
+        "job-pending": job_path(project, waiting_job(project).id),
         "backup-list": reverse("backups-list", args=[name]),
         "backup-detail": reverse("backups-detail", args=[name, backup.id]),
         "restore-form": reverse("backups-restore", args=[name, backup.id]),

@@ -10,6 +10,7 @@ pytestmark = pytest.mark.e2e
 PAGES = [
     "job-table",
     "job-detail",
+    "job-pending",
     "backup-list",
     "backup-detail",
     "restore-form",

@@ -9,7 +9,7 @@ from browsing import ARTIFACTS, log_in, main_pages
 
 pytestmark = pytest.mark.e2e
 
-SCREENS = ["job-table", "job-detail", "backup-list", "backup-detail", "restore-form", "index-list", "index-detail", "audit"]
+SCREENS = ["job-table", "job-detail", "job-pending", "backup-list", "backup-detail", "restore-form", "index-list", "index-detail", "audit"]
 WIDTHS = [1280, 375]
 SCHEMES = ["light", "dark"]
 

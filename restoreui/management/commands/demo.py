@@ -1,4 +1,4 @@
-"""`make run`: the local emulator on :5081 and the dashboard on :8000, stopped together."""
+"""`make run`: the local emulator on :5081, the dashboard on :8000 and the watcher, stopped together."""
 
 import secrets
 import subprocess
@@ -28,9 +28,12 @@ class Command(BaseCommand):
             [sys.executable, "-m", "restoreui.emulator", "--port", str(emulator_port),
              "--api-key", project.api_key, "--seed", str(seed)],
         )
+        watcher = None
         try:
             self._wait_for(f"http://127.0.0.1:{emulator_port}/_emulator/state", emulator)
             call_command("migrate", verbosity=0, interactive=False)
+            # Beside the server, as in production: it keeps the restore history filled.
+            watcher = subprocess.Popen([sys.executable, str(settings.BASE_DIR / "manage.py"), "watch"])
             password = secrets.token_urlsafe(12)
             user, _ = get_user_model().objects.get_or_create(username="operator")
             user.is_staff = user.is_superuser = True
@@ -40,14 +43,16 @@ class Command(BaseCommand):
                 f"\n  restoreui (demo): http://{addr}/\n"
                 f"  log in as  operator / {password}   (a new password each run)\n"
                 f"  upstream:  local emulator at {project.host}, seed {seed}\n"
-                "  Ctrl-C stops both.\n\n"
+                f"  watcher:   manage.py watch, every {settings.RESTOREUI_WATCH_INTERVAL:g} s\n"
+                "  Ctrl-C stops all three.\n\n"
             )
             call_command("runserver", addr, use_reloader=False, use_threading=True)
         except KeyboardInterrupt:
             pass
         finally:
-            emulator.terminate()
-            emulator.wait(timeout=10)
+            for process in filter(None, (watcher, emulator)):
+                process.terminate()
+                process.wait(timeout=10)
 
     def _wait_for(self, url, process, seconds=10.0):
         deadline = time.monotonic() + seconds

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('restoreui', '0002_preference'),
+        ('restoreui', '0003_restore_history'),
     ]
 
     operations = [

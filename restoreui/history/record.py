@@ -1,0 +1,171 @@
+"""Writing down what a fresh load from Pinecone showed: only what changed, in one statement.
+
+The service module calls record_listing and record_job (through its hooks)
+after each successful fetch from Pinecone, never on a cache hit; the restore
+view calls record_start. A database failure is logged and never breaks a page.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.utils import timezone
+
+from restoreui.history.models import RestoreRecord
+from restoreui.pinecone import Backup, Listing, RestoreJob, RestoreStarted, service
+from restoreui.projects import Project
+
+log = logging.getLogger(__name__)
+
+# last_seen and last_listed move only once they are this old, so that an unchanged list costs no write.
+SEEN_RESOLUTION = timedelta(minutes=5)
+JOB_FIELDS = ("backup_id", "target_index_name", "target_index_id", "status", "percent_complete", "created_at", "completed_at")
+BACKUP_FIELDS = ("backup_name", "backup_size_bytes", "backup_record_count", "source_index_name")
+SEEN_FIELDS = ("last_seen",)
+LISTED_FIELDS = ("last_listed", "listed")
+START_FIELDS = ("started_by", "audit_entry", "requested_tags", "requested_deletion_protection")
+STORED = ("project", "restore_job_id", "first_seen", *JOB_FIELDS, *BACKUP_FIELDS, *SEEN_FIELDS, *LISTED_FIELDS)
+
+
+def record_listing(project: Project, listing: Listing[RestoreJob]) -> int:
+    """Store a list Pinecone just sent; returns the number of rows written."""
+    try:
+        return _record(project, listing.items, whole_list=not listing.truncated)
+    except DatabaseError:
+        log.exception("project %s: restore history not recorded", project.name)
+        return 0
+
+
+def record_job(project: Project, job: RestoreJob) -> int:
+    """Store one job Pinecone just described; returns the number of rows written (0 or 1)."""
+    try:
+        return _record(project, [job], whole_list=None)
+    except DatabaseError:
+        log.exception("project %s: restore history of job %s not recorded", project.name, job.id)
+        return 0
+
+
+def _record(project: Project, jobs, whole_list: bool | None) -> int:
+    """WHOLE_LIST: True for a complete list, False for a cut-short one, None for one described job."""
+    now = timezone.now()
+    jobs = [j for j in jobs if len(j.id) <= RestoreRecord.ID_LENGTH]
+    stored = RestoreRecord.objects.filter(project=project.name)
+    if whole_list is None:
+        stored = stored.filter(restore_job_id__in=[j.id for j in jobs])
+    stored = {row["restore_job_id"]: row for row in stored.values(*STORED)}
+    if whole_list is None:
+        backups = {j.backup_id: b for j in jobs if (b := service.known_backup(project, j.backup_id))}
+    else:
+        backups = service.known_backups(project)
+    listed = whole_list is not None
+    rows = [
+        row
+        for job in jobs
+        if (row := _changed(project, job, backups.get(job.backup_id), stored.get(job.id), now, listed))
+    ]
+    if whole_list:
+        seen = {j.id for j in jobs}
+        rows += [{**old, "listed": False} for job_id, old in stored.items() if old["listed"] and job_id not in seen]
+    fields = JOB_FIELDS + BACKUP_FIELDS + SEEN_FIELDS + (LISTED_FIELDS if listed else ())
+    return _write(rows, fields)
+
+
+def _changed(project, job: RestoreJob, backup: Backup | None, old: dict | None, now, listed: bool) -> dict | None:
+    """The row JOB makes as seen NOW, or None when the stored row OLD already says it all."""
+    new = {
+        "backup_id": job.backup_id[: RestoreRecord.ID_LENGTH],
+        "target_index_name": job.target_index_name[:255],
+        "target_index_id": job.target_index_id[: RestoreRecord.ID_LENGTH],
+        "status": job.status[:64],
+        "percent_complete": job.percent_complete,
+        "created_at": job.created_at,
+        "completed_at": job.completed_at,
+    }
+    if backup:
+        new |= _backup_fields(backup)
+    if listed:
+        new["listed"] = True
+    if old and all(old[k] == v for k, v in new.items()) and not _due(old["last_seen"], now):
+        if not listed or not _due(old["last_listed"], now):
+            return None
+    row = old or {
+        "project": project.name,
+        "restore_job_id": job.id,
+        "first_seen": now,
+        "backup_name": "",
+        "backup_size_bytes": None,
+        "backup_record_count": None,
+        "source_index_name": "",
+        "last_listed": None,
+        "listed": True,
+    }
+    return {**row, **new, "last_seen": now, **({"last_listed": now} if listed else {})}
+
+
+def _due(when, now) -> bool:
+    return when is None or now - when >= SEEN_RESOLUTION
+
+
+def _backup_fields(backup: Backup) -> dict:
+    return {
+        "backup_name": (backup.name or "")[:255],
+        "backup_size_bytes": backup.size_bytes,
+        "backup_record_count": backup.record_count,
+        "source_index_name": backup.source_index_name[:255],
+    }
+
+
+def _write(rows: list[dict], fields: tuple[str, ...]) -> int:
+    if rows:
+        RestoreRecord.objects.bulk_create(
+            [RestoreRecord(**row) for row in rows],
+            update_conflicts=True,
+            unique_fields=["project", "restore_job_id"],
+            update_fields=fields,
+        )
+    return len(rows)
+
+
+def record_start(
+    project: Project,
+    started: RestoreStarted,
+    backup: Backup,
+    index_name: str,
+    tags: dict | None,
+    deletion_protection: str | None,
+    username: str,
+    audit_entry_id: int | None,
+) -> None:
+    """Remember who started a restore from this dashboard, and what they asked for."""
+    if len(started.restore_job_id) > RestoreRecord.ID_LENGTH:
+        return
+    now = timezone.now()
+    row = {
+        "project": project.name,
+        "restore_job_id": started.restore_job_id,
+        "backup_id": backup.id[: RestoreRecord.ID_LENGTH],
+        **_backup_fields(backup),
+        "target_index_name": index_name,
+        "target_index_id": (started.index_id or "")[: RestoreRecord.ID_LENGTH],
+        # What Pinecone reports for a restore that has just started; the first load corrects it.
+        "status": "Pending",
+        "created_at": now,
+        "first_seen": now,
+        "last_seen": now,
+        "started_by": username,
+        "audit_entry_id": audit_entry_id,
+        "requested_tags": tags,
+        "requested_deletion_protection": deletion_protection or "",
+    }
+    try:
+        _write([row], START_FIELDS + BACKUP_FIELDS)
+    except DatabaseError:
+        log.exception("project %s: who started restore job %s not recorded", project.name, started.restore_job_id)
+
+
+def prune() -> int:
+    """Forget jobs not seen for RESTOREUI_HISTORY_DAYS; returns how many."""
+    cutoff = timezone.now() - timedelta(days=settings.RESTOREUI_HISTORY_DAYS)
+    deleted, _ = RestoreRecord.objects.filter(last_seen__lt=cutoff).delete()
+    return deleted

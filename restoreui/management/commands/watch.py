@@ -1,0 +1,110 @@
+"""`manage.py watch`: load every project's lists on a fixed interval, as a viewer would.
+
+Loading through the service module fills the cache and the restore history
+exactly as a page view does; this loop has no logic of its own besides the
+lease that keeps it to one running copy per cluster.
+"""
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import DatabaseError, close_old_connections
+
+from restoreui import lease
+from restoreui.history import record
+from restoreui.pinecone import PineconeError, service
+
+log = logging.getLogger("restoreui.watch")
+
+LEASE = "watch"
+LISTS = (("backups", service.list_backups), ("restore jobs", service.list_restore_jobs), ("indexes", service.list_indexes))
+
+
+class Command(BaseCommand):
+    help = "Load every project's restore jobs, backups and indexes every RESTOREUI_WATCH_INTERVAL seconds."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--once", action="store_true", help="Run one round and exit (for cron and tests)."
+        )
+        parser.add_argument(
+            "--interval", type=float, default=None,
+            help="Seconds between rounds (default RESTOREUI_WATCH_INTERVAL).",
+        )
+
+    def handle(self, *args, once, interval, **options):
+        self.interval = max(1.0, interval or settings.RESTOREUI_WATCH_INTERVAL)
+        # Long enough to outlast a round against a slow Pinecone; renewed between projects.
+        self.lease_seconds = max(300.0, 3 * self.interval)
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.stopping = threading.Event()
+        previous = {sig: signal.signal(sig, lambda *_: self.stopping.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+        log.info("watch: started as %s, every %g s", self.holder, self.interval)
+        number = 0
+        try:
+            while not self.stopping.is_set():
+                number += 1
+                started = time.monotonic()
+                close_old_connections()
+                log.info("watch round %d: %s", number, self.round())
+                if once:
+                    break
+                self.stopping.wait(max(0.0, self.interval - (time.monotonic() - started)))
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            try:
+                lease.release(LEASE, self.holder)
+            except DatabaseError as e:
+                log.warning("watch: the lease could not be released (%s); it expires by itself", e)
+        log.info("watch: stopped")
+
+    def hold(self) -> str | None:
+        """Take or renew the lease: None while this watcher holds it, else why it stands by."""
+        try:
+            if lease.acquire(LEASE, self.holder, self.lease_seconds):
+                return None
+        except DatabaseError as e:
+            return f"the database failed ({e}); trying again next round"
+        return "another watcher holds the lease; standing by"
+
+    def round(self) -> str:
+        """One pass over every project; returns the line to log."""
+        started = time.monotonic()
+        if standing_by := self.hold():
+            return standing_by
+        counts = {name: 0 for name, _ in LISTS}
+        failures = []
+        for project in settings.RESTOREUI_PROJECTS.values():
+            if standing_by := self.hold():
+                return standing_by
+            for name, load in LISTS:
+                if self.stopping.is_set():
+                    return "stopped before the round ended"
+                try:
+                    fetched = load(project)
+                except PineconeError as error:
+                    failures.append(f"{project.name} {name}: {error.explain()}")
+                    continue
+                counts[name] += len(fetched.value.items)
+                if fetched.stale:
+                    failures.append(f"{project.name} {name}: {fetched.error.explain()} (showing the last copy)")
+        try:
+            pruned = record.prune()
+        except DatabaseError as e:
+            pruned = 0
+            failures.append(f"pruning history: {e}")
+        projects = len(settings.RESTOREUI_PROJECTS)
+        listed = ", ".join(f"{n} {name}" for name, n in counts.items())
+        failed = f"{len(failures)} failure{'s' if len(failures) != 1 else ''}" + (f" ({'; '.join(failures)})" if failures else "")
+        return (
+            f"{projects} project{'s' if projects != 1 else ''}: {listed}; {failed}; "
+            f"{pruned} old history rows pruned; {time.monotonic() - started:.2f} s"
+        )
