@@ -218,3 +218,26 @@ def job_counts(jobs: tuple[RestoreJob, ...], now: datetime) -> tuple[Counter, li
     recent = Counter(j.state for j in jobs if j.created_at and j.created_at >= since)
     running = [j for j in jobs if not j.finished and j.state != "unknown"]
     return recent, running
+
+
+def gauges(
+    found: list[Row],
+    backups: tuple[Backup, ...],
+    schedules: dict[str, tuple[Schedule, ...] | None],
+    jobs: tuple[RestoreJob, ...],
+) -> dict:
+    """The values the watcher exports (metrics.CoverageCollector.update's arguments)."""
+    by_index: dict[str, list[Backup]] = {}
+    for backup in backups:
+        by_index.setdefault(backup.source_index_name, []).append(backup)
+    failed = {}
+    for name, found_schedules in schedules.items():
+        for schedule in found_schedules or ():
+            run = last_run(schedule, by_index.get(name, []))
+            failed[(name, schedule.display_name)] = run is not None and run.state == "failed"
+    return {
+        "last_backups": {r.index: r.last_ready.created_at.timestamp() for r in found if r.last_ready},
+        "backups": {r.index: r.backups for r in found},
+        "failed_runs": failed,
+        "jobs": dict(Counter(j.state for j in jobs)),
+    }

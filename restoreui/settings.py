@@ -182,12 +182,15 @@ CACHE_TTL_LIST = env.get_float("RESTOREUI_CACHE_TTL_LIST", 5.0)
 CACHE_TTL_RUNNING = env.get_float("RESTOREUI_CACHE_TTL_RUNNING", 3.0)
 CACHE_TTL_FINISHED = env.get_float("RESTOREUI_CACHE_TTL_FINISHED", 3600.0)
 # Backup schedules change rarely: minutes, and dropped on every schedule write.
-CACHE_TTL_SCHEDULES = env.get_float("RESTOREUI_CACHE_TTL_SCHEDULES", 300.0)
+CACHE_TTL_SCHEDULES = env.get_float("RESTOREUI_CACHE_TTL_SCHEDULES", 600.0)
 CACHE_STALE_FOR = env.get_float("RESTOREUI_CACHE_STALE_FOR", 86400.0)
 
 # Restore history and the watcher. See README "Restore history and the watcher".
 RESTOREUI_HISTORY_DAYS = env.get_int("RESTOREUI_HISTORY_DAYS", 400, minimum=1)
 RESTOREUI_WATCH_INTERVAL = env.get_float("RESTOREUI_WATCH_INTERVAL", 30.0, minimum=1.0)
+# The watcher serves its gauges here (0: not at all), to RESTOREUI_METRICS_TOKEN like /metrics.
+RESTOREUI_WATCH_METRICS_PORT = env.get_int("RESTOREUI_WATCH_METRICS_PORT", 9101, maximum=65535)
+RESTOREUI_WATCH_METRICS_HOST = env.get("RESTOREUI_WATCH_METRICS_HOST", "0.0.0.0")
 
 LOGGING = {
     "version": 1,
