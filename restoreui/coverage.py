@@ -179,7 +179,9 @@ def rows(
     live = {i.name: i for i in indexes}
     by_index: dict[str, list[Backup]] = {name: [] for name in live}
     for backup in backups:
-        by_index.setdefault(backup.source_index_name, []).append(backup)
+        # A backup that names no source index has no row to go in.
+        if backup.source_index_name:
+            by_index.setdefault(backup.source_index_name, []).append(backup)
     return [
         row(name, live.get(name), found, schedules.get(name), now)
         for name, found in sorted(by_index.items())
