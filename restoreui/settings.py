@@ -88,7 +88,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 def _cache(url: str) -> dict:
     if url.startswith("locmem://"):
-        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "restoreui"}
+        # Django's default of 300 entries thrashes once a project has a few hundred indexes (each
+        # one's schedules are two entries), and a warm view would ask Pinecone again.
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "restoreui",
+                "OPTIONS": {"MAX_ENTRIES": 20000}}
     if url.startswith(("redis://", "rediss://", "unix://")):
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     raise ImproperlyConfigured(f"CACHE_URL={url!r}: use locmem:// or redis://host:port/db")

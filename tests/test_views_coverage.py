@@ -65,3 +65,11 @@ def test_its_timeline_is_an_inline_svg_without_styles(viewer_client, scheduling_
     html = overview(viewer_client).content.decode()
     assert '<svg class="timeline"' in html and 'class="mark mark-ready"' in html and 'class="gap"' in html
     assert "style=" not in html
+
+
+def test_a_schedule_written_here_shows_on_the_next_view(operator_client, scheduling_project, emulator):
+    assert "—" == by_index(overview(operator_client))["docs-embeddings"].cells[2]
+    operator_client.post(reverse("schedules-create", args=["local", "docs-embeddings"]),
+                         {"name": "docs-nightly", "frequency": "weekly", "retention_days": "14"})
+    assert by_index(overview(operator_client))["docs-embeddings"].cells[2].startswith("weekly, kept 14 d")
+

@@ -4,7 +4,7 @@ It is the upstream of demo mode and of every test. Run it alone with
 
     python -m restoreui.emulator [--host 127.0.0.1] [--port 5081]
         [--api-key local-emulator-key] [--limited-api-key KEY] [--seed 42] [--jobs 260]
-        [--speed 1.0] [--max-backups 200] [--max-indexes 50]
+        [--speed 1.0] [--max-backups 200] [--max-indexes 50] [--extra-indexes 0]
         [--report-progress] [--send-metric] [--plan-gate]
         [--latency-ms 0] [--error-rate 0] [--rate-limit-rate 0] [--retry-after 1]
         [--malformed-rate 0] [--reset-rate 0] [--slow-body-rate 0] [--slow-body-seconds 2]

@@ -205,13 +205,14 @@ def backup_size(rng: random.Random, records: int, dimension: int) -> int:
     return int(records * (dimension * 4 + rng.randint(200, 1200)) * rng.uniform(1.05, 1.3))
 
 
-def build(rng: random.Random, now: float, speed: float, jobs: int | None = None) -> World:
+def build(rng: random.Random, now: float, speed: float, jobs: int | None = None, extra_indexes: int = 0) -> World:
     world = World()
     _indexes(rng, now, world)
     _backups(rng, now, world)
     _jobs(rng, now, speed, DEFAULT_JOBS if jobs is None else jobs, world)
     # Schedules draw from their own generator, so the data above stays as it was before them.
     _schedules(random.Random(f"schedules-{rng.random()}"), now, speed, world)
+    _extra_indexes(random.Random(f"extra-{rng.random()}"), now, extra_indexes, world)
     return world
 
 
@@ -431,3 +432,24 @@ def _schedules(rng, now, speed, world):
         deletion_protection="disabled", record_count=250_000, namespace_count=1,
         created_at=now - 700 * DAY, last_write_at=now - 200 * DAY, pod=True,
     ))
+
+
+def _extra_indexes(rng, now, count, world):
+    """COUNT more indexes for measuring growth: each with two backups, every other one a daily schedule."""
+    for n in range(count):
+        index = Index(
+            name=f"bulk-{n:04d}", index_id=new_id(rng), dimension=384, metric="cosine", cloud="aws",
+            region="us-east-1", fields=(), sparse=False, tags=None, deletion_protection="disabled",
+            record_count=rng.randint(1_000, 100_000), namespace_count=1, created_at=now - 90 * DAY,
+            last_write_at=now - 2 * DAY,
+        )
+        world.indexes.append(index)
+        schedule = Schedule(
+            schedule_id=new_id(rng), name=f"bulk-{n:04d}-daily", index_id=index.index_id, frequency="daily",
+            retention_days=3, enabled=True, created_at=now - 30 * DAY, next_run=now + rng.uniform(1, 23) * HOUR,
+            next_backup_id=new_id(rng), planned_at=now - HOUR,
+        )
+        if n % 2 == 0:
+            world.schedules.append(schedule)
+        for days in (1, 2):
+            world.backups.append(scheduled_backup(rng, schedule, index, schedule.next_run - days * DAY, "Ready"))

@@ -108,7 +108,7 @@ class Emulator:
                  jobs: int | None = None, max_backups: int | None = None,
                  max_indexes: int | None = None, limited_api_key: str | None = None,
                  report_progress: bool = False, send_metric: bool = False, plan_gate: bool = False,
-                 **faults):
+                 extra_indexes: int = 0, **faults):
         self.host = host
         self.port = port
         self.api_key = api_key
@@ -119,7 +119,8 @@ class Emulator:
         limits = {k: v for k, v in (("max_backups", max_backups), ("max_indexes", max_indexes)) if v is not None}
         self._start_behaviour = Behaviour().updated(
             report_progress=report_progress, send_metric=send_metric, plan_gate=plan_gate)
-        self.store = Store(seed, speed=speed, jobs=jobs, behaviour=self._start_behaviour, **limits)
+        self.store = Store(seed, speed=speed, jobs=jobs, behaviour=self._start_behaviour,
+                           extra_indexes=extra_indexes, **limits)
         self._lock = threading.Lock()
         self._faults = Faults().updated(**faults)
         self._fault_rng = random.Random(seed)

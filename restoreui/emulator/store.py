@@ -127,7 +127,7 @@ def parse_body(body: bytes) -> dict:
 class Store:
     def __init__(self, seed_value: int = 42, speed: float = 1.0, jobs: int | None = None,
                  max_backups: int = DEFAULT_MAX_BACKUPS, max_indexes: int = DEFAULT_MAX_INDEXES,
-                 behaviour: Behaviour = Behaviour()):
+                 behaviour: Behaviour = Behaviour(), extra_indexes: int = 0):
         if speed <= 0:
             raise ValueError("speed must be above 0")
         if jobs is not None and jobs < 0:
@@ -135,6 +135,7 @@ class Store:
         self.seed = seed_value
         self.speed = speed
         self.job_count = jobs
+        self.extra_indexes = extra_indexes
         self.max_backups = max_backups
         self.max_indexes = max_indexes
         self.behaviour = behaviour
@@ -146,7 +147,7 @@ class Store:
             self.rng = random.Random(self.seed)
             self.skew = 0.0
             now = self.now()
-            world = seed.build(self.rng, now, self.speed, self.job_count)
+            world = seed.build(self.rng, now, self.speed, self.job_count, self.extra_indexes)
             self.indexes = {i.name: i for i in world.indexes if i.deleted_at is None}
             self.indexes_by_id = {i.index_id: i for i in world.indexes}
             self.backups = {b.backup_id: b for b in world.backups}

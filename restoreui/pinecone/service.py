@@ -6,7 +6,12 @@ and there is no earlier copy to show instead.
 
 import logging
 import re
+import threading
+import time
+import uuid
+from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -146,16 +151,36 @@ def _listing(
         return {**raw, "items": _readable(project, model, raw["items"])}
 
     raw, at, error = cache.read(key, validated, lambda _: ttl or settings.CACHE_TTL_LIST)
-    items = [model.from_api(r, project.api_version) for r in raw["items"]]
+    items = _parsed(project, key, model, raw, at)
     if fresh and loaded:
-        loaded(Listing(tuple(items), raw["truncated"], raw["pages"]))
-    items = [i for i in items if keep(i)]
+        loaded(Listing(items, raw["truncated"], raw["pages"]))
+    return _fetched(Listing(tuple(i for i in items if keep(i)), raw["truncated"], raw["pages"]), at, error)
+
+
+# This process's typed, sorted copy of each cached list, by cache key: (fetched at, items).
+# A warm page then parses nothing; big lists (hundreds of backups) would cost more than the page.
+_PARSED: OrderedDict[str, tuple[float, tuple]] = OrderedDict()
+_PARSED_KEPT = 1024
+_PARSED_LOCK = threading.Lock()
+
+
+def _parsed(project: Project, key: str, model: type, raw: dict, at: float) -> tuple:
+    with _PARSED_LOCK:
+        held = _PARSED.get(key)
+    if held and held[0] == at:
+        return held[1]
+    items = [model.from_api(r, project.api_version) for r in raw["items"]]
     if model is Index:
         items.sort(key=lambda i: i.name)
     else:
         # Newest first; unknown start times count as the oldest, so they end the list.
         items.sort(key=lambda i: (i.created_at or _OLDEST, i.id), reverse=True)
-    return _fetched(Listing(tuple(items), raw["truncated"], raw["pages"]), at, error)
+    with _PARSED_LOCK:
+        _PARSED[key] = (at, tuple(items))
+        _PARSED.move_to_end(key)
+        while len(_PARSED) > _PARSED_KEPT:
+            _PARSED.popitem(last=False)
+    return tuple(items)
 
 
 def _detail(
@@ -391,6 +416,8 @@ def _schedules_key(project: Project, index_name: str) -> str:
 
 
 def _schedule_keys(project: Project, index_name: str, schedule_id: str | None) -> list[str]:
+    # A new generation leaves every whole-project copy behind (see schedules_by_index).
+    cache.put_last(_schedules_generation_key(project), uuid.uuid4().hex)
     keys = [_schedules_key(project, index_name)]
     if schedule_id:
         keys += [cache.key(project, "schedule", schedule_id), cache.key(project, "schedule-history", schedule_id)]
@@ -415,16 +442,46 @@ def index_schedules(project: Project, index_name: str) -> tuple[Schedule, ...]:
         return ()
 
 
+# Schedules are listed per index: a cold overview asks this many at once, not hundreds in a row.
+SCHEDULE_FETCHES_AT_ONCE = 8
+
+
 def schedules_by_index(project: Project, index_names) -> dict[str, tuple[Schedule, ...] | None]:
-    """Each named index's schedules (one cached call per index); None where Pinecone failed."""
-    found: dict[str, tuple[Schedule, ...] | None] = {}
-    for name in index_names:
+    """Each named index's schedules; None where Pinecone failed.
+
+    Kept whole as well as per index, so a warm overview of hundreds of indexes
+    reads two cache entries instead of hundreds. The whole copy lives only as
+    long as its oldest part would, and a schedule write starts a new generation.
+    """
+    names = tuple(sorted(set(index_names)))
+    generation = cache.last(_schedules_generation_key(project)) or "0"
+    key = cache.key(project, "schedules-by-index", generation, *names)
+    snapshot, _, _ = cache.read(key, lambda: _assemble_schedules(project, names), lambda v: v["until"] - time.time())
+    return snapshot["schedules"]
+
+
+def _schedules_generation_key(project: Project) -> str:
+    return cache.key(project, "schedules-generation")
+
+
+def _assemble_schedules(project: Project, names: tuple[str, ...]) -> dict:
+    """Every index's schedules from their own cached copies, the missing ones asked side by side."""
+    def one(name: str) -> tuple[tuple[Schedule, ...] | None, float]:
         try:
-            found[name] = index_schedules(project, name)
+            fetched = list_schedules(project, name)
+        except NotFound:
+            return (), time.time() + settings.CACHE_TTL_SCHEDULES
         except PineconeError as error:
             log.warning("project %s: schedules of %s unknown: %s", project.name, name, error)
-            found[name] = None
-    return found
+            return None, time.time()
+        if fetched.stale:
+            return fetched.value.items, time.time() + settings.CACHE_TTL_RUNNING
+        return fetched.value.items, fetched.fetched_at.timestamp() + settings.CACHE_TTL_SCHEDULES
+
+    with ThreadPoolExecutor(max_workers=SCHEDULE_FETCHES_AT_ONCE) as pool:
+        found = dict(zip(names, pool.map(one, names)))
+    until = min((expiry for _, expiry in found.values()), default=time.time() + settings.CACHE_TTL_SCHEDULES)
+    return {"schedules": {name: items for name, (items, _) in found.items()}, "until": until}
 
 
 def get_schedule(project: Project, schedule_id: str) -> Fetched[Schedule]:

@@ -2,17 +2,22 @@
 
 from datetime import UTC, datetime
 
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from restoreui import coverage
 from restoreui.pinecone import PineconeError, service
 from restoreui.views.common import project_or_404, upstream_failed
 
 JOB_STATES = ("pending", "running", "completed", "failed", "cancelled", "unknown")
+# Rows per page: the work of a view stays flat however many indexes a project has.
+PAGE_SIZE = 50
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def coverage_overview(request, project_name):
     project = project_or_404(project_name)
     try:
@@ -38,7 +43,7 @@ def coverage_overview(request, project_name):
         "project": project,
         "section": "coverage",
         "fetched": backups,
-        "rows": coverage.sort(coverage.select(found, flags), sort),
+        "page": _page(request, coverage.sort(coverage.select(found, flags), sort)),
         "total": len(found),
         "flags": [(key, label, key in flags) for key, label in coverage.FLAGS.items()],
         "flag_counts": coverage.flag_counts(found),
@@ -51,7 +56,15 @@ def coverage_overview(request, project_name):
         "jobs_error": jobs_error,
         "timeline_days": coverage.TIMELINE_DAYS,
     }
+    if request.htmx:
+        return render(request, "coverage/overview.html#table", context)
     return render(request, "coverage/overview.html", context)
+
+
+def _page(request, rows):
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.numbers = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    return page
 
 
 def _sort_headers(current: str) -> dict:
