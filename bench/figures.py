@@ -331,25 +331,30 @@ TTL_SCHEDULES = 600.0
 def coverage_growth(options: Options, app: Gunicorn, emulators: dict[int, Emulator], watch) -> list[dict]:
     """Upstream calls and time per overview view, cold and warm, and the watcher's calls per hour."""
     client = Client(app.port, cookie_header(app.login()))
-    out, warm_medians = [], {}
+    out, cold, warm_times = [], {}, {size: [] for size in emulators}
     for size, emulator in emulators.items():
-        path = f"/p/idx{size}/"
         before = sum(emulator.stats()["calls"].values())
-        status, _, _ = client.get(path)
-        middle = sum(emulator.stats()["calls"].values())
-        warm_times = []
-        for _ in range(options.samples):
+        started = time.perf_counter()
+        status, _, _ = client.get(f"/p/idx{size}/")
+        cold[size] = (status, sum(emulator.stats()["calls"].values()) - before, time.perf_counter() - started)
+    # Warm views of every size in turn, so a busy machine slows them all alike.
+    before = {size: sum(e.stats()["calls"].values()) for size, e in emulators.items()}
+    for _ in range(options.samples * 2):
+        for size in emulators:
             started = time.perf_counter()
-            client.get(path)
-            warm_times.append(time.perf_counter() - started)
-        warm_calls = sum(emulator.stats()["calls"].values()) - middle
-        warm_medians[size] = median(warm_times)
+            client.get(f"/p/idx{size}/")
+            warm_times[size].append(time.perf_counter() - started)
+    warm_medians = {size: median(times) for size, times in warm_times.items()}
+    for size, emulator in emulators.items():
+        warm_calls = sum(emulator.stats()["calls"].values()) - before[size]
+        status, cold_calls, cold_time = cold[size]
         rows = len(emulator.api("/indexes")["indexes"])
         out += [
-            entry("g", f"{size} added indexes ({rows} live): cold view, upstream calls", middle - before, "calls",
-                  f"<= {rows + 40} (lists + one schedule list per index)", status == 200 and middle - before <= rows + 40),
-            entry("g", f"{size} added indexes: warm views ({options.samples}), upstream calls", warm_calls, "calls",
-                  "== 0", warm_calls == 0),
+            entry("g", f"{size} added indexes ({rows} live): cold view, upstream calls", cold_calls, "calls",
+                  f"<= {rows + 40} (lists + one schedule list per index)", status == 200 and cold_calls <= rows + 40),
+            entry("g", f"{size} added indexes: cold view time", cold_time, "s"),
+            entry("g", f"{size} added indexes: warm views ({options.samples * 2}), upstream calls", warm_calls,
+                  "calls", "== 0", warm_calls == 0),
             entry("g", f"{size} added indexes: warm view time (median)", warm_medians[size] * 1000, "ms"),
         ]
     client.close()

@@ -67,6 +67,9 @@ By default it behaves like the real service:
   and reviews-weekly, disabled 10 days ago; docs-embeddings and
   product-search-v2 have none, and restored indexes were never backed up.
   POST /_emulator/clock moves the clock on to see later runs at once.
+  `extra_indexes` (--extra-indexes N) seeds N more indexes (bulk-0000...),
+  each with two scheduled backups and every other one a daily schedule, for
+  measuring pages and the watcher as a project grows.
 - A second key (`limited_api_key`) reads indexes but gets 403
   PERMISSION_DENIED "Access denied: Permission control::backups::list is
   required" on backup and restore endpoints, naming each endpoint's

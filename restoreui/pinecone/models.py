@@ -8,6 +8,7 @@ for, so an answer in any version's shape parses the same way.
 import json
 import math
 import re
+from functools import cached_property
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -129,7 +130,7 @@ class RestoreJob:
             percent_complete=_float(data.get("percent_complete")),
         )
 
-    @property
+    @cached_property
     def state(self) -> str:
         return _JOB_STATES.get(_normal(self.status), "unknown")
 
@@ -236,7 +237,7 @@ class Backup:
             schema_fields=fields,
         )
 
-    @property
+    @cached_property
     def state(self) -> str:
         return _BACKUP_STATES.get(_normal(self.status), "unknown")
 

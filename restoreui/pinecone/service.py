@@ -456,8 +456,14 @@ def schedules_by_index(project: Project, index_names) -> dict[str, tuple[Schedul
     names = tuple(sorted(set(index_names)))
     generation = cache.last(_schedules_generation_key(project)) or "0"
     key = cache.key(project, "schedules-by-index", generation, *names)
-    snapshot, _, _ = cache.read(key, lambda: _assemble_schedules(project, names), lambda v: v["until"] - time.time())
-    return snapshot["schedules"]
+    snapshot, at, _ = cache.read(key, lambda: _assemble_schedules(project, names), lambda v: v["until"] - time.time())
+    # The same copy gives the same dict, so callers may keep what they computed from it.
+    with _PARSED_LOCK:
+        held = _PARSED.get(key)
+        if not held or held[0] != at:
+            held = _PARSED[key] = (at, snapshot["schedules"])
+        _PARSED.move_to_end(key)
+    return held[1]
 
 
 def _schedules_generation_key(project: Project) -> str:

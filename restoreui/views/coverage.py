@@ -1,6 +1,6 @@
 """The project's home: can each index be restored, and how far back?"""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -29,7 +29,7 @@ def coverage_overview(request, project_name):
     names = [i.name for i in indexes.value.items if not i.pod]
     schedules = {} if note else service.schedules_by_index(project, names)
     now = datetime.now(UTC)
-    found = coverage.rows(indexes.value.items, backups.value.items, schedules, now)
+    found = _rows(project, indexes, backups, schedules, now)
     flags = [f for f in request.GET.getlist("flag") if f in coverage.FLAGS]
     sort = request.GET.get("sort", "")
     if sort.lstrip("-") not in coverage.SORTS:
@@ -59,6 +59,23 @@ def coverage_overview(request, project_name):
     if request.htmx:
         return render(request, "coverage/overview.html#table", context)
     return render(request, "coverage/overview.html", context)
+
+
+# This process's last rows per project, and what they were computed from. Reused for up to a
+# minute while the lists and schedules are the same copies: ages and "overdue" move by minutes.
+_ROWS: dict[str, tuple] = {}
+ROWS_KEPT_SECONDS = 60
+
+
+def _rows(project, indexes, backups, schedules, now):
+    sources = (indexes.fetched_at, backups.fetched_at, id(schedules))
+    held = _ROWS.get(project.name)
+    if held and held[0] == sources and now - held[1] < timedelta(seconds=ROWS_KEPT_SECONDS):
+        return held[2]
+    found = coverage.rows(indexes.value.items, backups.value.items, schedules, now)
+    # Holding SCHEDULES keeps its id from being reused by another dict.
+    _ROWS[project.name] = (sources, now, found, schedules)
+    return found
 
 
 def _page(request, rows):
