@@ -2,11 +2,21 @@
 
 import json
 import logging
+from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import DatabaseError
+from django.utils import timezone
 
 from restoreui.middleware import client_ip
 from restoreui.models import AuditEntry
+from restoreui.pinecone import RestoreJob, Unavailable
+from restoreui.projects import Project
+
+# A restore that started shows in the job list at once; one missing this long after did not start.
+UNKNOWN_SETTLES_AFTER = timedelta(minutes=10)
+# Our clock and Pinecone's may differ a little.
+CLOCK_SLACK = timedelta(minutes=5)
 
 logger = logging.getLogger("restoreui.audit")
 
@@ -52,3 +62,52 @@ def record(
     except DatabaseError:
         logger.exception("audit entry %s could not be saved", entry.request_id)
     return entry
+
+
+def failure_outcome(error) -> str:
+    """UNKNOWN for a write that reached Pinecone without a clear answer (it may have been done), else FAILED."""
+    if isinstance(error, Unavailable) and error.sent:
+        return AuditEntry.Outcome.UNKNOWN
+    return AuditEntry.Outcome.FAILED
+
+
+def reconcile_unknown(project: Project, jobs: Iterable[RestoreJob], complete: bool) -> None:
+    """Settle this project's restores recorded as unknown against its restore job list.
+
+    A job from the same backup into the same index, created after the attempt,
+    makes the entry ok; a COMPLETE list without one, UNKNOWN_SETTLES_AFTER the
+    attempt, makes it failed. Each change is also written to the audit log.
+    """
+    pending = AuditEntry.objects.filter(
+        project=project.name, action=AuditEntry.Action.RESTORE, outcome=AuditEntry.Outcome.UNKNOWN
+    )
+    if not pending.exists():
+        return
+    jobs = list(jobs)
+    now = timezone.now()
+    for entry in pending:
+        job = next((j for j in jobs if _restored_by(entry, j)), None)
+        if job is not None:
+            outcome, extra = AuditEntry.Outcome.OK, {"restore_job_id": job.id}
+            note = f"Reconciled: restore job {job.id} shows the restore started."
+        elif complete and now - entry.when > UNKNOWN_SETTLES_AFTER:
+            outcome, extra = AuditEntry.Outcome.FAILED, {}
+            note = f"Reconciled: no restore job for it in the job list after {UNKNOWN_SETTLES_AFTER}."
+        else:
+            continue
+        entry.outcome, entry.extra = outcome, {**entry.extra, **extra}
+        entry.detail = f"{entry.detail} {note}".strip()
+        # Conditional, so two workers reconciling at once change (and log) it once.
+        changed = AuditEntry.objects.filter(pk=entry.pk, outcome=AuditEntry.Outcome.UNKNOWN).update(
+            outcome=entry.outcome, extra=entry.extra, detail=entry.detail
+        )
+        if changed:
+            logger.info(json.dumps(entry.as_log(), default=str, sort_keys=True))
+
+
+def _restored_by(entry: AuditEntry, job: RestoreJob) -> bool:
+    return (
+        job.backup_id == entry.target
+        and job.target_index_name == entry.extra.get("index")
+        and (job.created_at is None or job.created_at >= entry.when - CLOCK_SLACK)
+    )

@@ -69,22 +69,29 @@ class CreateBackupForm(forms.Form):
 
 
 class DeleteBackupForm(forms.Form):
-    confirm = forms.CharField(label="Type the backup's name to confirm", max_length=200)
+    # Not stripped nor capped: a name with edge spaces or of any length must be typable as it is.
+    confirm = forms.CharField(label="Type the backup's name (or its id) to confirm", strip=False)
     what = "backup"
 
-    def __init__(self, *args, expected: str, **kwargs):
+    def __init__(self, *args, expected: str, backup_id: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.expected = expected
+        self.backup_id = backup_id
 
     def clean_confirm(self):
-        if self.cleaned_data["confirm"].strip() != self.expected:
-            raise forms.ValidationError(f"Type “{self.expected}” exactly to delete this {self.what}.")
+        if self.cleaned_data["confirm"] not in (self.expected, self.backup_id):
+            raise forms.ValidationError(
+                f"Type “{self.expected}” exactly, or the {self.what} id {self.backup_id}, to delete this {self.what}."
+            )
         return self.cleaned_data["confirm"]
 
 
 class DeleteScheduleForm(DeleteBackupForm):
-    confirm = forms.CharField(label="Type the schedule's name to confirm", max_length=200)
+    confirm = forms.CharField(label="Type the schedule's name (or its id) to confirm", strip=False)
     what = "schedule"
+
+    def __init__(self, *args, expected: str, schedule_id: str, **kwargs):
+        super().__init__(*args, expected=expected, backup_id=schedule_id, **kwargs)
 
 
 class ScheduleForm(forms.Form):

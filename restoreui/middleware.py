@@ -1,6 +1,7 @@
 """Request plumbing: request ids, client addresses behind proxies, headers, SSO."""
 
 import ipaddress
+import logging
 import re
 import uuid
 from urllib.parse import urlencode, urlsplit
@@ -11,6 +12,10 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware, RemoteUserMi
 from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
+
+from restoreui.pinecone import budget
+
+log = logging.getLogger(__name__)
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
@@ -61,6 +66,16 @@ def request_id_middleware(get_response):
     return middleware
 
 
+def time_budget_middleware(get_response):
+    """Every request waits on Pinecone for RESTOREUI_PAGE_TIME_BUDGET seconds at most."""
+
+    def middleware(request):
+        with budget.page(settings.RESTOREUI_PAGE_TIME_BUDGET):
+            return get_response(request)
+
+    return middleware
+
+
 def permissions_policy_middleware(get_response):
     """Switch off browser features the dashboard never uses."""
 
@@ -96,6 +111,14 @@ class TrustedProxyUserMiddleware(RemoteUserMiddleware):
 
 
 class SingleSignOnBackend(RemoteUserBackend):
+    def authenticate(self, request, remote_user):
+        user = super().authenticate(request, remote_user)
+        if user is not None and user.has_usable_password() and not settings.RESTOREUI_SSO_LOCAL_ACCOUNTS:
+            # A proxy naming "admin" must not become the local admin, whose password guards it.
+            log.warning("single sign-on named %r, a local account with a password: not logged in", remote_user)
+            return None
+        return user
+
     def configure_user(self, request, user, created=True):
         # Users the proxy vouches for have no password here, so none can be guessed.
         if created:

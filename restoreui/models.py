@@ -22,6 +22,8 @@ class AuditEntry(models.Model):
         OK = "ok", "ok"
         REFUSED = "refused", "refused"
         FAILED = "failed", "failed"
+        # Sent, but no clear answer came back; reconciled once the job list tells.
+        UNKNOWN = "unknown", "unknown"
 
     when = models.DateTimeField(default=timezone.now, db_index=True)
     username = models.CharField(max_length=150, blank=True, db_index=True)
@@ -78,6 +80,20 @@ class Preference(models.Model):
 
     def __str__(self):
         return f"{self.user}: times in {self.get_time_zone_display()}"
+
+
+class LoginFailures(models.Model):
+    """Failed logins counted for the throttle when there is no shared cache (see restoreui.login)."""
+
+    key = models.CharField(max_length=80, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    started = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "login failures"
+
+    def __str__(self):
+        return f"{self.key}: {self.count} since {self.started:%Y-%m-%d %H:%M:%S}"
 
 
 class Lease(models.Model):

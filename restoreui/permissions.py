@@ -1,7 +1,8 @@
 """Who may change things in a project. Every logged-in user may read.
 
-Writers are superusers and the operators a project names (usernames or group
-names); a project that names none is written by the group "operators". The
+Writers are superusers and the operators a project names ("user:NAME" and
+"group:NAME" entries; a bare NAME, the deprecated form, matches either); a
+project that names none is written by the group "operators". The
 switch RESTOREUI_READ_ONLY=1 and a project's own read_only flag refuse every
 write, even a superuser's, so an incident freeze holds for everyone.
 """
@@ -26,8 +27,16 @@ def _is_operator_of(user, project: Project) -> bool:
     if user.is_superuser:
         return True
     if project.operators:
-        return user.username in project.operators or bool(_group_names(user) & project.operators)
+        groups = _group_names(user)
+        return any(_names(entry, user.username, groups) for entry in project.operators)
     return OPERATORS_GROUP in _group_names(user)
+
+
+def _names(entry: str, username: str, groups: frozenset[str]) -> bool:
+    kind, sep, name = entry.partition(":")
+    if not sep:
+        return entry == username or entry in groups
+    return name == username if kind == "user" else name in groups
 
 
 def write_refusal_reason(user, project: Project) -> str | None:
@@ -45,6 +54,11 @@ def can_write(user, project: Project) -> bool:
     return write_refusal_reason(user, project) is None
 
 
+def operated_projects(user) -> list[str]:
+    """Names of the projects USER operates (read-only switches aside): whose audit entries they read."""
+    return [name for name, project in all_projects().items() if _is_operator_of(user, project)]
+
+
 def is_operator(user) -> bool:
-    """Operator of at least one project (read-only switches aside): may read the audit log."""
-    return any(_is_operator_of(user, project) for project in all_projects().values())
+    """Operator of at least one project: may read the audit log (of those projects)."""
+    return bool(operated_projects(user))

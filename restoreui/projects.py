@@ -10,6 +10,7 @@ Three ways to configure, first match wins:
 import os
 import re
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,8 @@ class Project:
     api_key: str = field(repr=False)
     host: str = DEFAULT_HOST
     api_version: str = DEFAULT_API_VERSION
-    # Usernames or group names allowed to write; empty means the "operators" group.
+    # Who may write: "user:NAME" and "group:NAME" entries (a bare NAME, the old
+    # form, matches a user or a group of that name); empty means the "operators" group.
     operators: frozenset[str] = frozenset()
     read_only: bool = False
     emulated: bool = False
@@ -87,6 +89,19 @@ def _from_table(name: str, table: dict) -> Project:
     read_only = table.get("read_only", False)
     if not isinstance(operators, list) or not all(isinstance(o, str) for o in operators):
         raise ImproperlyConfigured(f"project {name!r}: operators must be a list of names")
+    for entry in operators:
+        kind, sep, who = entry.partition(":")
+        if not sep:
+            warnings.warn(
+                f"project {name!r}: operators entry {entry!r} matches a user or a group of that name; "
+                f"write 'user:{entry}' or 'group:{entry}' (bare names will stop being accepted)",
+                FutureWarning,
+                stacklevel=2,
+            )
+        elif kind not in ("user", "group") or not who:
+            raise ImproperlyConfigured(
+                f"project {name!r}: operators entry {entry!r} must be 'user:NAME' or 'group:NAME'"
+            )
     if not isinstance(read_only, bool):
         raise ImproperlyConfigured(f"project {name!r}: read_only must be true or false")
     max_retention = table.get("max_retention_days", 365)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "restoreui.middleware.request_id_middleware",
+    "restoreui.middleware.time_budget_middleware",
     "restoreui.metrics.page_timer_middleware",
     "django.middleware.security.SecurityMiddleware",
     # Pages are compressed here so a bare gunicorn serves them small too; Django
@@ -98,7 +99,13 @@ def _cache(url: str) -> dict:
 
 
 CACHES = {"default": _cache(env.get("CACHE_URL") or "locmem://")}
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# A locmem cache is one per process: a session or a throttle count kept there
+# would depend on which gunicorn worker answers (a logout would not end the
+# session on the others). Without a shared cache both live in the database.
+RESTOREUI_SHARED_CACHE = CACHES["default"]["BACKEND"] != "django.core.cache.backends.locmem.LocMemCache"
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if RESTOREUI_SHARED_CACHE else "django.contrib.sessions.backends.db"
+)
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -166,8 +173,12 @@ RESTOREUI_TRUSTED_PROXIES = env.get_networks("RESTOREUI_TRUSTED_PROXIES")
 RESTOREUI_SSO_HEADER = env.get("RESTOREUI_SSO_HEADER", "")
 if RESTOREUI_SSO_HEADER and not RESTOREUI_TRUSTED_PROXIES:
     raise ImproperlyConfigured("RESTOREUI_SSO_HEADER needs RESTOREUI_TRUSTED_PROXIES, or anyone could claim any user")
+# Whether a name the SSO proxy sends may log in a local account that has a password.
+RESTOREUI_SSO_LOCAL_ACCOUNTS = env.get_bool("RESTOREUI_SSO_LOCAL_ACCOUNTS", False)
 RESTOREUI_LOGIN_FAILURE_LIMIT = env.get_int("RESTOREUI_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 RESTOREUI_LOGIN_LOCKOUT_SECONDS = env.get_int("RESTOREUI_LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
+# Failures from one address whatever the username, against spraying many usernames.
+RESTOREUI_LOGIN_ADDRESS_FAILURE_LIMIT = env.get_int("RESTOREUI_LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
 RESTOREUI_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 # /metrics answers only when a token is set, and only to "Authorization: Bearer <token>".
 RESTOREUI_METRICS_TOKEN = env.get("RESTOREUI_METRICS_TOKEN", "")
@@ -178,9 +189,21 @@ RESTOREUI_READYZ_CACHE_SECONDS = env.get_float("RESTOREUI_READYZ_CACHE_SECONDS",
 PINECONE_CONNECT_TIMEOUT = env.get_float("PINECONE_CONNECT_TIMEOUT", 3.05)
 PINECONE_READ_TIMEOUT = env.get_float("PINECONE_READ_TIMEOUT", 10.0)
 PINECONE_RETRIES = env.get_int("PINECONE_RETRIES", 2, maximum=10)
+# An answer larger than this is an upstream error (a list page of 100 entries is ~100 KB).
+PINECONE_MAX_BODY_BYTES = env.get_int("PINECONE_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
 PINECONE_LIST_PAGE_CAP = env.get_int("PINECONE_LIST_PAGE_CAP", 100, minimum=1)
 PINECONE_BACKOFF = env.get_float("PINECONE_BACKOFF", 0.5)
 PINECONE_RETRY_AFTER_MAX = env.get_float("PINECONE_RETRY_AFTER_MAX", 10.0)
+# A page stops waiting on Pinecone after this long and answers with what it has;
+# below the 60 s a proxy usually waits. See restoreui/pinecone/budget.py.
+RESTOREUI_PAGE_TIME_BUDGET = env.get_float("RESTOREUI_PAGE_TIME_BUDGET", 25.0)
+# Requests per process that may wait on Pinecone at once: one gunicorn thread
+# fewer than there are, so /healthz and cached pages always find one free.
+PINECONE_CONCURRENT_CALLS = env.get_int(
+    "PINECONE_CONCURRENT_CALLS", max(1, env.get_int("GUNICORN_THREADS", 4, minimum=1) - 1), minimum=1
+)
+# How long a request waits for one of those slots; a probe may queue behind a few such waits.
+PINECONE_SLOT_WAIT = env.get_float("PINECONE_SLOT_WAIT", 0.1)
 CACHE_TTL_LIST = env.get_float("RESTOREUI_CACHE_TTL_LIST", 5.0)
 CACHE_TTL_RUNNING = env.get_float("RESTOREUI_CACHE_TTL_RUNNING", 3.0)
 CACHE_TTL_FINISHED = env.get_float("RESTOREUI_CACHE_TTL_FINISHED", 3600.0)

@@ -12,16 +12,20 @@ class SegmentConverter:
 
     A "/" in a value Pinecone sent would split the segment (and make reverse()
     fail, a 500), so links carry it as %2F, and "%" as %25 to keep that reversible.
+    A value of "." or ".." would be a dot segment that browsers resolve to
+    another page, so its dots are carried as %2E.
     """
 
     regex = "[^/]+"
-    ESCAPES = {"%": "%25", "/": "%2F"}
+    ESCAPES = {"%": "%25", "/": "%2F", ".": "%2E"}
     UNESCAPES = {v: k for k, v in ESCAPES.items()}
 
     def to_python(self, value):
-        return re.sub("%25|%2F", lambda m: self.UNESCAPES[m[0]], value)
+        return re.sub("%25|%2F|%2E", lambda m: self.UNESCAPES[m[0]], value)
 
     def to_url(self, value):
+        if value in (".", ".."):
+            return value.replace(".", self.ESCAPES["."])
         return re.sub("[%/]", lambda m: self.ESCAPES[m[0]], value)
 
 

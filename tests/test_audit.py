@@ -167,3 +167,59 @@ def test_the_audit_log_pages_keep_the_filters():
     assert b'href="?project=local&amp;page=2"' in first.content
     second = client.get(reverse("audit"), {"project": "local", "page": 2})
     assert len(second.context["page"].object_list) == 10
+
+
+# -- outcomes not known at the time
+
+
+@pytest.mark.django_db
+def test_a_restore_answered_unreadably_is_unknown_then_ok_once_the_job_list_shows_it(emulator, backup_id, settings):
+    settings.PINECONE_BACKOFF = 0.01
+    _, client = _user("op", "operators")
+    path = reverse("backups-restore", args=["local", backup_id])
+    assert client.get(path).status_code == 200
+    emulator.set_faults(malformed_rate=1.0)
+    client.post(path, {"name": "maybe-restored", "tags": "", "deletion_protection": "disabled"})
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.RESTORE)
+    assert entry.outcome == AuditEntry.Outcome.UNKNOWN, "a restore Pinecone may have started was recorded as failed"
+    emulator.clear_faults()
+    assert client.get(reverse("jobs-list", args=["local"])).status_code == 200
+    entry.refresh_from_db()
+    assert entry.outcome == AuditEntry.Outcome.OK
+    started = next(j for j in emulator.store.jobs.values() if j.target_index_name == "maybe-restored")
+    assert entry.extra["restore_job_id"] == started.restore_job_id
+
+
+@pytest.mark.django_db
+def test_an_unknown_restore_the_job_list_never_shows_becomes_failed(backup_id):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    entry = AuditEntry.objects.create(
+        when=timezone.now() - timedelta(minutes=11), username="op", project="local", target=backup_id,
+        action=AuditEntry.Action.RESTORE, outcome=AuditEntry.Outcome.UNKNOWN, method="POST", path="/",
+        extra={"index": "never-made"},
+    )
+    _, client = _user("viewer")
+    client.get(reverse("jobs-list", args=["local"]))
+    entry.refresh_from_db()
+    assert entry.outcome == AuditEntry.Outcome.FAILED
+
+
+@pytest.mark.django_db
+def test_operators_read_only_their_projects_entries_and_superusers_all(settings, project):
+    from dataclasses import replace
+
+    settings.RESTOREUI_PROJECTS = {"local": project, "prod": replace(project, name="prod", operators=frozenset({"user:carol"}))}
+    _entries(("olga", "local", "restore", "backup-local", "ok"), ("carol", "prod", "restore", "backup-prod", "ok"))
+    _, olga = _user("olga", "operators")
+    page = olga.get(reverse("audit")).content
+    assert b"backup-local" in page and b"backup-prod" not in page, "an operator read another project's entries"
+    assert b"backup-prod" not in olga.get(reverse("audit"), {"project": "prod"}).content
+    _, carol = _user("carol")
+    page = carol.get(reverse("audit")).content
+    assert b"backup-prod" in page and b"backup-local" not in page
+    _, root = _user("root", superuser=True)
+    page = root.get(reverse("audit")).content
+    assert b"backup-local" in page and b"backup-prod" in page

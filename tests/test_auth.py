@@ -48,7 +48,8 @@ def test_it_sends_anonymous_visitors_to_the_login_page(client, name, args):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", ["healthz", "readyz"])
-def test_it_answers_probes_without_a_login(client, name):
+def test_it_answers_probes_without_a_login(client, settings, name):
+    settings.RESTOREUI_READYZ_CACHE_SECONDS = 0  # not an earlier test's answer
     assert client.get(reverse(name)).status_code == 200
 
 
@@ -244,3 +245,51 @@ def test_createoperator_creates_a_single_sign_on_user_without_a_password(project
     erin = User.objects.get(username="erin")
     assert not erin.has_usable_password()
     assert can_write(erin, project)
+
+
+@pytest.mark.django_db
+def test_user_and_group_entries_name_only_what_they_say(project):
+    prod = replace(project, name="prod", operators=frozenset({"user:carol", "group:sre"}))
+    assert can_write(_operator("carol"), prod)
+    assert can_write(_operator("dave", "sre"), prod)
+    assert not can_write(_operator("sre"), prod), "a user named like a group got that group's rights"
+    assert not can_write(_operator("eve", "carol"), prod), "a group named like a user got that user's rights"
+
+
+def test_a_bare_operators_entry_still_works_with_a_deprecation_warning(tmp_path, monkeypatch):
+    from restoreui.projects import load_from_environment
+
+    path = tmp_path / "projects.toml"
+    path.write_text('[projects.prod]\napi_key = "k"\noperators = ["carol", "group:sre"]\n')
+    monkeypatch.setenv("RESTOREUI_PROJECTS_FILE", str(path))
+    with pytest.warns(FutureWarning, match="write 'user:carol' or 'group:carol'"):
+        projects, _ = load_from_environment()
+    assert projects["prod"].operators == frozenset({"carol", "group:sre"})
+
+
+def test_an_operators_entry_of_another_kind_is_refused(tmp_path, monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from restoreui.projects import load_from_environment
+
+    path = tmp_path / "projects.toml"
+    path.write_text('[projects.prod]\napi_key = "k"\noperators = ["team:sre"]\n')
+    monkeypatch.setenv("RESTOREUI_PROJECTS_FILE", str(path))
+    with pytest.raises(ImproperlyConfigured, match="'user:NAME' or 'group:NAME'"):
+        load_from_environment()
+
+
+@pytest.mark.django_db
+def test_single_sign_on_never_logs_in_a_local_account_with_a_password(sso):
+    User.objects.create_superuser("admin", password=PASSWORD)
+    client = Client(REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_USER="admin")
+    response = client.get(reverse("jobs-list", args=["local"]))
+    assert response["Location"].startswith(reverse("login")), "the proxy's 'admin' became the local admin"
+
+
+@pytest.mark.django_db
+def test_single_sign_on_may_be_allowed_onto_local_accounts(sso, settings):
+    settings.RESTOREUI_SSO_LOCAL_ACCOUNTS = True
+    User.objects.create_user("alice", password=PASSWORD)
+    client = Client(REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_USER="alice")
+    assert client.get(reverse("jobs-list", args=["local"])).status_code == 200

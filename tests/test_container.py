@@ -155,7 +155,7 @@ def test_the_image_healthcheck_passes(server):
 
 
 def test_readyz_reaches_the_upstream_from_the_production_process(server):
-    response = _get(server, "/readyz")
+    response = _get(server, "/readyz", Authorization=f"Bearer {METRICS_TOKEN}")
     assert response.status_code == 200, response.text
     assert response.json()["checks"]["pinecone:prod"]["ok"] is True
 

@@ -145,6 +145,18 @@ def test_an_unknown_status_still_running_gets_an_eta():
     assert paused.remaining == timedelta(minutes=10)
 
 
+def test_a_crawling_job_gets_no_eta_rather_than_an_overflow():
+    assert estimate(job(percent=1e-12), now=NOW).remaining is None
+
+
+def test_a_size_beyond_any_float_shows_a_dash():
+    assert formatting.bytes_human(10**400) == "—"
+
+
+def test_markdown_escape_leaves_no_link_emphasis_or_line_break():
+    assert formatting.markdown_escape("a](b) *c* _d_ `e`\nf") == r"a\]\(b\) \*c\* \_d\_ \`e\` f"
+
+
 def test_an_expiry_reads_as_a_day_and_the_days_left():
     from datetime import UTC, datetime
 

@@ -1,6 +1,7 @@
 """Probes and metrics: what load balancers, orchestrators and Prometheus see."""
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
@@ -9,9 +10,13 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 
+TOKEN = {"Authorization": "Bearer secret-token"}
+
+
 @pytest.fixture
 def fresh_readiness(settings):
     settings.RESTOREUI_READYZ_CACHE_SECONDS = 0
+    settings.RESTOREUI_METRICS_TOKEN = "secret-token"
 
 
 def test_healthz_answers_without_touching_anything(client, emulator):
@@ -24,7 +29,7 @@ def test_healthz_answers_without_touching_anything(client, emulator):
 
 @pytest.mark.django_db
 def test_readyz_names_every_check_when_all_pass(client, fresh_readiness):
-    response = client.get(reverse("readyz"))
+    response = client.get(reverse("readyz"), headers=TOKEN)
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
@@ -35,7 +40,7 @@ def test_readyz_names_every_check_when_all_pass(client, fresh_readiness):
 @pytest.mark.django_db
 def test_readyz_fails_when_pinecone_fails(client, emulator, fresh_readiness):
     emulator.set_faults(error_rate=1.0)
-    response = client.get(reverse("readyz"))
+    response = client.get(reverse("readyz"), headers=TOKEN)
     assert response.status_code == 503
     check = response.json()["checks"]["pinecone:local"]
     assert check["ok"] is False
@@ -45,7 +50,7 @@ def test_readyz_fails_when_pinecone_fails(client, emulator, fresh_readiness):
 @pytest.mark.django_db
 def test_readyz_fails_when_the_api_key_is_refused(client, settings, project, fresh_readiness):
     settings.RESTOREUI_PROJECTS = {"local": replace(project, api_key="revoked-key")}
-    response = client.get(reverse("readyz"))
+    response = client.get(reverse("readyz"), headers=TOKEN)
     assert response.status_code == 503
     assert response.json()["checks"]["pinecone:local"]["error"] == "GET /indexes answered HTTP 401"
     assert b"revoked-key" not in response.content
@@ -55,7 +60,7 @@ def test_readyz_fails_when_the_api_key_is_refused(client, settings, project, fre
 def test_readyz_gives_up_on_a_silent_pinecone_after_its_timeout(client, settings, emulator, fresh_readiness):
     settings.RESTOREUI_READYZ_TIMEOUT = 0.3
     emulator.set_faults(latency_ms=2000)
-    response = client.get(reverse("readyz"))
+    response = client.get(reverse("readyz"), headers=TOKEN)
     assert response.status_code == 503
     assert response.json()["checks"]["pinecone:local"]["error"] == "no answer within 0.3 s"
 
@@ -63,7 +68,7 @@ def test_readyz_gives_up_on_a_silent_pinecone_after_its_timeout(client, settings
 @pytest.mark.django_db
 def test_readyz_fails_when_pinecone_is_unreachable(client, settings, project, fresh_readiness):
     settings.RESTOREUI_PROJECTS = {"local": replace(project, host="http://127.0.0.1:9")}
-    response = client.get(reverse("readyz"))
+    response = client.get(reverse("readyz"), headers=TOKEN)
     assert response.status_code == 503
     assert response.json()["checks"]["pinecone:local"]["error"].startswith("cannot connect")
 
@@ -72,7 +77,7 @@ def test_readyz_fails_when_pinecone_is_unreachable(client, settings, project, fr
 def test_readyz_fails_when_the_cache_is_down(client, fresh_readiness):
     nowhere = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}}
     with override_settings(CACHES=nowhere):
-        response = client.get(reverse("readyz"))
+        response = client.get(reverse("readyz"), headers=TOKEN)
     assert response.status_code == 503
     checks = response.json()["checks"]
     assert checks["cache"]["ok"] is False and checks["database"]["ok"] is True
@@ -80,14 +85,33 @@ def test_readyz_fails_when_the_cache_is_down(client, fresh_readiness):
 
 @pytest.mark.django_db
 def test_readyz_reuses_its_answer_for_a_few_seconds(client, settings, emulator, fresh_readiness):
-    assert client.get(reverse("readyz")).status_code == 200
+    assert client.get(reverse("readyz"), headers=TOKEN).status_code == 200
     settings.RESTOREUI_READYZ_CACHE_SECONDS = 60
     emulator.set_faults(error_rate=1.0)
     calls = emulator.stats()["total"]
-    assert client.get(reverse("readyz")).status_code == 200, "a probe went to Pinecone within the reuse window"
+    assert client.get(reverse("readyz"), headers=TOKEN).status_code == 200, "a probe went to Pinecone within the reuse window"
     assert emulator.stats()["total"] == calls
     settings.RESTOREUI_READYZ_CACHE_SECONDS = 0
-    assert client.get(reverse("readyz")).status_code == 503
+    assert client.get(reverse("readyz"), headers=TOKEN).status_code == 503
+
+
+@pytest.mark.django_db
+def test_readyz_tells_anonymous_callers_only_ok_or_failing(client, emulator, fresh_readiness):
+    assert client.get(reverse("readyz")).json() == {"status": "ok"}
+    emulator.set_faults(error_rate=1.0)
+    response = client.get(reverse("readyz"), headers={"Authorization": "Bearer wrong"})
+    assert (response.status_code, response.json()) == (503, {"status": "failing"}), "readyz named its checks to anyone"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_timeout_caps_the_whole_check_even_for_a_slow_body(settings, emulator, fresh_readiness):
+    settings.RESTOREUI_READYZ_TIMEOUT = 0.5
+    emulator.set_faults(slow_body_rate=1.0, slow_body_seconds=5.0)
+    with ThreadPoolExecutor(1) as pool:
+        probe = pool.submit(Client().get, reverse("readyz"))
+        # The probe's own timeout: the check must have given up by then.
+        response = probe.result(timeout=3)
+    assert response.status_code == 200
 
 
 # --- /metrics

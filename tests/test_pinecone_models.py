@@ -302,3 +302,19 @@ def test_fetched_knows_its_age():
 def test_models_are_frozen():
     with pytest.raises(AttributeError):
         job().status = "Failed"
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_time_out_of_range_in_utc_is_unknown(value):
+    assert job(created_at=value).created_at is None
+
+
+@pytest.mark.parametrize(("value", "expected"), [(-5, 0.0), (1e300, 100.0), (1e-12, 1e-12)])
+def test_percent_complete_is_kept_between_0_and_100(value, expected):
+    assert job(percent_complete=value).percent_complete == expected
+
+
+def test_counts_beyond_64_bits_are_unknown():
+    raw = {"backup_id": "b1", "size_bytes": 10**400, "record_count": 1e300, "namespace_count": "9" * 30}
+    backup = Backup.from_api(raw, "2026-04")
+    assert (backup.size_bytes, backup.record_count, backup.namespace_count) == (None, None, None)

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def production_env(tmp_path):
     """The README's production environment (Deployment > Configuration)."""
     projects = tmp_path / "projects.toml"
-    projects.write_text('[projects.prod]\napi_key_env = "PINECONE_API_KEY_PROD"\noperators = ["dba"]\n')
+    projects.write_text('[projects.prod]\napi_key_env = "PINECONE_API_KEY_PROD"\noperators = ["group:dba"]\n')
     secret = tmp_path / "secret-key"
     secret.write_text(secrets.token_urlsafe(50))
     return {
@@ -118,3 +118,10 @@ def test_an_older_api_version_keeps_working(production_env, tmp_path):
     projects = tmp_path / "old.toml"
     projects.write_text('[projects.prod]\napi_key_env = "PINECONE_API_KEY_PROD"\napi_version = "2025-04"\n')
     assert _api_versions(production_env | {"RESTOREUI_PROJECTS_FILE": str(projects)}) == {"prod": "2025-04"}
+
+
+def test_sessions_live_in_the_database_unless_the_cache_is_shared(production_env):
+    alone = _settings(production_env, "SESSION_ENGINE", "RESTOREUI_SHARED_CACHE")
+    assert alone == {"SESSION_ENGINE": "django.contrib.sessions.backends.db", "RESTOREUI_SHARED_CACHE": "False"}
+    shared = _settings(production_env | {"CACHE_URL": "redis://127.0.0.1:6379/0"}, "SESSION_ENGINE")
+    assert shared == {"SESSION_ENGINE": "django.contrib.sessions.backends.cached_db"}

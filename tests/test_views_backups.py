@@ -380,7 +380,7 @@ def test_deleting_needs_the_backup_s_name_typed(operator_client, emulator):
     backup = restorable(emulator)
     response = delete(operator_client, backup.id, backup.name + "x")
     assert response.status_code == 400
-    assert f"Type “{backup.name}” exactly to delete this backup." in field_errors(response, "confirm")
+    assert f"Type “{backup.name}” exactly, or the backup id {backup.id}, to delete this backup." in field_errors(response, "confirm")
     assert "DELETE /backups/{backup_id}" not in emulator.stats()["calls"]
 
 
@@ -408,6 +408,18 @@ def test_a_backup_without_a_name_is_confirmed_by_its_id(operator_client, emulato
     busy = {j.backup_id for j in upstream_jobs(emulator) if not j.finished}
     backup = backup_where(emulator, lambda b: b.name is None and b.id not in busy)
     assert delete(operator_client, backup.id, backup.id).status_code == 302
+
+
+def test_a_named_backup_may_be_confirmed_by_its_id_too(operator_client, emulator):
+    backup = restorable(emulator)
+    assert delete(operator_client, backup.id, backup.id).status_code == 302
+
+
+def test_opening_a_write_form_without_the_role_leaves_no_audit_entry(viewer_client, emulator):
+    backup = restorable(emulator)
+    assert viewer_client.get(reverse("backups-delete", args=["local", backup.id])).status_code == 403
+    assert viewer_client.get(reverse("backups-restore", args=["local", backup.id])).status_code == 403
+    assert not AuditEntry.objects.exists(), "a page view was audited as a write attempt"
 
 
 def test_a_viewer_may_not_delete(viewer_client, emulator):

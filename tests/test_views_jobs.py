@@ -551,3 +551,13 @@ def test_an_uncached_job_page_costs_one_upstream_call(viewer_client, emulator):
     response = job_page(viewer_client, job.id)
     assert response.status_code == 200
     assert emulator.stats()["total"] == 1, "a shared link waited on more than one Pinecone call before showing"
+
+
+def test_the_csv_export_says_when_it_is_stale(viewer_client, emulator, settings):
+    settings.CACHE_TTL_LIST = 0
+    url = reverse("jobs-export", args=["local", "csv"])
+    assert viewer_client.get(url)["X-Stale"] == "false"
+    emulator.set_faults(error_rate=1.0)
+    response = viewer_client.get(url)
+    assert response["X-Stale"] == "true", "an export from an old copy claimed to be current"
+    assert 'filename="restore-jobs-local-stale.csv"' in response["Content-Disposition"]

@@ -152,3 +152,12 @@ def test_the_backup_list_shows_what_expires_within_days(viewer_client, emulator)
 def test_a_missing_schedule_is_a_404_page(viewer_client):
     response = viewer_client.get(schedule_url("schedules-detail", "products", "no-such-schedule"))
     assert response.status_code == 404 and "No such backup schedule" in text(response)
+
+
+def test_a_schedule_write_without_a_clear_answer_is_audited_as_unknown(operator_client, emulator, settings):
+    settings.PINECONE_RETRIES = 0
+    emulator.set_faults(error_rate=1.0)
+    response = operator_client.post(reverse("schedules-create", args=["local", "docs-embeddings"]),
+                                    {"name": "docs", "frequency": "weekly", "retention_days": "7"})
+    assert response.status_code == 400 and "may or may not have been made" in text(response)
+    assert AuditEntry.objects.get().outcome == "unknown"

@@ -115,3 +115,13 @@ def test_a_search_while_pinecone_fails_does_not_claim_nothing_exists(viewer_clie
 def test_the_search_box_keeps_the_query(viewer_client):
     html = search(viewer_client, "restore-zz").content.decode()
     assert 'value="restore-zz"' in html, "the search box forgot what was typed"
+
+
+def test_search_results_from_an_old_copy_are_marked_stale(viewer_client, emulator, settings):
+    settings.CACHE_TTL_LIST = 0
+    url = reverse("search", args=["local"])
+    assert "Showing what Pinecone said" not in viewer_client.get(url, {"q": "a"}).content.decode()
+    emulator.set_faults(error_rate=1.0)
+    response = viewer_client.get(url, {"q": "a"})
+    assert response.status_code == 200
+    assert "Showing what Pinecone said" in response.content.decode(), "search showed an old copy as current"

@@ -1,6 +1,7 @@
 """Pure formatting helpers behind the template filters."""
 
 import math
+import re
 from datetime import datetime, timedelta, timezone
 
 DASH = "—"
@@ -15,7 +16,10 @@ def number(value) -> str:
 def bytes_human(value) -> str:
     if value is None:
         return DASH
-    size = float(value)
+    try:
+        size = float(value)
+    except OverflowError:
+        return DASH
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         # Compare what will be shown: 1023.96 KiB would otherwise read "1024.0 KiB".
         if round(abs(size), 1) < 1024 or unit == "TiB":
@@ -130,6 +134,14 @@ def running_note(estimate) -> str:
     elif expected:
         note += ", too little history to estimate"
     return note
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~])")
+
+
+def markdown_escape(text: str) -> str:
+    """TEXT as literal Markdown: no link, emphasis, code or HTML can come of it."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def expires(value: datetime | None, now: datetime | None = None) -> str:

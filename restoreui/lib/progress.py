@@ -80,15 +80,25 @@ def estimate(job, expected: Expected | None = None, now: datetime | None = None)
     percent = job.percent_complete
     if elapsed is not None and percent and percent < 100 and elapsed.total_seconds() >= 1:
         rate = percent / (elapsed.total_seconds() / 60)
-        return Estimate(elapsed, rate, timedelta(minutes=(100 - percent) / rate))
+        try:
+            remaining = timedelta(minutes=(100 - percent) / rate)
+        except OverflowError:
+            # A crawl such as 1e-12 % so far: longer than any date, so no estimate.
+            remaining = None
+        return Estimate(elapsed, rate, remaining)
     if elapsed is None or not expected or not expected.enough:
         return Estimate(elapsed, None, None, expected)
     left = expected.median - elapsed
+    try:
+        finish_at = job.created_at + expected.median
+    except OverflowError:
+        # A start time Pinecone put at the end of the calendar.
+        finish_at = None
     return Estimate(
         elapsed,
         None,
         left if left > timedelta(0) else None,
         expected,
-        finish_at=job.created_at + expected.median,
+        finish_at=finish_at,
         overdue=elapsed > expected.high,
     )

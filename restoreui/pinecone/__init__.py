@@ -1,6 +1,7 @@
 """The service module: the only code that knows Pinecone's wire format."""
 
 from restoreui.pinecone.errors import (
+    Busy,
     Conflict,
     Forbidden,
     InvalidRequest,
@@ -43,6 +44,7 @@ from restoreui.pinecone.service import (
 
 __all__ = [
     "Backup",
+    "Busy",
     "Conflict",
     "Fetched",
     "Forbidden",

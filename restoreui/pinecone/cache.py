@@ -20,8 +20,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from restoreui.pinecone import hooks
-from restoreui.pinecone.errors import NotFound, PineconeError
+from restoreui.pinecone import budget, hooks
+from restoreui.pinecone.errors import Busy, NotFound, PineconeError, Unavailable
 from restoreui.projects import Project
 
 POLL_SECONDS = 0.02
@@ -69,6 +69,15 @@ def read(
     failed = cache.get(f"{key}:error")
     if _fresh(failed) and not isinstance(failed["error"], NotFound):
         return _fall_back(key, failed["error"])
+    try:
+        # Waiting for another request's load is waiting on Pinecone too.
+        with budget.slot():
+            return _load_once(key, load, ttl)
+    except Busy as error:
+        return _fall_back(key, error)
+
+
+def _load_once(key: str, load: Callable[[], Any], ttl: Callable[[Any], float]):
     token = uuid.uuid4().hex
     if cache.add(f"{key}:lock", token, timeout=_seconds(_load_seconds())):
         try:
@@ -80,7 +89,8 @@ def read(
             cache.delete(f"{key}:lock")
     # Another request is loading this key: wait for its answer instead of asking again.
     holder = cache.get(f"{key}:lock")
-    deadline = time.monotonic() + _load_seconds()
+    left = budget.remaining()
+    deadline = time.monotonic() + (_load_seconds() if left is None else min(_load_seconds(), left))
     while time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
         if hit := _hit(key):
@@ -93,6 +103,12 @@ def read(
             if hit := _hit(key):
                 return hit
             break
+    else:
+        if left is not None:
+            return _fall_back(key, Unavailable(
+                f"no answer within this page's time budget of {settings.RESTOREUI_PAGE_TIME_BUDGET:g} s",
+                timeout=settings.RESTOREUI_PAGE_TIME_BUDGET,
+            ))
     return _load(key, load, ttl, token)
 
 

@@ -94,11 +94,16 @@ class NotAvailable(PineconeError):
 
 
 class Unavailable(PineconeError):
-    """5xx answers, timeouts, refused connections and bodies that are not the API's JSON."""
+    """5xx answers, timeouts, refused connections and bodies that are not the API's JSON.
 
-    def __init__(self, message: str, *, timeout: float | None = None, **kwargs):
+    `sent` is False only when the request surely never reached Pinecone (no
+    connection); otherwise a write may or may not have been carried out.
+    """
+
+    def __init__(self, message: str, *, timeout: float | None = None, sent: bool = True, **kwargs):
         super().__init__(message, **kwargs)
         self.timeout = timeout
+        self.sent = sent
 
     def explain(self) -> str:
         if self.timeout is not None:
@@ -106,6 +111,13 @@ class Unavailable(PineconeError):
         if self.status:
             return f"Pinecone is having trouble (HTTP {self.status}): {self.message}"
         return f"Pinecone cannot be used right now: {self.message}"
+
+
+class Busy(PineconeError):
+    """Nothing was sent: this process already has as many requests waiting on Pinecone as it allows."""
+
+    def explain(self) -> str:
+        return "restoreui is busy: too many pages are waiting on Pinecone right now. Try again in a few seconds."
 
 
 BY_STATUS = {

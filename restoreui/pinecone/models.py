@@ -22,18 +22,22 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+# Counts and sizes beyond a signed 64-bit integer are not counts Pinecone keeps.
+_INT_LIMIT = 2**63
+
+
 def _int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
     if isinstance(value, str):
         try:
-            return int(value)
+            value = int(value)
         except ValueError:
             return None
+    if isinstance(value, int) and -_INT_LIMIT < value < _INT_LIMIT:
+        return value
     return None
 
 
@@ -42,9 +46,14 @@ def _float(value: Any) -> float | None:
         return None
     try:
         number = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     return number if math.isfinite(number) else None
+
+
+def _percent(value: Any) -> float | None:
+    number = _float(value)
+    return None if number is None else min(max(number, 0.0), 100.0)
 
 
 def _bool(value: Any) -> bool | None:
@@ -56,10 +65,11 @@ def _time(value: Any) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
+        # A timestamp without an offset is UTC, as every documented example is.
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        # Unreadable, or out of range once in UTC (year 1 at +01:00): unknown.
         return None
-    # A timestamp without an offset is UTC, as every documented example is.
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _tags(value: Any) -> dict[str, str]:
@@ -127,7 +137,7 @@ class RestoreJob:
             status=_text(data.get("status")) or "Unknown",
             created_at=_time(data.get("created_at")),
             completed_at=_time(data.get("completed_at")),
-            percent_complete=_float(data.get("percent_complete")),
+            percent_complete=_percent(data.get("percent_complete")),
         )
 
     @cached_property

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from restoreui.models import AuditEntry
-from restoreui.permissions import is_operator
+from restoreui.permissions import is_operator, operated_projects
 
 PAGE_SIZE = 50
 
@@ -23,7 +23,11 @@ def audit(request):
         # One entry, as linked from the page of a restore started here.
         "entry": request.GET.get("entry", "").strip(),
     }
-    entries = AuditEntry.objects.all()
+    # Operators read their projects' entries (client addresses included); superusers read all.
+    visible = AuditEntry.objects.all()
+    if not request.user.is_superuser:
+        visible = visible.filter(project__in=operated_projects(request.user))
+    entries = visible
     if filters["project"]:
         entries = entries.filter(project=filters["project"])
     if filters["action"]:
@@ -39,7 +43,7 @@ def audit(request):
         "page": page,
         "filters": filters,
         "filtered": any(filters.values()),
-        "project_names": AuditEntry.objects.order_by("project").values_list("project", flat=True).distinct(),
+        "project_names": visible.order_by("project").values_list("project", flat=True).distinct(),
         "actions": AuditEntry.Action.choices,
         "outcomes": AuditEntry.Outcome.choices,
         "section": "audit",

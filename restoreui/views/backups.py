@@ -170,7 +170,7 @@ def backups_restore(request, project_name, backup_id):
                 deletion_protection=data["deletion_protection"],
             )
         except PineconeError as error:
-            audit.record(request, project.name, AuditEntry.Action.RESTORE, backup_id, AuditEntry.Outcome.FAILED, error=error, extra={"index": data["name"]})
+            audit.record(request, project.name, AuditEntry.Action.RESTORE, backup_id, audit.failure_outcome(error), error=error, extra={"index": data["name"]})
             _explain_restore_failure(form, project, data["name"], error)
         else:
             entry = audit.record(
@@ -220,12 +220,12 @@ def backups_delete(request, project_name, backup_id):
         return failure
 
     expected = backup.name or backup.id
-    form = DeleteBackupForm(request.POST if request.method == "POST" else None, expected=expected)
+    form = DeleteBackupForm(request.POST if request.method == "POST" else None, expected=expected, backup_id=backup.id)
     if request.method == "POST" and form.is_valid():
         try:
             service.delete_backup(project, backup_id)
         except PineconeError as error:
-            audit.record(request, project.name, AuditEntry.Action.DELETE_BACKUP, backup_id, AuditEntry.Outcome.FAILED, error=error)
+            audit.record(request, project.name, AuditEntry.Action.DELETE_BACKUP, backup_id, audit.failure_outcome(error), error=error)
             if isinstance(error, PreconditionFailed):
                 form.add_error(
                     None,

@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from restoreui import audit
 from restoreui.models import AuditEntry
-from restoreui.pinecone import PineconeError
+from restoreui.pinecone import Busy, PineconeError
 from restoreui.projects import Project, get_project
 
 
@@ -20,6 +20,8 @@ def upstream_failed(request, project: Project, error: PineconeError, section: st
     """Pinecone failed and nothing cached can stand in: say so, with the request id."""
     # 504 only when Pinecone ran out of time; a reset or an unreadable answer is a bad gateway.
     status = 504 if getattr(error, "timeout", None) is not None else 502
+    if isinstance(error, Busy):
+        status = 503
     return render(
         request,
         "upstream_error.html",
@@ -29,8 +31,9 @@ def upstream_failed(request, project: Project, error: PineconeError, section: st
 
 
 def refused(request, project: Project, action: str, target: str, reason: str):
-    """A write this user may not make: audited, and explained in words."""
-    audit.record(request, project.name, action, target, AuditEntry.Outcome.REFUSED, detail=reason)
+    """A write this user may not make: explained in words, and audited when it was one (a POST)."""
+    if request.method == "POST":
+        audit.record(request, project.name, action, target, AuditEntry.Outcome.REFUSED, detail=reason)
     return render(request, "refused.html", {"project": project, "reason": reason}, status=403)
 
 

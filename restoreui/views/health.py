@@ -4,7 +4,7 @@ import hmac
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import requests
 from django.conf import settings
@@ -31,9 +31,13 @@ def healthz(request):
 
 
 def _check_database() -> str | None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    finally:
+        # This runs on a pool thread of its own: its connection would outlive it.
+        connection.close()
     return None
 
 
@@ -49,14 +53,16 @@ def _check_cache() -> str | None:
 def _check_project(project: Project) -> str | None:
     # Straight to Pinecone, not through the service module: its cache would
     # happily answer for an upstream that has gone away.
-    response = requests.get(
+    # The status line is the answer; the body, however slow, is never read.
+    with requests.get(
         f"{project.host}/indexes",
         headers={"Api-Key": project.api_key, "X-Pinecone-Api-Version": project.api_version},
         timeout=settings.RESTOREUI_READYZ_TIMEOUT,
         allow_redirects=False,
-    )
-    if response.status_code != 200:
-        return f"GET /indexes answered HTTP {response.status_code}"
+        stream=True,
+    ) as response:
+        if response.status_code != 200:
+            return f"GET /indexes answered HTTP {response.status_code}"
     return None
 
 
@@ -78,11 +84,15 @@ def _run(check, *args) -> dict:
 
 def _readiness() -> dict:
     projects = list(all_projects().values())
-    # Upstream checks run side by side so several projects cost one timeout, not the sum.
-    with ThreadPoolExecutor(max_workers=min(8, len(projects)) or 1) as pool:
-        upstream = {p.name: pool.submit(_run, _check_project, p) for p in projects}
-        checks = {"database": _run(_check_database), "cache": _run(_check_cache)}
-        checks |= {f"pinecone:{name}": future.result() for name, future in upstream.items()}
+    # Checks run side by side, and the whole lot is given RESTOREUI_READYZ_TIMEOUT:
+    # one still running then is failing, and is left to finish on its own.
+    pool = ThreadPoolExecutor(max_workers=min(8, len(projects) + 2))
+    futures = {"database": pool.submit(_run, _check_database), "cache": pool.submit(_run, _check_cache)}
+    futures |= {f"pinecone:{p.name}": pool.submit(_run, _check_project, p) for p in projects}
+    wait(futures.values(), timeout=settings.RESTOREUI_READYZ_TIMEOUT)
+    pool.shutdown(wait=False, cancel_futures=True)
+    late = {"ok": False, "error": f"no answer within {settings.RESTOREUI_READYZ_TIMEOUT:g} s"}
+    checks = {name: future.result() if future.done() and not future.cancelled() else late for name, future in futures.items()}
     return {"status": "ok" if all(c["ok"] for c in checks.values()) else "failing", "checks": checks}
 
 
@@ -91,6 +101,9 @@ def _readiness() -> dict:
 @never_cache
 def readyz(request):
     """Ready to serve: database, cache and every project's Pinecone answer.
+
+    Anyone gets {"status": "ok" | "failing"}; the checks, with the project
+    names, only come with the metrics token ("Authorization: Bearer <token>").
 
     The result is reused for RESTOREUI_READYZ_CACHE_SECONDS so that a probe
     from every load balancer does not turn into a stream of calls to Pinecone.
@@ -101,18 +114,24 @@ def readyz(request):
         if time.monotonic() - checked_at >= settings.RESTOREUI_READYZ_CACHE_SECONDS:
             result = _readiness()
             _ready_result = (time.monotonic(), result)
-    return JsonResponse(result, status=200 if result["status"] == "ok" else 503)
+    status = 200 if result["status"] == "ok" else 503
+    # Which checks and projects there are is for the operators' scraper, not for anyone.
+    return JsonResponse(result if _has_token(request) else {"status": result["status"]}, status=status)
+
+
+def _has_token(request) -> bool:
+    token = settings.RESTOREUI_METRICS_TOKEN
+    supplied = request.headers.get("Authorization", "")
+    return bool(token) and hmac.compare_digest(supplied.encode(), f"Bearer {token}".encode())
 
 
 @login_not_required
 @require_safe
 @never_cache
 def metrics(request):
-    token = settings.RESTOREUI_METRICS_TOKEN
-    if not token:
+    if not settings.RESTOREUI_METRICS_TOKEN:
         raise Http404("Metrics are off: set RESTOREUI_METRICS_TOKEN to turn them on.")
-    supplied = request.headers.get("Authorization", "")
-    if not hmac.compare_digest(supplied.encode(), f"Bearer {token}".encode()):
+    if not _has_token(request):
         return HttpResponse(
             "Send the metrics token as 'Authorization: Bearer <token>'.\n",
             status=401,

@@ -94,7 +94,7 @@ def indexes_backup(request, project_name, index_name):
         try:
             backup = service.create_backup(project, index_name, name=data["name"] or None, description=data["description"] or None)
         except PineconeError as error:
-            audit.record(request, project.name, AuditEntry.Action.CREATE_BACKUP, index_name, AuditEntry.Outcome.FAILED, error=error)
+            audit.record(request, project.name, AuditEntry.Action.CREATE_BACKUP, index_name, audit.failure_outcome(error), error=error)
             if isinstance(error, NotFound):
                 form.add_error(None, f"Project {project.name} has no index named “{index_name}”.")
             elif isinstance(error, Unavailable):

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
+from restoreui import audit
 from restoreui.filters import JobFilterForm
 from restoreui.history.merge import as_job, lookup, merge
 from restoreui.lib import formatting
@@ -50,6 +51,8 @@ def _filtered_jobs(request, project):
     """Pinecone's list plus the remembered jobs it no longer holds, filtered and sorted."""
     form = JobFilterForm(request.GET)
     fetched = service.list_restore_jobs(project)
+    if not fetched.stale:
+        audit.reconcile_unknown(project, fetched.value.items, complete=not fetched.value.truncated)
     merged = merge(project, fetched.value)
     names = {**merged.backup_names, **_backup_names(project)}
     return form, fetched, merged, form.apply(merged.jobs, names), names
@@ -129,12 +132,14 @@ def jobs_export(request, project_name, fmt):
     except PineconeError as error:
         return upstream_failed(request, project, error, section="jobs")
     rows = [_export_row(job, names, merged.unlisted) for job in jobs]
-    filename = f"restore-jobs-{project.name}.{fmt}"
+    # A file from an old copy says so in its name, where whoever opens it later sees it.
+    filename = f"restore-jobs-{project.name}{'-stale' if fetched.stale else ''}.{fmt}"
     if fmt == "json":
         body = {
             "project": project.name,
             "fetched_at": formatting.iso(fetched.fetched_at),
             "stale": fetched.stale,
+            "stale_because": fetched.error.explain() if fetched.stale else None,
             "incomplete": fetched.value.truncated,
             "jobs": rows,
         }
@@ -145,6 +150,8 @@ def jobs_export(request, project_name, fmt):
         writer.writeheader()
         writer.writerows({k: _csv_safe(v) for k, v in row.items()} for row in rows)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Fetched-At"] = formatting.iso(fetched.fetched_at)
+    response["X-Stale"] = "true" if fetched.stale else "false"
     return response
 
 
@@ -264,4 +271,7 @@ def _markdown(job, url: str, estimate: Estimate | None = None) -> str:
         note = formatting.running_note(estimate)
         progress += f" ({note})" if note else ""
         when = f"{progress} as of {formatting.utc(datetime.now(timezone.utc), seconds=False)}"
-    return f"[Restore job {job.short_id} → {job.target_index_name}]({url}): {job.status}{when and ' ' + when.strip()}"
+    name, status, short_id = (formatting.markdown_escape(t) for t in (job.target_index_name, job.status, job.short_id))
+    # An id's parentheses would end the link target early.
+    url = url.replace("(", "%28").replace(")", "%29")
+    return f"[Restore job {short_id} → {name}]({url}): {status}{when and ' ' + when.strip()}"

@@ -121,7 +121,7 @@ def schedules_create(request, project_name, index_name):
         try:
             schedule = service.create_schedule(project, index_name, **wanted)
         except PineconeError as error:
-            audit.record(request, project.name, AuditEntry.Action.CREATE_SCHEDULE, index_name, AuditEntry.Outcome.FAILED, error=error, extra=wanted)
+            audit.record(request, project.name, AuditEntry.Action.CREATE_SCHEDULE, index_name, audit.failure_outcome(error), error=error, extra=wanted)
             form.add_error(None, explain(project, index_name, error))
         else:
             audit.record(request, project.name, AuditEntry.Action.CREATE_SCHEDULE, index_name, AuditEntry.Outcome.OK, extra={**wanted, "schedule_id": schedule.id})
@@ -168,7 +168,7 @@ def _update(request, project, index_name, schedule, form, changes) -> bool:
     try:
         service.update_schedule(project, index_name, schedule.id, **changes)
     except PineconeError as error:
-        audit.record(request, project.name, AuditEntry.Action.UPDATE_SCHEDULE, schedule.id, AuditEntry.Outcome.FAILED, error=error, extra={"index": index_name, **changes})
+        audit.record(request, project.name, AuditEntry.Action.UPDATE_SCHEDULE, schedule.id, audit.failure_outcome(error), error=error, extra={"index": index_name, **changes})
         form.add_error(None, explain(project, index_name, error))
         return False
     audit.record(request, project.name, AuditEntry.Action.UPDATE_SCHEDULE, schedule.id, AuditEntry.Outcome.OK, extra={"index": index_name, "name": schedule.name, **changes})
@@ -195,12 +195,12 @@ def schedules_delete(request, project_name, index_name, schedule_id):
     if failure:
         return failure
     expected = schedule.display_name
-    form = DeleteScheduleForm(request.POST if request.method == "POST" else None, expected=expected)
+    form = DeleteScheduleForm(request.POST if request.method == "POST" else None, expected=expected, schedule_id=schedule.id)
     if request.method == "POST" and form.is_valid():
         try:
             service.delete_schedule(project, index_name, schedule_id)
         except PineconeError as error:
-            audit.record(request, project.name, AuditEntry.Action.DELETE_SCHEDULE, schedule_id, AuditEntry.Outcome.FAILED, error=error, extra={"index": index_name})
+            audit.record(request, project.name, AuditEntry.Action.DELETE_SCHEDULE, schedule_id, audit.failure_outcome(error), error=error, extra={"index": index_name})
             form.add_error(None, explain(project, index_name, error))
         else:
             audit.record(request, project.name, AuditEntry.Action.DELETE_SCHEDULE, schedule_id, AuditEntry.Outcome.OK, extra={"index": index_name, "name": schedule.name})

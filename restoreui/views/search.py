@@ -7,12 +7,15 @@ from restoreui.views.common import project_or_404
 MAX_RESULTS = 20
 
 
-def _items(load, project, errors: list):
+def _items(load, project, errors: list, stale: list):
     try:
-        return load(project).value.items
+        fetched = load(project)
     except PineconeError as error:
         errors.append(error)
         return ()
+    if fetched.stale:
+        stale.append(fetched)
+    return fetched.value.items
 
 
 @require_GET
@@ -22,10 +25,10 @@ def search(request, project_name):
     query = request.GET.get("q", "").strip()[:200]
     if not query:
         return redirect("jobs-list", project.name)
-    errors = []
-    jobs = _items(service.list_restore_jobs, project, errors)
-    backups = _items(service.list_backups, project, errors)
-    indexes = _items(service.list_indexes, project, errors)
+    errors, stale = [], []
+    jobs = _items(service.list_restore_jobs, project, errors, stale)
+    backups = _items(service.list_backups, project, errors, stale)
+    indexes = _items(service.list_indexes, project, errors, stale)
 
     for job in jobs:
         if job.id == query:
@@ -48,5 +51,7 @@ def search(request, project_name):
         "indexes": sorted(n for n in index_names if needle in n.lower())[:MAX_RESULTS],
         "limit": MAX_RESULTS,
         "error": errors[0] if errors else None,
+        # The oldest copy shown, marked as the pages mark theirs.
+        "fetched": min(stale, key=lambda f: f.fetched_at) if stale else None,
     }
     return render(request, "search/results.html", context)

@@ -1,6 +1,7 @@
 """`make run`: the local emulator on :5081, the dashboard on :8000 and the watcher, stopped together."""
 
 import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -24,6 +25,11 @@ class Command(BaseCommand):
         if not settings.DEMO:
             raise CommandError("A Pinecone API key is configured: run the app with gunicorn, not the demo.")
         project = next(iter(settings.RESTOREUI_PROJECTS.values()))
+        host, _, port = addr.rpartition(":")
+        # runserver leaves with os._exit when its port is taken, which would orphan the
+        # emulator and the watcher: find out before starting them.
+        for where in ((host or "127.0.0.1", int(port)), ("127.0.0.1", emulator_port)):
+            _check_free(*where)
         emulator = subprocess.Popen(
             [sys.executable, "-m", "restoreui.emulator", "--port", str(emulator_port),
              "--api-key", project.api_key, "--seed", str(seed)],
@@ -65,3 +71,11 @@ class Command(BaseCommand):
             except OSError:
                 time.sleep(0.1)
         raise CommandError(f"The emulator did not answer at {url} within {seconds:.0f} s")
+
+
+def _check_free(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as e:
+            raise CommandError(f"Cannot listen on {host}:{port} ({e.strerror}): is another make run going?")

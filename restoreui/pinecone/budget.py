@@ -1,0 +1,79 @@
+"""How long, and how many at once, page requests may wait on Pinecone.
+
+Inside `page(seconds)` (every request, through the middleware):
+- the request waits on Pinecone for `seconds` at most, retries and Retry-After
+  pauses included: a retry is made only when its pause and a whole attempt still
+  fit, and the first attempt's timeouts are cut to what is left;
+- at most PINECONE_CONCURRENT_CALLS threads of the process wait on Pinecone at
+  once (a call, or another request's call for the same cache key). A request
+  that finds no free slot within PINECONE_SLOT_WAIT (a fraction of a second)
+  answers with its stale copy or Busy instead of queueing. With
+  GUNICORN_THREADS - 1 slots, one thread per worker is always free for
+  /healthz and cached pages, however slow Pinecone is.
+Outside a request (management commands, direct calls) neither limit applies.
+"""
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.conf import settings
+
+from restoreui.pinecone.errors import Busy
+
+_deadline: ContextVar[float | None] = ContextVar("restoreui_budget_deadline", default=None)
+_holding: ContextVar[bool] = ContextVar("restoreui_budget_holding", default=False)
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+
+
+@contextmanager
+def page(seconds: float) -> Iterator[None]:
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def remaining() -> float | None:
+    """Seconds left to wait on Pinecone in this request; None outside a request."""
+    deadline = _deadline.get()
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+def _semaphore() -> threading.BoundedSemaphore:
+    # Keyed by the setting so a changed value takes effect without a restart.
+    size = settings.PINECONE_CONCURRENT_CALLS
+    with _slots_lock:
+        return _slots.setdefault(size, threading.BoundedSemaphore(size))
+
+
+@contextmanager
+def slot() -> Iterator[None]:
+    """Hold one of the process's slots for waiting on Pinecone, or raise Busy at once."""
+    if _deadline.get() is None or _holding.get():
+        yield
+        return
+    semaphore = _semaphore()
+    if not semaphore.acquire(timeout=min(settings.PINECONE_SLOT_WAIT, remaining())):
+        raise Busy(
+            f"all {settings.PINECONE_CONCURRENT_CALLS} requests this process lets wait on Pinecone "
+            "at once are waiting already"
+        )
+    token = _holding.set(True)
+    try:
+        yield
+    finally:
+        _holding.reset(token)
+        semaphore.release()
+
+
+class Spent(Exception):
+    """A retry would not fit in the budget; RESPONSE is the last answer, if any."""
+
+    def __init__(self, response=None):
+        super().__init__("the page's time budget does not leave room for another attempt")
+        self.response = response
