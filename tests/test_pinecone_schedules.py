@@ -88,3 +88,13 @@ def test_a_schedule_history_lists_its_runs_and_the_planned_one(scheduling_projec
 
 def test_a_deleted_index_has_no_schedules_to_list(scheduling_project):
     assert service.index_schedules(scheduling_project, "legacy-catalog") == ()
+
+
+def test_schedules_fetched_side_by_side_keep_the_page_time_budget(emulator, scheduling_project):
+    from restoreui.pinecone import budget
+
+    emulator.set_faults(latency_ms=300)
+    with budget.page(0.5):
+        found = service.schedules_by_index(scheduling_project, [f"index-{n}" for n in range(40)] + ["products"])
+    # 41 calls of 0.3 s, 8 at a time, cannot all fit in half a second: the late ones are unknown.
+    assert None in found.values()

@@ -4,6 +4,7 @@ Reads return Fetched values; they raise PineconeError only when Pinecone fails
 and there is no earlier copy to show instead.
 """
 
+import contextvars
 import logging
 import re
 import threading
@@ -485,7 +486,9 @@ def _assemble_schedules(project: Project, names: tuple[str, ...]) -> dict:
         return fetched.value.items, fetched.fetched_at.timestamp() + settings.CACHE_TTL_SCHEDULES
 
     with ThreadPoolExecutor(max_workers=SCHEDULE_FETCHES_AT_ONCE) as pool:
-        found = dict(zip(names, pool.map(one, names)))
+        # Each fetch runs in a copy of this request's context: under its time budget and in its slot.
+        futures = [pool.submit(contextvars.copy_context().run, one, name) for name in names]
+        found = dict(zip(names, (f.result() for f in futures)))
     until = min((expiry for _, expiry in found.values()), default=time.time() + settings.CACHE_TTL_SCHEDULES)
     return {"schedules": {name: items for name, (items, _) in found.items()}, "until": until}
 
