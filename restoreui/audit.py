@@ -111,3 +111,31 @@ def _restored_by(entry: AuditEntry, job: RestoreJob) -> bool:
         and job.target_index_name == entry.extra.get("index")
         and (job.created_at is None or job.created_at >= entry.when - CLOCK_SLACK)
     )
+
+
+def record_watcher(project_name: str, action: str, target: str, outcome: str, detail: str, path: str,
+                   reference: str, extra: dict) -> AuditEntry:
+    """Record something the watcher did on its own (a notification sent or failing).
+
+    There is no request: the user is "(watcher)", PATH is the page the entry is about
+    and REFERENCE stands in for the request id.
+    """
+    entry = AuditEntry(
+        username="(watcher)",  # no account can be named so
+        project=project_name,
+        action=action,
+        target=target[:255],
+        outcome=outcome,
+        detail=detail,
+        method="POST",
+        path=path[:2000],
+        request_id=reference[:64],
+        extra=extra,
+    )
+    entry.full_clean()
+    logger.info(json.dumps(entry.as_log(), default=str, sort_keys=True))
+    try:
+        entry.save()
+    except DatabaseError:
+        logger.exception("audit entry %s could not be saved", entry.request_id)
+    return entry

@@ -222,6 +222,20 @@ def job_counts(jobs: tuple[RestoreJob, ...], now: datetime) -> tuple[Counter, li
     return recent, running
 
 
+def last_runs(
+    backups: tuple[Backup, ...], schedules: dict[str, tuple[Schedule, ...] | None]
+) -> list[tuple[str, Schedule, Backup | None]]:
+    """(index, schedule, its last finished run or None) for every schedule of every index."""
+    by_index: dict[str, list[Backup]] = {}
+    for backup in backups:
+        by_index.setdefault(backup.source_index_name, []).append(backup)
+    return [
+        (name, schedule, last_run(schedule, by_index.get(name, [])))
+        for name, found in schedules.items()
+        for schedule in found or ()
+    ]
+
+
 def gauges(
     found: list[Row],
     backups: tuple[Backup, ...],
@@ -229,14 +243,10 @@ def gauges(
     jobs: tuple[RestoreJob, ...],
 ) -> dict:
     """The values the watcher exports (metrics.CoverageCollector.update's arguments)."""
-    by_index: dict[str, list[Backup]] = {}
-    for backup in backups:
-        by_index.setdefault(backup.source_index_name, []).append(backup)
-    failed = {}
-    for name, found_schedules in schedules.items():
-        for schedule in found_schedules or ():
-            run = last_run(schedule, by_index.get(name, []))
-            failed[(name, schedule.display_name)] = run is not None and run.state == "failed"
+    failed = {
+        (name, schedule.display_name): run is not None and run.state == "failed"
+        for name, schedule, run in last_runs(backups, schedules)
+    }
     return {
         "last_backups": {r.index: r.last_ready.created_at.timestamp() for r in found if r.last_ready},
         "backups": {r.index: r.backups for r in found},

@@ -17,6 +17,9 @@ class AuditEntry(models.Model):
         CREATE_SCHEDULE = "create_schedule", "create backup schedule"
         UPDATE_SCHEDULE = "update_schedule", "change backup schedule"
         DELETE_SCHEDULE = "delete_schedule", "delete backup schedule"
+        SUBSCRIBE = "subscribe", "subscribe"
+        UNSUBSCRIBE = "unsubscribe", "unsubscribe"
+        NOTIFY = "notify", "notify"
 
     class Outcome(models.TextChoices):
         OK = "ok", "ok"
@@ -109,3 +112,4 @@ class Lease(models.Model):
 
 # Django finds an app's models in its models module.
 from restoreui.history.models import RestoreRecord  # noqa: E402, F401
+from restoreui.notifications.models import Notification, Subscription  # noqa: E402, F401

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from restoreui import env
+from restoreui.notifications.targets import Target, parse_targets
 
 DEFAULT_HOST = "https://api.pinecone.io"
 DEFAULT_API_VERSION = "2026-07"
@@ -41,6 +42,8 @@ class Project:
     emulated: bool = False
     # The longest retention a backup schedule may have (the project's max_backup_retention_days).
     max_retention_days: int = 365
+    # Webhooks told when restore jobs end: see restoreui.notifications.
+    notify: tuple[Target, ...] = ()
 
     def __post_init__(self):
         where = f"project {self.name!r}"
@@ -67,7 +70,7 @@ class Project:
 
 
 def _from_table(name: str, table: dict) -> Project:
-    known = {"api_key", "api_key_env", "api_key_file", "host", "api_version", "operators", "read_only",
+    known = {"api_key", "api_key_env", "api_key_file", "host", "api_version", "operators", "read_only", "notify",
              "max_retention_days"}
     unknown = set(table) - known
     if unknown:
@@ -115,6 +118,7 @@ def _from_table(name: str, table: dict) -> Project:
         operators=frozenset(operators),
         read_only=read_only,
         max_retention_days=max_retention,
+        notify=parse_targets(name, table.get("notify", {})),
     )
 
 

@@ -1,5 +1,6 @@
 """Settings, all read from the environment. See README "Configuration"."""
 
+import re
 import warnings
 from pathlib import Path
 
@@ -218,6 +219,17 @@ RESTOREUI_WATCH_INTERVAL = env.get_float("RESTOREUI_WATCH_INTERVAL", 30.0, minim
 RESTOREUI_WATCH_METRICS_PORT = env.get_int("RESTOREUI_WATCH_METRICS_PORT", 9101, maximum=65535)
 RESTOREUI_WATCH_METRICS_HOST = env.get("RESTOREUI_WATCH_METRICS_HOST", "0.0.0.0")
 
+# Notifications, sent by the watcher. See README "Notifications".
+# The watcher has no request to build links from: this is the site as its users reach it.
+RESTOREUI_BASE_URL = (env.get("RESTOREUI_BASE_URL") or ("http://127.0.0.1:8000" if DEMO else "")).rstrip("/")
+if RESTOREUI_BASE_URL and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", RESTOREUI_BASE_URL):
+    raise ImproperlyConfigured(f"RESTOREUI_BASE_URL={RESTOREUI_BASE_URL!r} must look like https://restoreui.example.com")
+if not RESTOREUI_BASE_URL and any(p.notify for p in RESTOREUI_PROJECTS.values()):
+    raise ImproperlyConfigured("RESTOREUI_BASE_URL must be set when the projects file names notification targets")
+RESTOREUI_NOTIFY_ATTEMPTS = env.get_int("RESTOREUI_NOTIFY_ATTEMPTS", 3, minimum=1, maximum=10)
+RESTOREUI_NOTIFY_RETRY_SECONDS = env.get_float("RESTOREUI_NOTIFY_RETRY_SECONDS", 30.0)
+RESTOREUI_NOTIFY_TIMEOUT = env.get_float("RESTOREUI_NOTIFY_TIMEOUT", 10.0, minimum=0.1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -234,5 +246,7 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "restoreui.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
+        # Its debug lines carry request paths, and a webhook's path is its secret.
+        "urllib3.connectionpool": {"level": "INFO"},
     },
 }

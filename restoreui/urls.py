@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
 from restoreui.login import ThrottledAuthenticationForm
-from restoreui.views import audit, backups, coverage, health, home, indexes, jobs, schedules, search
+from restoreui.views import audit, backups, coverage, health, home, indexes, jobs, notify, schedules, search
 
 
 class SegmentConverter:
@@ -55,6 +55,7 @@ urlpatterns = [
     path("p/<slug:project_name>/jobs/", jobs.jobs_list, name="jobs-list"),
     path("p/<slug:project_name>/jobs/export.<fmt:fmt>", jobs.jobs_export, name="jobs-export"),
     path("p/<slug:project_name>/jobs/<seg:job_id>/", jobs.jobs_detail, name="jobs-detail"),
+    path("p/<slug:project_name>/jobs/<seg:job_id>/notify/", notify.jobs_notify, name="jobs-notify"),
     path("p/<slug:project_name>/backups/", backups.backups_list, name="backups-list"),
     path("p/<slug:project_name>/backups/<seg:backup_id>/", backups.backups_detail, name="backups-detail"),
     path("p/<slug:project_name>/backups/<seg:backup_id>/restore/", backups.backups_restore, name="backups-restore"),

@@ -491,6 +491,17 @@ def test_a_restore_runs_to_completion_and_its_index_becomes_ready(fast):
     assert get(fast, "/indexes/articles-restored")["status"] == {"ready": True, "state": "Ready"}
 
 
+def test_a_restore_started_while_restores_fail_ends_failed_and_its_index_initialization_failed(fast):
+    fast.set_behaviour(fail_restores=True)
+    job_id = restore(fast, ready_backup(fast), "doomed")["restore_job_id"]
+    fast.set_behaviour(fail_restores=False)
+    done = wait_for(lambda: (j := get(fast, f"/restore-jobs/{job_id}"))["status"] != "Pending" and j)
+    assert done["status"] == "Failed" and done["completed_at"] and done.get("percent_complete") is None
+    assert get(fast, "/indexes/doomed")["status"] == {"ready": False, "state": "InitializationFailed"}
+    later = restore(fast, ready_backup(fast), "fine")["restore_job_id"]
+    assert wait_for(lambda: (j := get(fast, f"/restore-jobs/{later}"))["status"] != "Pending" and j)["status"] == "Completed"
+
+
 def test_a_restore_goes_in_progress_with_a_rising_percentage_when_progress_is_reported():
     server = Emulator(port=0, api_key=API_KEY, seed=7, speed=20, report_progress=True).start()
     try:
@@ -843,11 +854,11 @@ def test_the_control_endpoint_is_never_faulted_or_counted(emulator):
 
 def test_the_control_endpoint_switches_behaviour_while_serving(emulator):
     control = emulator.url + "/_emulator/behaviour"
-    assert requests.get(control).json() == {"report_progress": False, "send_metric": False, "plan_gate": False}
+    assert requests.get(control).json() == {"report_progress": False, "send_metric": False, "plan_gate": False, "fail_restores": False}
     assert requests.post(control, json={"report_progress": True}).json()["report_progress"] is True
     assert "InProgress" in {j["status"] for j in walk(emulator, "/restore-jobs")}
     assert requests.post(control, json={"plan_gate": True}).json() == {
-        "report_progress": True, "send_metric": False, "plan_gate": True}
+        "report_progress": True, "send_metric": False, "plan_gate": True, "fail_restores": False}
     assert_envelope(call(emulator, "GET", "/backups"), 403, "FORBIDDEN")
     for bad in ({"plan_gate": 1}, {"report_progress": "yes"}, {"nonsense": True}, [True]):
         assert requests.post(control, json=bad).status_code == 400, bad
@@ -861,7 +872,7 @@ def test_the_control_endpoint_resets_data_behaviour_faults_and_counters(emulator
     assert summary["indexes"] == 17 and summary["backups"] == 71
     assert sum(summary["restore_jobs"].values()) == 260
     assert emulator.stats()["total"] == 0 and emulator.faults["error_rate"] == 0
-    assert emulator.behaviour == {"report_progress": False, "send_metric": False, "plan_gate": False}
+    assert emulator.behaviour == {"report_progress": False, "send_metric": False, "plan_gate": False, "fail_restores": False}
     assert get(emulator, "/indexes/articles")["name"] == "articles"
 
 
@@ -870,7 +881,7 @@ def test_a_reset_goes_back_to_the_behaviour_given_at_start():
     try:
         server.set_behaviour(report_progress=False, plan_gate=True)
         server.reset()
-        assert server.behaviour == {"report_progress": True, "send_metric": True, "plan_gate": False}
+        assert server.behaviour == {"report_progress": True, "send_metric": True, "plan_gate": False, "fail_restores": False}
     finally:
         server.stop()
 
@@ -909,7 +920,7 @@ def test_the_command_line_takes_the_behaviour_flags_and_a_limited_key():
     try:
         url = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline()).group(0)
         assert requests.get(url + "/_emulator/behaviour", timeout=5).json() == {
-            "report_progress": True, "send_metric": True, "plan_gate": True}
+            "report_progress": True, "send_metric": True, "plan_gate": True, "fail_restores": False}
         assert requests.get(url + "/_emulator/faults", timeout=5).json()["transient_404_rate"] == 0.25
         denied = requests.get(url + "/backups", headers={"Api-Key": "cli-limited"}, timeout=5)
         assert denied.status_code == 403 and denied.json()["error"]["code"] == "PERMISSION_DENIED"

@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from django.shortcuts import render
 
 from restoreui.filters import JobFilterForm
+from restoreui.lib.markdown import job_line
 from restoreui.pinecone.models import Backup, Fetched, Listing, RestoreDurations, RestoreJob
 from restoreui.projects import get_project
-from restoreui.views.jobs import POLL_EVERY, TABLE_REFRESH_EVERY, _estimate, _job_title, _markdown
+from restoreui.views.jobs import POLL_EVERY, TABLE_REFRESH_EVERY, _estimate, _job_title
 
 _rows = json.loads(open(os.environ["BENCH_ROWS_FILE"]).read())
 _now = datetime.now(UTC)
@@ -62,6 +63,6 @@ def jobs_detail(request, job_id):
         "poll_every": POLL_EVERY,
         "backup": BACKUP,
         "share_url": request.build_absolute_uri(),
-        "markdown": _markdown(job, request.build_absolute_uri(), progress),
+        "markdown": job_line(job, request.build_absolute_uri(), progress),
     }
     return render(request, "jobs/detail.html", context)

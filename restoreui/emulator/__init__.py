@@ -82,7 +82,8 @@ on reset):
 report_progress (running restores go InProgress with a rising
 percent_complete, some stay Pending with none; finished jobs keep the figure
 they stopped at), send_metric (backups carry a top-level `metric`),
-plan_gate (backup and restore endpoints answer 403 FORBIDDEN "Backups are not
+fail_restores (runtime only: restores started while it is on end Failed
+half-way through), plan_gate (backup and restore endpoints answer 403 FORBIDDEN "Backups are not
 available on the Starter plan. Upgrade your plan to use backups.").
 
 Fault settings (all off by default; rates are shares of requests, 0.0-1.0,
@@ -96,7 +97,8 @@ Control endpoint (never faulted, never counted, no API key needed):
     GET    /_emulator/faults     -> current fault settings
     POST   /_emulator/faults     -> body {"error_rate": 0.2, ...}: change those settings
     DELETE /_emulator/faults     -> all faults off
-    GET    /_emulator/behaviour  -> {"report_progress": false, "send_metric": false, "plan_gate": false}
+    GET    /_emulator/behaviour  -> {"report_progress": false, "send_metric": false, "plan_gate": false,
+                                     "fail_restores": false}
     POST   /_emulator/behaviour  -> body {"report_progress": true, ...}: change those settings
     GET    /_emulator/stats      -> {"total": N, "calls": {"GET /restore-jobs": n, ...},
                                      "faulted": {"reset": n, "transient_404": n, ...}}

@@ -145,6 +145,8 @@ class Job:
     run_s: float = 0.0
     # When progress is reported: a job that still says only "Pending" until done.
     shows_percent: bool = True
+    # Ends Failed half-way through its run (started while fail_restores was on).
+    fails: bool = False
 
 
 @dataclass

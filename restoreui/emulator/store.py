@@ -103,6 +103,8 @@ class Behaviour:
     send_metric: bool = False
     # The project's plan has no backups: backup and restore endpoints answer 403 FORBIDDEN.
     plan_gate: bool = False
+    # Restores started from now on fail half-way (the real service fails some, unannounced).
+    fail_restores: bool = False
 
     def updated(self, **changes) -> "Behaviour":
         unknown = set(changes) - {f.name for f in fields(self)}
@@ -216,6 +218,9 @@ class Store:
             return job.status, percent, job.completed_at
         done = job.head_start + (now - job.clock_start) * self.speed
         total = job.pending_s + job.run_s
+        if job.fails and done >= job.pending_s + job.run_s / 2:
+            failed_at = job.clock_start + (job.pending_s + job.run_s / 2 - job.head_start) / self.speed
+            return "Failed", 50.0 if report else None, failed_at
         if done >= total:
             return "Completed", 100.0, job.clock_start + (total - job.head_start) / self.speed
         if not report or done < job.pending_s or not job.shows_percent:
@@ -490,6 +495,7 @@ class Store:
                 restore_job_id=seed.new_id(self.rng), backup_id=backup_id, target_index_name=name,
                 target_index_id=seed.new_id(self.rng), created_at=now, style="6Z", live=True,
                 clock_start=now, pending_s=seed.RESTORE_QUEUE_S, run_s=total - seed.RESTORE_QUEUE_S,
+                fails=self.behaviour.fail_restores,
             )
             index = seed.restored_index(job, backup, tags, protection or "disabled", now)
             index.read_capacity = read_capacity

@@ -36,6 +36,9 @@ class RestoreRecord(models.Model):
     )
     requested_tags = models.JSONField(null=True, blank=True)
     requested_deletion_protection = models.CharField(max_length=16, blank=True)
+    # The status the watcher last looked at for notifications ("" before it has);
+    # differing from status means a transition not yet acted on.
+    watched_status = models.CharField(max_length=64, blank=True)
 
     class Meta:
         app_label = "restoreui"

@@ -1,7 +1,5 @@
 import csv
 
-from datetime import datetime, timezone
-
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -12,9 +10,11 @@ from restoreui import audit
 from restoreui.filters import JobFilterForm
 from restoreui.history.merge import as_job, lookup, merge
 from restoreui.lib import formatting
+from restoreui.lib.markdown import job_line
 from restoreui.lib.progress import Estimate, estimate, expected_duration
 from restoreui.pinecone import Fetched, NotFound, PineconeError, RestoreDurations, service
 from restoreui.views.common import project_or_404, push_clean_url, upstream_failed
+from restoreui.views.notify import notify_context
 
 # Seconds between polls of a running job; slower while Pinecone is failing.
 POLL_EVERY = 3
@@ -258,20 +258,6 @@ def _from_history(request, project, record):
 def _job_page(request, project, job, context):
     context["backup"] = service.known_backup(project, job.backup_id)
     context["share_url"] = request.build_absolute_uri()
-    context["markdown"] = _markdown(job, request.build_absolute_uri(), context["estimate"])
+    context["markdown"] = job_line(job, request.build_absolute_uri(), context["estimate"])
+    context |= notify_context(request, project, job)
     return render(request, "jobs/detail.html", context)
-
-
-def _markdown(job, url: str, estimate: Estimate | None = None) -> str:
-    """One line for an incident channel: job, target index, status, time running and expected, and the UTC time."""
-    if job.finished:
-        when = f"at {formatting.utc(job.completed_at, seconds=False)}" if job.completed_at else ""
-    else:
-        progress = f" {formatting.percent(job.percent_complete)}" if job.percent_complete is not None else ""
-        note = formatting.running_note(estimate)
-        progress += f" ({note})" if note else ""
-        when = f"{progress} as of {formatting.utc(datetime.now(timezone.utc), seconds=False)}"
-    name, status, short_id = (formatting.markdown_escape(t) for t in (job.target_index_name, job.status, job.short_id))
-    # An id's parentheses would end the link target early.
-    url = url.replace("(", "%28").replace(")", "%29")
-    return f"[Restore job {short_id} → {name}]({url}): {status}{when and ' ' + when.strip()}"

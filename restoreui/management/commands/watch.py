@@ -1,8 +1,9 @@
 """`manage.py watch`: load every project's lists on a fixed interval, as a viewer would.
 
 Loading through the service module fills the cache and the restore history
-exactly as a page view does; this loop has no logic of its own besides the
-lease that keeps it to one running copy per cluster.
+exactly as a page view does; the notifications outbox then finds the status
+changes in that history and delivers what is due. This loop has no logic of
+its own besides the lease that keeps it to one running copy per cluster.
 """
 
 import logging
@@ -20,6 +21,7 @@ from django.db import DatabaseError, close_old_connections
 
 from restoreui import coverage, lease, metrics
 from restoreui.history import record
+from restoreui.notifications import outbox
 from restoreui.pinecone import PineconeError, service
 
 log = logging.getLogger("restoreui.watch")
@@ -95,6 +97,7 @@ class Command(BaseCommand):
             return standing_by
         counts = {name: 0 for name, _ in LISTS}
         failures = []
+        queued = 0
         for project in settings.RESTOREUI_PROJECTS.values():
             if standing_by := self.hold():
                 return standing_by
@@ -114,8 +117,22 @@ class Command(BaseCommand):
                     self.export(project)
                 except PineconeError as error:
                     failures.append(f"{project.name} gauges: {error.explain()}")
+                except DatabaseError as e:
+                    failures.append(f"{project.name} scheduled backup notifications: {e}")
+            try:
+                queued += outbox.detect(project)
+            except DatabaseError as e:
+                failures.append(f"{project.name} notifications: {e}")
+        if standing_by := self.hold():
+            return standing_by
+        try:
+            delivered = outbox.deliver_due(self.holder)
+        except DatabaseError as e:
+            delivered = outbox.Delivered()
+            failures.append(f"delivering notifications: {e}")
         try:
             pruned = record.prune()
+            outbox.prune()
         except DatabaseError as e:
             pruned = 0
             failures.append(f"pruning history: {e}")
@@ -124,11 +141,13 @@ class Command(BaseCommand):
         failed = f"{len(failures)} failure{'s' if len(failures) != 1 else ''}" + (f" ({'; '.join(failures)})" if failures else "")
         return (
             f"{projects} project{'s' if projects != 1 else ''}: {listed}; {failed}; "
+            f"{queued} notifications queued, {delivered.sent} sent, {delivered.failed} not sent; "
             f"{pruned} old history rows pruned; {time.monotonic() - started:.2f} s"
         )
 
     def export(self, project) -> None:
-        """Set the coverage gauges from the lists just loaded and each index's schedules.
+        """Set the coverage gauges from the lists just loaded and each index's schedules,
+        and queue a notification for each schedule whose last run failed (once per backup).
 
         Schedules come through the cache, so they are asked again only every
         RESTOREUI_CACHE_TTL_SCHEDULES seconds, whatever the round interval.
@@ -141,3 +160,7 @@ class Command(BaseCommand):
             schedules = service.schedules_by_index(project, [i.name for i in indexes if not i.pod])
         found = coverage.rows(indexes, backups, schedules, datetime.now(UTC))
         metrics.COVERAGE.update(project.name, **coverage.gauges(found, backups, schedules, jobs))
+        for _, schedule, run in coverage.last_runs(backups, schedules):
+            if run is not None and run.state == "failed":
+                outbox.scheduled_backup_failed(project, outbox.BackupFailure(
+                    backup_id=run.id, backup_name=run.name or "", schedule_name=schedule.display_name, status=run.status))
