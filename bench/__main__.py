@@ -15,7 +15,7 @@ from bench import figures
 from bench.cluster import ROOT, Lab
 from bench.figures import Options
 
-FIGURES = ("a", "b", "c", "d", "e", "f", "load")
+FIGURES = ("a", "b", "c", "d", "e", "g", "f", "load")
 TITLES = {
     "a": "a. Cached pages against bare Django",
     "b": "b. Upstream amplification: 50 viewers polling one running job",
@@ -23,9 +23,11 @@ TITLES = {
     "d": "d. Time to answer against a direct SDK call",
     "e": "e. Job table cost as the project grows",
     "f": "f. Resident memory per gunicorn worker",
+    "g": "g. Coverage overview and watcher as indexes grow",
     "load": "Load: 64 connections against the job pages",
 }
 GROWTH_SIZES = (100, 1_000, 10_000)
+INDEX_SIZES = (10, 100, 500)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -91,6 +93,12 @@ def run(args: argparse.Namespace) -> dict:
             growing = {size: lab.emulator(jobs=size) for size in GROWTH_SIZES}
             clusters["growth (e)"] = e_app = lab.app(
                 "growth", {f"jobs{size}": e.url for size, e in growing.items()}, cache_url=args.redis_url)
+        if "g" in wanted:
+            by_size = {size: lab.emulator(extra_indexes=size) for size in INDEX_SIZES}
+            # Lists live for the whole figure, so warm views are cache hits, as in figure a.
+            clusters["coverage (g)"] = g_app = lab.app(
+                "coverage", {f"idx{size}": e.url for size, e in by_size.items()}, api_version="2026-07",
+                RESTOREUI_CACHE_TTL_LIST="3600")
         if "load" in wanted:
             load_emulator = lab.emulator()
             clusters["load"] = load_app = lab.app("load", {figures.PROJECT: load_emulator.url})
@@ -111,6 +119,9 @@ def run(args: argparse.Namespace) -> dict:
         if "e" in wanted:
             with phase("e"):
                 entries += figures.growth(options, e_app.ready(), growing)
+        if "g" in wanted:
+            with phase("g"):
+                entries += figures.coverage_growth(options, g_app.ready(), by_size, lab.watch_once)
         if "load" in wanted:
             with phase("load"):
                 entries += figures.load(options, load_app.ready(), load_emulator)

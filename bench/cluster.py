@@ -53,7 +53,8 @@ def _answers(url: str) -> bool:
 class Emulator:
     """`python -m restoreui.emulator` in its own process, so its work is not billed to the dashboard."""
 
-    def __init__(self, workdir: Path, latency_ms: float, jobs: int | None = None, seed: int = 42):
+    def __init__(self, workdir: Path, latency_ms: float, jobs: int | None = None, seed: int = 42,
+                 extra_indexes: int = 0):
         self.latency_ms = latency_ms
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -61,6 +62,9 @@ class Emulator:
                 "--api-key", EMULATOR_KEY, "--seed", str(seed), "--latency-ms", f"{latency_ms:g}"]
         if jobs is not None:
             args += ["--jobs", str(jobs)]
+        if extra_indexes:
+            # Room for every seeded backup, so no scheduled run fails on the quota.
+            args += ["--extra-indexes", str(extra_indexes), "--max-backups", "100000"]
         self.log = open(workdir / f"emulator-{self.port}.log", "wb")
         self.process = subprocess.Popen(args, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
         _wait_until(lambda: _answers(f"{self.url}/_emulator/state"), f"the emulator on port {self.port}")
@@ -147,10 +151,10 @@ class Site:
             subprocess.run(manage + command, cwd=ROOT, env={**self.env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
                            check=True, stdout=subprocess.DEVNULL)
 
-    def projects_file(self, name: str, hosts: dict[str, str]) -> Path:
+    def projects_file(self, name: str, hosts: dict[str, str], api_version: str = "2026-04") -> Path:
         path = self.workdir / f"projects-{name}.toml"
         path.write_text("".join(
-            f'[projects.{project}]\napi_key = "{EMULATOR_KEY}"\nhost = "{host}"\napi_version = "2026-04"\n\n'
+            f'[projects.{project}]\napi_key = "{EMULATOR_KEY}"\nhost = "{host}"\napi_version = "{api_version}"\n\n'
             for project, host in hosts.items()
         ))
         return path
@@ -242,16 +246,23 @@ class Lab(ExitStack):
             self._site = Site(self.workdir)
         return self._site
 
-    def emulator(self, jobs: int | None = None) -> Emulator:
-        emulator = Emulator(self.workdir, self.latency_ms, jobs=jobs)
+    def emulator(self, jobs: int | None = None, extra_indexes: int = 0) -> Emulator:
+        emulator = Emulator(self.workdir, self.latency_ms, jobs=jobs, extra_indexes=extra_indexes)
         self.callback(emulator.stop)
         return emulator
 
-    def app(self, name: str, hosts: dict[str, str], cache_url: str = "locmem://", **env) -> Gunicorn:
-        projects = self.site.projects_file(name, hosts)
+    def app(self, name: str, hosts: dict[str, str], cache_url: str = "locmem://", api_version: str = "2026-04",
+            **env) -> Gunicorn:
+        projects = self.site.projects_file(name, hosts, api_version)
         cluster = Gunicorn(self.site, name, {"RESTOREUI_PROJECTS_FILE": str(projects), "CACHE_URL": cache_url, **env})
         self.callback(cluster.stop)
         return cluster
+
+    def watch_once(self, hosts: dict[str, str], api_version: str = "2026-07") -> None:
+        """One round of `manage.py watch` against HOSTS, with its own local-memory cache (so: cold)."""
+        env = {**self.site.env, "RESTOREUI_PROJECTS_FILE": str(self.site.projects_file("watch", hosts, api_version))}
+        subprocess.run([sys.executable, "manage.py", "watch", "--once", "--metrics-port", "0"], cwd=ROOT, env=env,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def bare(self, rows_file: Path) -> Gunicorn:
         cluster = Gunicorn(self.site, "bare", {"DJANGO_SETTINGS_MODULE": "bench.bare.settings",

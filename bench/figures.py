@@ -362,6 +362,64 @@ def growth(options: Options, app: Gunicorn, emulators: dict[int, Emulator]) -> l
     return out
 
 
+# -- g: the coverage overview and the watcher as indexes grow ---------------------------------------
+
+SCHEDULE_LIST = "GET /indexes/{index_name}/backup-schedules"
+# The watcher's defaults (settings): a round every 30 s reloads the lists (their lifetime is 5 s);
+# each index's schedules are asked again when their 600 s lifetime has run out.
+WATCH_INTERVAL = 30.0
+TTL_SCHEDULES = 600.0
+
+
+def coverage_growth(options: Options, app: Gunicorn, emulators: dict[int, Emulator], watch) -> list[dict]:
+    """Upstream calls and time per overview view, cold and warm, and the watcher's calls per hour."""
+    client = Client(app.port, cookie_header(app.login()))
+    out, cold, warm_times = [], {}, {size: [] for size in emulators}
+    for size, emulator in emulators.items():
+        before = sum(emulator.stats()["calls"].values())
+        started = time.perf_counter()
+        status, _, _ = client.get(f"/p/idx{size}/")
+        cold[size] = (status, sum(emulator.stats()["calls"].values()) - before, time.perf_counter() - started)
+    # Warm views of every size in turn, so a busy machine slows them all alike.
+    before = {size: sum(e.stats()["calls"].values()) for size, e in emulators.items()}
+    for _ in range(options.samples * 2):
+        for size in emulators:
+            started = time.perf_counter()
+            client.get(f"/p/idx{size}/")
+            warm_times[size].append(time.perf_counter() - started)
+    warm_medians = {size: median(times) for size, times in warm_times.items()}
+    for size, emulator in emulators.items():
+        warm_calls = sum(emulator.stats()["calls"].values()) - before[size]
+        status, cold_calls, cold_time = cold[size]
+        rows = len(emulator.api("/indexes")["indexes"])
+        out += [
+            entry("g", f"{size} added indexes ({rows} live): cold view, upstream calls", cold_calls, "calls",
+                  f"<= {rows + 40} (lists + one schedule list per index)", status == 200 and cold_calls <= rows + 40),
+            entry("g", f"{size} added indexes: cold view time", cold_time, "s"),
+            entry("g", f"{size} added indexes: warm views ({options.samples * 2}), upstream calls", warm_calls,
+                  "calls", "== 0", warm_calls == 0),
+            entry("g", f"{size} added indexes: warm view time (median)", warm_medians[size] * 1000, "ms"),
+        ]
+    client.close()
+    smallest, largest = min(warm_medians), max(warm_medians)
+    ratio = warm_medians[largest] / warm_medians[smallest]
+    out.append(entry("g", f"warm view time, {largest} / {smallest} added indexes", ratio, "ratio", "<= 3", ratio <= 3))
+    for size, emulator in emulators.items():
+        emulator.reset()
+        watch({"watched": emulator.url})
+        calls = emulator.stats()["calls"]
+        schedules = calls.get(SCHEDULE_LIST, 0)
+        lists = sum(calls.values()) - schedules
+        per_hour = lists * 3600 / WATCH_INTERVAL + schedules * 3600 / TTL_SCHEDULES
+        out += [
+            entry("g", f"{size} added indexes: watcher round, list calls", lists, "calls"),
+            entry("g", f"{size} added indexes: watcher round, schedule calls", schedules, "calls"),
+            entry("g", f"{size} added indexes: watcher calls per hour", per_hour, "calls/h",
+                  "< 7200 (2 per second)", per_hour < 7200),
+        ]
+    return out
+
+
 # -- load: many connections, a healthy and a failing upstream -------------------------------------
 
 

@@ -150,6 +150,10 @@ class JobFilterForm(ListForm):
 class BackupFilterForm(ListForm):
     status = forms.MultipleChoiceField(choices=BACKUP_STATES, required=False, widget=forms.CheckboxSelectMultiple)
     index = forms.CharField(required=False, max_length=100, label="Source index")
+    expires = forms.IntegerField(
+        required=False, min_value=1, max_value=3650, label="Expires within (days)",
+        help_text="scheduled backups that retention deletes within this many days",
+    )
     sort = forms.ChoiceField(
         required=False,
         choices=[
@@ -173,7 +177,12 @@ class BackupFilterForm(ListForm):
         "status": lambda b: (b.state, b.status),
     }
 
-    def apply(self, backups):
+    def apply(self, backups, expiries: dict | None = None):
+        """EXPIRIES (backup id -> (schedule, expiry)) is needed only when `expires` is asked for."""
+        days = self.value("expires")
+        if days and expiries is not None:
+            cutoff = datetime.now(timezone.utc) + timedelta(days=days)
+            backups = [b for b in backups if b.id in expiries and expiries[b.id][1] and expiries[b.id][1] <= cutoff]
         states = set(self.value("status"))
         index = self.value("index")
         text = (self.value("q") or "").strip().lower()

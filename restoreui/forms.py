@@ -91,6 +91,7 @@ class CreateBackupForm(forms.Form):
 class DeleteBackupForm(forms.Form):
     # Not stripped nor capped: a name with edge spaces or of any length must be typable as it is.
     confirm = forms.CharField(label="Type the backup's name (or its id) to confirm", strip=False)
+    what = "backup"
 
     def __init__(self, *args, expected: str, backup_id: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,7 +101,7 @@ class DeleteBackupForm(forms.Form):
     def clean_confirm(self):
         if self.cleaned_data["confirm"] not in (self.expected, self.backup_id):
             raise forms.ValidationError(
-                f"Type “{self.expected}” exactly, or the backup id {self.backup_id}, to delete this backup."
+                f"Type “{self.expected}” exactly, or the {self.what} id {self.backup_id}, to delete this {self.what}."
             )
         return self.cleaned_data["confirm"]
 
@@ -132,3 +133,55 @@ class RestoreBeforeForm(forms.Form):
         except BadMoment as problem:
             self.add_error("before", str(problem))
         return data
+
+class DeleteScheduleForm(DeleteBackupForm):
+    confirm = forms.CharField(label="Type the schedule's name (or its id) to confirm", strip=False)
+    what = "schedule"
+
+    def __init__(self, *args, expected: str, schedule_id: str, **kwargs):
+        super().__init__(*args, expected=expected, backup_id=schedule_id, **kwargs)
+
+
+class ScheduleForm(forms.Form):
+    """Create (with a name) or change (frequency and retention) a backup schedule."""
+
+    name = forms.CharField(
+        label="Schedule name",
+        max_length=100,
+        help_text="1–45 lowercase letters, digits and '-'. Its backups are named “name-20261125T020000Z”.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    frequency = forms.ChoiceField(
+        label="Frequency",
+        choices=[("daily", "Daily"), ("weekly", "Weekly"), ("monthly", "Monthly")],
+        error_messages={"invalid_choice": "A schedule runs daily, weekly or monthly, not “%(value)s”."},
+        help_text="Pinecone picks the time of day; there is no cron expression.",
+    )
+    retention_days = forms.IntegerField(
+        label="Keep each backup for (days)",
+        error_messages={"invalid": "Enter the number of days as a whole number."},
+    )
+
+    def __init__(self, *args, project, creating: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.fields["retention_days"].help_text = (
+            f"1 to {project.max_retention_days} days. Pinecone deletes each backup this schedule makes "
+            "when its retention runs out."
+        )
+        if not creating:
+            del self.fields["name"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        problems = service.validate_schedule(self.project, name=name)
+        if problems:
+            raise forms.ValidationError(problems)
+        return name
+
+    def clean_retention_days(self):
+        days = self.cleaned_data["retention_days"]
+        problems = service.validate_schedule(self.project, retention_days=days)
+        if problems:
+            raise forms.ValidationError(problems)
+        return days

@@ -40,6 +40,8 @@ class Project:
     operators: frozenset[str] = frozenset()
     read_only: bool = False
     emulated: bool = False
+    # The longest retention a backup schedule may have (the project's max_backup_retention_days).
+    max_retention_days: int = 365
     # Webhooks told when restore jobs end: see restoreui.notifications.
     notify: tuple[Target, ...] = ()
 
@@ -68,7 +70,8 @@ class Project:
 
 
 def _from_table(name: str, table: dict) -> Project:
-    known = {"api_key", "api_key_env", "api_key_file", "host", "api_version", "operators", "read_only", "notify"}
+    known = {"api_key", "api_key_env", "api_key_file", "host", "api_version", "operators", "read_only", "notify",
+             "max_retention_days"}
     unknown = set(table) - known
     if unknown:
         raise ImproperlyConfigured(f"project {name!r}: unknown keys {', '.join(sorted(unknown))}")
@@ -104,6 +107,9 @@ def _from_table(name: str, table: dict) -> Project:
             )
     if not isinstance(read_only, bool):
         raise ImproperlyConfigured(f"project {name!r}: read_only must be true or false")
+    max_retention = table.get("max_retention_days", 365)
+    if type(max_retention) is not int or max_retention < 1:
+        raise ImproperlyConfigured(f"project {name!r}: max_retention_days must be a whole number of days, 1 or more")
     return Project(
         name=name,
         api_key=api_key,
@@ -111,6 +117,7 @@ def _from_table(name: str, table: dict) -> Project:
         api_version=table.get("api_version", DEFAULT_API_VERSION),
         operators=frozenset(operators),
         read_only=read_only,
+        max_retention_days=max_retention,
         notify=parse_targets(name, table.get("notify", {})),
     )
 

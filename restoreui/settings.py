@@ -90,7 +90,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 def _cache(url: str) -> dict:
     if url.startswith("locmem://"):
-        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "restoreui"}
+        # Django's default of 300 entries thrashes once a project has a few hundred indexes (each
+        # one's schedules are two entries), and a warm view would ask Pinecone again.
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "restoreui",
+                "OPTIONS": {"MAX_ENTRIES": 20000}}
     if url.startswith(("redis://", "rediss://", "unix://")):
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     raise ImproperlyConfigured(f"CACHE_URL={url!r}: use locmem:// or redis://host:port/db")
@@ -207,11 +210,16 @@ PINECONE_SLOT_WAIT = env.get_float("PINECONE_SLOT_WAIT", 0.1)
 CACHE_TTL_LIST = env.get_float("RESTOREUI_CACHE_TTL_LIST", 5.0)
 CACHE_TTL_RUNNING = env.get_float("RESTOREUI_CACHE_TTL_RUNNING", 3.0)
 CACHE_TTL_FINISHED = env.get_float("RESTOREUI_CACHE_TTL_FINISHED", 3600.0)
+# Backup schedules change rarely: minutes, and dropped on every schedule write.
+CACHE_TTL_SCHEDULES = env.get_float("RESTOREUI_CACHE_TTL_SCHEDULES", 600.0)
 CACHE_STALE_FOR = env.get_float("RESTOREUI_CACHE_STALE_FOR", 86400.0)
 
 # Restore history and the watcher. See README "Restore history and the watcher".
 RESTOREUI_HISTORY_DAYS = env.get_int("RESTOREUI_HISTORY_DAYS", 400, minimum=1)
 RESTOREUI_WATCH_INTERVAL = env.get_float("RESTOREUI_WATCH_INTERVAL", 30.0, minimum=1.0)
+# The watcher serves its gauges here (0: not at all), to RESTOREUI_METRICS_TOKEN like /metrics.
+RESTOREUI_WATCH_METRICS_PORT = env.get_int("RESTOREUI_WATCH_METRICS_PORT", 9101, maximum=65535)
+RESTOREUI_WATCH_METRICS_HOST = env.get("RESTOREUI_WATCH_METRICS_HOST", "0.0.0.0")
 
 # Notifications, sent by the watcher. See README "Notifications".
 # The watcher has no request to build links from: this is the site as its users reach it.

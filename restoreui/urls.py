@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
 from restoreui.login import ThrottledAuthenticationForm
-from restoreui.views import audit, backups, health, home, indexes, jobs, notify, search
+from restoreui.views import audit, backups, coverage, health, home, indexes, jobs, notify, schedules, search
 
 
 class SegmentConverter:
@@ -51,7 +51,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
     path("audit/", audit.audit, name="audit"),
-    path("p/<slug:project_name>/", home.project_home, name="project"),
+    path("p/<slug:project_name>/", coverage.coverage_overview, name="project"),
     path("p/<slug:project_name>/jobs/", jobs.jobs_list, name="jobs-list"),
     path("p/<slug:project_name>/jobs/export.<fmt:fmt>", jobs.jobs_export, name="jobs-export"),
     path("p/<slug:project_name>/jobs/<seg:job_id>/", jobs.jobs_detail, name="jobs-detail"),
@@ -70,5 +70,10 @@ urlpatterns = [
         indexes.indexes_restore_before,
         name="indexes-restore-before",
     ),
+    path("p/<slug:project_name>/indexes/<seg:index_name>/schedule/", schedules.schedules_create, name="schedules-create"),
+    path("p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/", schedules.schedules_detail, name="schedules-detail"),
+    path("p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/edit/", schedules.schedules_edit, name="schedules-edit"),
+    path("p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/enabled/", schedules.schedules_toggle, name="schedules-toggle"),
+    path("p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/delete/", schedules.schedules_delete, name="schedules-delete"),
     path("p/<slug:project_name>/search/", search.search, name="search"),
 ]

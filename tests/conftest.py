@@ -96,3 +96,23 @@ def history_needs_a_database(request, monkeypatch):
 
     monkeypatch.setattr(hooks, "on_restore_jobs_listed", lambda project, listing: None)
     monkeypatch.setattr(hooks, "on_restore_job_loaded", lambda project, job: None)
+
+
+@pytest.fixture
+def scheduling_project(settings, project):
+    """The same project on API 2026-07, the first with backup schedules."""
+    from dataclasses import replace
+
+    scheduling = replace(project, api_version="2026-07")
+    settings.RESTOREUI_PROJECTS = {scheduling.name: scheduling}
+    return scheduling
+
+
+@pytest.fixture
+def project_2026_04(settings, project):
+    """The same project on API 2026-04, the last without backup schedules."""
+    from dataclasses import replace
+
+    older = replace(project, api_version="2026-04")
+    settings.RESTOREUI_PROJECTS = {older.name: older}
+    return older

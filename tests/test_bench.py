@@ -12,7 +12,7 @@ import pytest
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
-FIGURES = {"a", "b", "c", "d", "e", "f", "load"}
+FIGURES = {"a", "b", "c", "d", "e", "f", "g", "load"}
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 

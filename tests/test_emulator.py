@@ -278,7 +278,7 @@ def test_a_walk_reaches_every_job_once(emulator):
 @given(limit=st.integers(min_value=1, max_value=100))
 def test_a_walk_at_any_page_size_reaches_every_backup_once(emulator, limit):
     ids = [b["backup_id"] for b in walk(emulator, "/backups", limit=limit)]
-    assert len(ids) == len(set(ids)) == 48
+    assert len(ids) == len(set(ids)) == 71
 
 
 def test_a_token_is_base64_json_that_carries_its_page_size(emulator):
@@ -681,8 +681,9 @@ def test_a_backup_of_an_unknown_index_is_404(emulator):
 
 
 def test_backups_past_the_quota_are_forbidden():
-    server = Emulator(port=0, api_key=API_KEY, max_backups=49).start()
+    server = Emulator(port=0, api_key=API_KEY, max_backups=72).start()
     try:
+        assert len(server.store.backups) == 71
         assert call(server, "POST", "/indexes/articles/backups", json={}).status_code == 201
         assert_envelope(call(server, "POST", "/indexes/articles/backups", json={}), 403, "FORBIDDEN")
     finally:
@@ -690,7 +691,7 @@ def test_backups_past_the_quota_are_forbidden():
 
 
 def test_restores_past_the_index_quota_are_forbidden():
-    server = Emulator(port=0, api_key=API_KEY, seed=7, max_indexes=16).start()
+    server = Emulator(port=0, api_key=API_KEY, seed=7, max_indexes=17).start()
     try:
         backup = ready_backup(server)
         response = call(server, "POST", f"/backups/{backup['backup_id']}/create-index", json={"name": "one-more"})
@@ -868,7 +869,7 @@ def test_the_control_endpoint_resets_data_behaviour_faults_and_counters(emulator
     emulator.set_faults(error_rate=1.0)
     emulator.set_behaviour(report_progress=True, send_metric=True, plan_gate=True)
     summary = requests.post(emulator.url + "/_emulator/reset").json()
-    assert summary["indexes"] == 16 and summary["backups"] == 48
+    assert summary["indexes"] == 17 and summary["backups"] == 71
     assert sum(summary["restore_jobs"].values()) == 260
     assert emulator.stats()["total"] == 0 and emulator.faults["error_rate"] == 0
     assert emulator.behaviour == {"report_progress": False, "send_metric": False, "plan_gate": False, "fail_restores": False}

@@ -188,3 +188,14 @@ def test_a_table_timestamp_can_leave_out_the_zone_and_a_date_the_row_already_giv
     next_day = template.render(Context({"done": start + timedelta(hours=12), "start": start}))
     assert ">13:54</time>" in same_day and 'datetime="2026-11-25T13:54:00Z"' in same_day
     assert ">2026-11-26 01:52</time>" in next_day
+
+def test_an_expiry_reads_as_a_day_and_the_days_left():
+    from datetime import UTC, datetime
+
+    from restoreui.lib.formatting import expires
+
+    now = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    assert expires(datetime(2026, 12, 24, 13, tzinfo=UTC), now) == "expires 2026-12-24, in 29 days"
+    assert expires(datetime(2026, 11, 25, 17, tzinfo=UTC), now) == "expires 2026-11-25, in 5 h"
+    assert expires(datetime(2026, 11, 24, tzinfo=UTC), now) == "expired 2026-11-24, due for deletion"
+    assert expires(None, now) == "—"

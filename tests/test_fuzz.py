@@ -10,7 +10,7 @@ import requests
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from restoreui.pinecone import client
-from restoreui.pinecone.models import Backup, Index, RestoreJob, RestoreStarted
+from restoreui.pinecone.models import Backup, Index, RestoreJob, RestoreStarted, Schedule
 from tests.conftest import API_KEY
 
 FUZZ = hypothesis_settings(
@@ -125,13 +125,17 @@ def payload(id_key: str, fields: list[str], ident=st.sampled_from(["fuzzed-1", "
 job_payload = payload("restore_job_id", JOB_FIELDS)
 backup_payload = payload("backup_id", BACKUP_FIELDS)
 index_payload = payload("name", INDEX_FIELDS, ident=st.sampled_from(["fuzzed-index", "other-index"]))
+SCHEDULE_FIELDS = ["name", "index_id", "project_id", "schedule_type", "frequency", "retention_expire_after_days",
+                   "enabled", "created_at", "next_scheduled_run"]
+schedule_payload = payload("schedule_id", SCHEDULE_FIELDS, ident=st.just("fuzzed-s"))
 
 
 @hypothesis_settings(max_examples=100, deadline=None)
-@given(job=job_payload, backup=backup_payload, index=index_payload,
+@given(job=job_payload, backup=backup_payload, index=index_payload, schedule=schedule_payload,
        started=payload("restore_job_id", ["index_id"]), version=st.sampled_from(["2025-04", "2025-10", "2026-04", "2026-07"]))
-def test_the_parsers_accept_any_payload_or_reject_it_with_a_value_error(job, backup, index, started, version):
-    for model, data in ((RestoreJob, job), (Backup, backup), (Index, index), (RestoreStarted, started)):
+def test_the_parsers_accept_any_payload_or_reject_it_with_a_value_error(job, backup, index, schedule, started, version):
+    for model, data in ((RestoreJob, job), (Backup, backup), (Index, index), (RestoreStarted, started),
+                        (Schedule, schedule)):
         try:
             parsed = model.from_api(data, version)
         except ValueError:
@@ -139,7 +143,7 @@ def test_the_parsers_accept_any_payload_or_reject_it_with_a_value_error(job, bac
         assert isinstance(parsed, model)
 
 
-def fake_pinecone(monkeypatch, job, backup, index):
+def fake_pinecone(monkeypatch, job, backup, index, schedule=None):
     """Pinecone answering every read with the payloads given (lists hold them plus a sound entry)."""
     sound_job = {"restore_job_id": "sound-job", "backup_id": "fuzzed-1", "status": "Completed",
                  "target_index_name": "x", "target_index_id": "y", "created_at": "2025-04-25T18:14:05Z"}
@@ -151,6 +155,9 @@ def fake_pinecone(monkeypatch, job, backup, index):
         "/indexes": {"indexes": [index]},
         "/indexes/{}": index,
         "/indexes/{}/backups": {"data": [backup], "pagination": None},
+        "/indexes/{}/backup-schedules": {"data": [schedule], "pagination": None},
+        "/backup-schedules/{}": schedule,
+        "/backup-schedules/{}/history": {"data": [backup], "pagination": None},
     }
 
     def call(project, method, endpoint, **kwargs):
@@ -161,15 +168,15 @@ def fake_pinecone(monkeypatch, job, backup, index):
 
 
 @FUZZ
-@given(job=job_payload, backup=backup_payload, index=index_payload)
+@given(job=job_payload, backup=backup_payload, index=index_payload, schedule=schedule_payload)
 def test_any_payload_from_pinecone_renders_every_page_without_a_500_and_escaped(
-    viewer_client, monkeypatch, job, backup, index
+    viewer_client, monkeypatch, job, backup, index, schedule
 ):
     from django.core.cache import cache
 
     cache.clear()
-    fake_pinecone(monkeypatch, job, backup, index)
-    for path in ("/p/local/jobs/", "/p/local/jobs/fuzzed-1/", "/p/local/jobs/sound-job/", "/p/local/backups/",
+    fake_pinecone(monkeypatch, job, backup, index, schedule)
+    for path in ("/p/local/", "/p/local/indexes/fuzzed-index/schedules/fuzzed-s/", "/p/local/jobs/", "/p/local/jobs/fuzzed-1/", "/p/local/jobs/sound-job/", "/p/local/backups/",
                  "/p/local/backups/fuzzed-1/", "/p/local/indexes/", "/p/local/indexes/fuzzed-index/",
                  "/p/local/jobs/export.csv", "/p/local/jobs/export.json", "/p/local/search/?q=fuzz"):
         response = viewer_client.get(path)

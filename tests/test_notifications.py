@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -94,7 +95,9 @@ def targets(receiver) -> tuple[Target, ...]:
 
 
 def notifying_project(emulator, receiver) -> Project:
-    return Project(name="local", api_key=emulator.api_key, host=emulator.url, emulated=True, notify=targets(receiver))
+    # API 2026-04 has no backup schedules, so the seed's failed scheduled run adds no message of its own here.
+    return Project(name="local", api_key=emulator.api_key, host=emulator.url, api_version="2026-04", emulated=True,
+                   notify=targets(receiver))
 
 
 @pytest.fixture
@@ -516,7 +519,7 @@ def test_webhook_urls_never_show_in_pages_logs_audit_or_errors(notifying, receiv
     job_id = "job-1"
     recorded(job_id, status="Failed", watched="Pending")
     closed = Target("closed", "slack", "http://127.0.0.1:9/services/T/B/closed-s3cr3t", frozenset({"restore_failed"}))
-    project = Project(name="local", api_key=emulator.api_key, host=emulator.url, emulated=True, notify=(*notifying.notify, closed))
+    project = replace(notifying, notify=(*notifying.notify, closed))
     from django.conf import settings
 
     settings.RESTOREUI_PROJECTS = {"local": project}
@@ -629,3 +632,13 @@ def test_the_watcher_tells_the_failure_channel_of_a_restore_that_fails_in_the_em
     page = operator_client.get(reverse("jobs-detail", args=["local", started.restore_job_id]))
     assert [row for row in text(page).split("Messages about this job")[1:]], "the job page does not list the messages"
     assert "Pending → Failed delivered" in text(page)
+
+
+@pytest.mark.django_db
+def test_a_watcher_round_announces_a_failed_last_scheduled_run_once(notifying, receiver, settings):
+    settings.RESTOREUI_PROJECTS = {"local": replace(notifying, api_version="2026-07")}
+    call_command("watch", "--once", "--metrics-port", "0")
+    call_command("watch", "--once", "--metrics-port", "0")
+    [body] = receiver.bodies(f"/{JSON_SECRET}")
+    assert body["event"] == "scheduled_backup_failed" and body["schedule_name"] == "tickets-nightly"
+    assert receiver.bodies(f"/{SLACK_SECRET}") == [], "a target without scheduled_backup_failed heard of it"

@@ -21,7 +21,7 @@ from pinecone import (
     Pinecone,
     UnauthorizedError,
 )
-from pinecone.errors.exceptions import RateLimitError
+from pinecone.errors.exceptions import ApiError, RateLimitError
 
 from restoreui.emulator import Emulator
 from tests.conftest import API_KEY, LIMITED_API_KEY
@@ -142,7 +142,7 @@ def test_the_sdk_reports_an_unknown_restore_job_as_not_found(pc):
 def test_the_sdk_lists_project_backups_and_describes_one(pc, upstream):
     backups = all_pages(pc.backups.list)
     if upstream is not None:
-        assert len(backups) == 48
+        assert len(backups) == len(upstream.store.backups)
     if not backups:
         pytest.skip("the project has no backups")
     for backup in backups.values():
@@ -313,3 +313,108 @@ def test_the_sdk_retries_throttled_calls_then_gives_up(pc, upstream):
     with pytest.raises(RateLimitError):
         pc.restore_jobs.list(limit=1)
     assert upstream.calls["GET /restore-jobs"] == 4, "one call and three retries"
+
+
+# -- backup schedules (2026-07) ------------------------------------------------
+
+
+def a_scheduled_index(pc):
+    """An index with an enabled schedule, and that schedule."""
+    for name in sorted(active_index_names(pc)):
+        try:
+            enabled = [s for s in pc.backup_schedules.iter_schedules(index_name=name) if s.enabled]
+        except ApiError:
+            continue
+        if enabled:
+            return name, enabled[0]
+    pytest.skip("the project has no index with an enabled backup schedule")
+
+
+def test_the_sdk_lists_an_index_schedules_and_describes_one(pc):
+    name, schedule = a_scheduled_index(pc)
+    described = pc.backup_schedules.describe(schedule_id=schedule.schedule_id)
+    assert described.name == schedule.name and described.enabled
+    assert described.frequency in ("daily", "weekly", "monthly")
+    assert described.retention_expire_after_days >= 1
+    assert described.next_scheduled_run is not None and described.created_at is not None
+
+
+def test_the_sdk_reads_a_schedule_history_led_by_its_planned_run(pc):
+    name, schedule = a_scheduled_index(pc)
+    history = list(pc.backup_schedules.iter_history(schedule_id=schedule.schedule_id))
+    assert history and history[0].status == "Initializing"
+    assert all(row.source_index_name == name for row in history)
+    assert all(row.name.startswith(f"{schedule.name}-") for row in history if row.name)
+
+
+@emulator_only
+def test_the_sdk_sees_seeded_schedules_a_failed_run_and_a_disabled_schedule(pc):
+    tickets = list(pc.backup_schedules.iter_schedules(index_name="support-tickets"))
+    assert sorted(s.enabled for s in tickets) == [False, True]
+    nightly = next(s for s in tickets if s.enabled)
+    finished = [r for r in pc.backup_schedules.iter_history(schedule_id=nightly.schedule_id)
+                if r.status != "Initializing"]
+    assert finished[0].status == "InitializationFailed"
+    reviews = list(pc.backup_schedules.iter_schedules(index_name="customer-reviews"))
+    assert [(s.enabled, s.next_scheduled_run) for s in reviews] == [(False, None)]
+
+
+def test_the_sdk_creates_updates_and_deletes_a_schedule(pc, writes):
+    index = "docs-embeddings" if not REAL_KEY else os.environ.get("RESTOREUI_CONTRACT_SCHEDULE_INDEX")
+    if not index:
+        pytest.skip("name an unscheduled index in RESTOREUI_CONTRACT_SCHEDULE_INDEX")
+    created = pc.backup_schedules.create(index_name=index, name=unique_name("contract"),
+                                         frequency="weekly", retention_days=3)
+    try:
+        assert created.enabled and created.retention_expire_after_days == 3
+        with pytest.raises(ConflictError):
+            pc.backup_schedules.create(index_name=index, name=unique_name("second"),
+                                       frequency="daily", retention_days=3)
+        paused = pc.backup_schedules.update(schedule_id=created.schedule_id, enabled=False)
+        assert not paused.enabled and paused.next_scheduled_run is None
+        changed = pc.backup_schedules.update(schedule_id=created.schedule_id, frequency="daily",
+                                             retention_days=2, enabled=True)
+        assert (changed.frequency, changed.retention_expire_after_days, changed.enabled) == ("daily", 2, True)
+        assert changed.next_scheduled_run is not None
+    finally:
+        pc.backup_schedules.delete(schedule_id=created.schedule_id)
+    with pytest.raises(NotFoundError):
+        pc.backup_schedules.describe(schedule_id=created.schedule_id)
+
+
+@emulator_only
+def test_the_sdk_cannot_schedule_a_pod_index(pc):
+    with pytest.raises(ApiError) as raised:
+        pc.backup_schedules.create(index_name="pod-archive", name="nightly", frequency="daily", retention_days=7)
+    assert raised.value.status_code == 400 and "pod-based" in str(raised.value)
+
+
+@emulator_only
+def test_the_sdk_reports_a_retention_past_the_project_maximum(pc):
+    with pytest.raises(ApiError) as raised:
+        pc.backup_schedules.create(index_name="docs-embeddings", name="long", frequency="daily", retention_days=366)
+    assert raised.value.status_code == 400 and "max_backup_retention_days" in str(raised.value)
+
+
+@emulator_only
+def test_the_sdk_reports_the_plan_gate_on_schedules_with_its_plan_hint(pc, upstream):
+    upstream.set_behaviour(plan_gate=True)
+    with pytest.raises(ForbiddenError) as raised:
+        pc.backup_schedules.list(index_name="products")
+    assert "Starter plan" in str(raised.value) and "plan entitlement" in str(raised.value)
+
+
+@emulator_only
+def test_a_scheduled_run_makes_a_named_backup_and_retention_deletes_the_oldest(pc, upstream):
+    schedule = next(iter(pc.backup_schedules.iter_schedules(index_name="products")))
+    before = {r.backup_id: r for r in pc.backup_schedules.iter_history(schedule_id=schedule.schedule_id)}
+    planned = next(r for r in before.values() if r.status == "Initializing")
+    upstream.advance_clock(24 * 3600)
+    after = {r.backup_id: r for r in pc.backup_schedules.iter_history(schedule_id=schedule.schedule_id)}
+    ran = pc.backups.describe(backup_id=planned.backup_id)
+    assert ran.name == planned.name and ran.name.startswith("products-daily-")
+    assert ran.status == "Ready"
+    oldest = min((r for r in before.values() if r.status == "Ready"), key=lambda r: r.created_at)
+    assert oldest.backup_id not in after
+    with pytest.raises(NotFoundError):
+        pc.backups.describe(backup_id=oldest.backup_id)

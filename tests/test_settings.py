@@ -125,3 +125,15 @@ def test_sessions_live_in_the_database_unless_the_cache_is_shared(production_env
     assert alone == {"SESSION_ENGINE": "django.contrib.sessions.backends.db", "RESTOREUI_SHARED_CACHE": "False"}
     shared = _settings(production_env | {"CACHE_URL": "redis://127.0.0.1:6379/0"}, "SESSION_ENGINE")
     assert shared == {"SESSION_ENGINE": "django.contrib.sessions.backends.cached_db"}
+
+
+def test_a_project_s_longest_schedule_retention_is_read_and_checked():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from restoreui.projects import _from_table
+
+    assert _from_table("prod", {"api_key": "k", "max_retention_days": 90}).max_retention_days == 90
+    assert _from_table("prod", {"api_key": "k"}).max_retention_days == 365
+    for bad in (0, "30", 1.5, True):
+        with pytest.raises(ImproperlyConfigured, match="max_retention_days"):
+            _from_table("prod", {"api_key": "k", "max_retention_days": bad})

@@ -15,7 +15,7 @@ from restoreui.projects import API_VERSIONS, Project
 
 pytestmark = pytest.mark.django_db
 
-SEED_BACKUPS = 48
+SEED_BACKUPS = 71
 CREATE_INDEX = "POST /backups/{backup_id}/create-index"
 
 
@@ -61,7 +61,7 @@ def field_errors(response, name) -> str:
 
 
 def test_it_lists_every_backup_newest_first(viewer_client, emulator):
-    response = backups_page(viewer_client, size=50)
+    response = backups_page(viewer_client, size=100)
     newest = sorted(upstream_backups(emulator), key=lambda b: b.created_at, reverse=True)
     assert ids_in(response, "backups") == [b.id for b in newest], "the backup table was not every backup, newest first"
     assert f"{SEED_BACKUPS} backups" in text(response)

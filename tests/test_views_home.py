@@ -53,9 +53,9 @@ def test_with_one_project_there_is_no_switcher(viewer_client):
     assert "Project <strong>local</strong>" in html, "the page did not say which project it is about"
 
 
-def test_a_project_s_address_opens_its_restore_jobs(viewer_client):
+def test_a_project_s_address_opens_its_coverage_overview(viewer_client):
     response = viewer_client.get(reverse("project", args=["local"]))
-    assert response["Location"] == reverse("jobs-list", args=["local"])
+    assert response.status_code == 200 and "Coverage: can we restore" in text(response)
 
 
 @pytest.mark.parametrize("path", ["/p/nope/", "/p/nope/jobs/", "/p/nope/backups/", "/p/nope/indexes/", "/p/nope/search/?q=x"])

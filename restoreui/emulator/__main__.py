@@ -23,6 +23,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--speed", type=float, default=1.0,
                         help="clock multiplier for restores and new backups "
                              "(1.0: a restore takes a minute plus ~4 s per GB of backup)")
+    parser.add_argument("--extra-indexes", type=int, default=0,
+                        help="seed this many more indexes (bulk-0000...), two backups each, every other one scheduled")
     parser.add_argument("--max-backups", type=int, default=DEFAULT_MAX_BACKUPS)
     parser.add_argument("--max-indexes", type=int, default=DEFAULT_MAX_INDEXES)
     parser.add_argument("--limited-api-key", metavar="KEY",
@@ -48,7 +50,8 @@ def main(argv: list[str] | None = None) -> None:
             host=args.host, port=args.port, api_key=args.api_key, seed=args.seed, speed=args.speed,
             jobs=args.jobs, max_backups=args.max_backups, max_indexes=args.max_indexes,
             limited_api_key=args.limited_api_key, report_progress=args.report_progress,
-            send_metric=args.send_metric, plan_gate=args.plan_gate, **fault_settings,
+            send_metric=args.send_metric, plan_gate=args.plan_gate, extra_indexes=args.extra_indexes,
+            **fault_settings,
         )
     except ValueError as e:
         sys.exit(f"error: {e}")

@@ -71,6 +71,8 @@ class Index:
     restore_job_id: str | None = None
     # As asked for on restore (2026-07); None is on-demand.
     read_capacity: dict | None = None
+    # A pod-based index: it cannot be backed up or scheduled.
+    pod: bool = False
 
     @property
     def host(self) -> str:
@@ -99,6 +101,26 @@ class Backup:
     style: str = "6Z"
     # A backup created through the API turns Ready at this time.
     ready_at: float | None = None
+    # Made by this schedule, and deleted this many days after created_at.
+    schedule_id: str | None = None
+    retention_days: int | None = None
+
+
+@dataclass
+class Schedule:
+    schedule_id: str
+    name: str
+    index_id: str
+    frequency: str
+    retention_days: int
+    enabled: bool
+    created_at: float
+    # The next run, None while disabled; its backup id and when it was planned
+    # (the history lists it as Initializing from then on).
+    next_run: float | None
+    next_backup_id: str
+    planned_at: float
+    style: str = "6Z"
 
 
 @dataclass
@@ -132,6 +154,8 @@ class World:
     indexes: list[Index] = field(default_factory=list)
     backups: list[Backup] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
+    project_id: str = ""
 
 
 # name, dimension, metric, cloud, region, metadata fields, hybrid, tags, deletion protection
@@ -183,11 +207,14 @@ def backup_size(rng: random.Random, records: int, dimension: int) -> int:
     return int(records * (dimension * 4 + rng.randint(200, 1200)) * rng.uniform(1.05, 1.3))
 
 
-def build(rng: random.Random, now: float, speed: float, jobs: int | None = None) -> World:
+def build(rng: random.Random, now: float, speed: float, jobs: int | None = None, extra_indexes: int = 0) -> World:
     world = World()
     _indexes(rng, now, world)
     _backups(rng, now, world)
     _jobs(rng, now, speed, DEFAULT_JOBS if jobs is None else jobs, world)
+    # Schedules draw from their own generator, so the data above stays as it was before them.
+    _schedules(random.Random(f"schedules-{rng.random()}"), now, speed, world)
+    _extra_indexes(random.Random(f"extra-{rng.random()}"), now, extra_indexes, world)
     return world
 
 
@@ -338,3 +365,93 @@ def index_tags(tags: dict | None) -> dict | None:
     if tags is None:
         return None
     return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in tags.items()}
+
+
+PERIODS = {"daily": DAY, "weekly": 7 * DAY, "monthly": 30 * DAY}
+# index, schedule name, frequency, retention days, enabled, days since created,
+# next run in days (None: FIRST_RUN_S; negative for a disabled one: its last run, days ago), last run failed
+SCHEDULES = (
+    ("products", "products-daily", "daily", 7, True, 40, None, False),
+    ("articles", "articles-weekly", "weekly", 35, True, 60, 2.4, False),
+    ("support-tickets", "tickets-nightly", "daily", 5, True, 20, 0.45, True),
+    ("support-tickets", "tickets-weekly-old", "weekly", 14, False, 90, -45.0, False),
+    ("customer-reviews", "reviews-weekly", "weekly", 28, False, 50, -10.2, False),
+    ("legal-contracts", "contracts-monthly", "monthly", 365, True, 100, 12.5, False),
+)
+POD_INDEX = "pod-archive"
+# The first run of products-daily comes this many seconds (divided by speed) after start,
+# so a demo sees a scheduled run (and the retention of its oldest backup) within minutes.
+FIRST_RUN_S = 150.0
+
+
+def run_name(schedule_name: str, at: float) -> str:
+    return f"{schedule_name}-{datetime.fromtimestamp(at, UTC):%Y%m%dT%H%M%SZ}"
+
+
+def scheduled_backup(rng, schedule: Schedule, index: Index, at: float, status: str) -> Backup:
+    records = max(1, int(index.record_count * rng.uniform(0.9, 1.0)))
+    return Backup(
+        backup_id=new_id(rng), name=run_name(schedule.name, at), description=None,
+        source_index_id=index.index_id, source_index_name=index.name, cloud=index.cloud,
+        region=index.region, dimension=index.dimension, metric=index.metric, fields=index.fields,
+        sparse=index.sparse, status=status, record_count=records,
+        namespace_count=index.namespace_count, size_bytes=backup_size(rng, records, index.dimension),
+        tags=index_tags(index.tags), created_at=at, style="6Z",
+        schedule_id=schedule.schedule_id, retention_days=schedule.retention_days,
+    )
+
+
+def _schedules(rng, now, speed, world):
+    """Schedules with their past runs (those retention has not deleted yet), and a pod index."""
+    world.project_id = new_id(rng)
+    by_name = {i.name: i for i in world.indexes if i.deleted_at is None}
+    for name, sname, frequency, retention, enabled, age, next_in, failed in SCHEDULES:
+        index, period = by_name[name], PERIODS[frequency]
+        created = now - age * DAY
+        if next_in is None:
+            slot = now + FIRST_RUN_S / speed
+        elif enabled:
+            slot = now + next_in * DAY
+        else:
+            # Disabled: its last run was -next_in days ago.
+            slot = now + next_in * DAY + period
+        schedule = Schedule(
+            schedule_id=new_id(rng), name=sname, index_id=index.index_id, frequency=frequency,
+            retention_days=retention, enabled=enabled, created_at=created,
+            next_run=slot if enabled else None, next_backup_id=new_id(rng),
+            planned_at=max(created, slot - period), style=rng.choice(("6Z", "0Z", "3+00:00")),
+        )
+        world.schedules.append(schedule)
+        at = slot - period
+        while at > created and at + retention * DAY > now:
+            if at <= now:
+                status = "InitializationFailed" if failed and at == slot - period else "Ready"
+                world.backups.append(scheduled_backup(rng, schedule, index, at, status))
+            at -= period
+    world.indexes.append(Index(
+        name=POD_INDEX, index_id=new_id(rng), dimension=768, metric="cosine", cloud="aws",
+        region="us-east-1", fields=(), sparse=False, tags={"env": "archive"},
+        deletion_protection="disabled", record_count=250_000, namespace_count=1,
+        created_at=now - 700 * DAY, last_write_at=now - 200 * DAY, pod=True,
+    ))
+
+
+def _extra_indexes(rng, now, count, world):
+    """COUNT more indexes for measuring growth: each with two backups, every other one a daily schedule."""
+    for n in range(count):
+        index = Index(
+            name=f"bulk-{n:04d}", index_id=new_id(rng), dimension=384, metric="cosine", cloud="aws",
+            region="us-east-1", fields=(), sparse=False, tags=None, deletion_protection="disabled",
+            record_count=rng.randint(1_000, 100_000), namespace_count=1, created_at=now - 90 * DAY,
+            last_write_at=now - 2 * DAY,
+        )
+        world.indexes.append(index)
+        schedule = Schedule(
+            schedule_id=new_id(rng), name=f"bulk-{n:04d}-daily", index_id=index.index_id, frequency="daily",
+            retention_days=3, enabled=True, created_at=now - 30 * DAY, next_run=now + rng.uniform(1, 23) * HOUR,
+            next_backup_id=new_id(rng), planned_at=now - HOUR,
+        )
+        if n % 2 == 0:
+            world.schedules.append(schedule)
+        for days in (1, 2):
+            world.backups.append(scheduled_backup(rng, schedule, index, schedule.next_run - days * DAY, "Ready"))

@@ -33,7 +33,15 @@ ROUTES = (
     ("POST", "/backups/{backup_id}/create-index", "create_index_from_backup"),
     ("GET", "/restore-jobs", "list_restore_jobs"),
     ("GET", "/restore-jobs/{job_id}", "describe_restore_job"),
+    ("GET", "/indexes/{index_name}/backup-schedules", "list_backup_schedules"),
+    ("POST", "/indexes/{index_name}/backup-schedules", "create_backup_schedule"),
+    ("GET", "/backup-schedules/{schedule_id}", "describe_backup_schedule"),
+    ("PATCH", "/backup-schedules/{schedule_id}", "update_backup_schedule"),
+    ("DELETE", "/backup-schedules/{schedule_id}", "delete_backup_schedule"),
+    ("GET", "/backup-schedules/{schedule_id}/history", "list_backup_schedule_history"),
 )
+# Endpoints that only API 2026-07 has.
+SCHEDULE_HANDLERS = frozenset(name for _, template, name in ROUTES if "backup-schedules" in template)
 # The permission each backup and restore endpoint needs: a limited API key has none of them.
 PERMISSIONS = {
     "list_index_backups": "control::backups::list",
@@ -44,6 +52,12 @@ PERMISSIONS = {
     "create_index_from_backup": "control::backups::restore",
     "list_restore_jobs": "control::restore_jobs::list",
     "describe_restore_job": "control::restore_jobs::describe",
+    "list_backup_schedules": "control::backup_schedules::list",
+    "create_backup_schedule": "control::backup_schedules::create",
+    "describe_backup_schedule": "control::backup_schedules::describe",
+    "update_backup_schedule": "control::backup_schedules::update",
+    "delete_backup_schedule": "control::backup_schedules::delete",
+    "list_backup_schedule_history": "control::backup_schedules::list",
 }
 PLAN_GATED = (
     "Backups are not available on the Starter plan. Upgrade your plan to use backups."
@@ -94,7 +108,7 @@ class Emulator:
                  jobs: int | None = None, max_backups: int | None = None,
                  max_indexes: int | None = None, limited_api_key: str | None = None,
                  report_progress: bool = False, send_metric: bool = False, plan_gate: bool = False,
-                 **faults):
+                 extra_indexes: int = 0, **faults):
         self.host = host
         self.port = port
         self.api_key = api_key
@@ -105,7 +119,8 @@ class Emulator:
         limits = {k: v for k, v in (("max_backups", max_backups), ("max_indexes", max_indexes)) if v is not None}
         self._start_behaviour = Behaviour().updated(
             report_progress=report_progress, send_metric=send_metric, plan_gate=plan_gate)
-        self.store = Store(seed, speed=speed, jobs=jobs, behaviour=self._start_behaviour, **limits)
+        self.store = Store(seed, speed=speed, jobs=jobs, behaviour=self._start_behaviour,
+                           extra_indexes=extra_indexes, **limits)
         self._lock = threading.Lock()
         self._faults = Faults().updated(**faults)
         self._fault_rng = random.Random(seed)
@@ -167,6 +182,11 @@ class Emulator:
         with self.store.lock:
             self.store.behaviour = self.store.behaviour.updated(**changes)
             return asdict(self.store.behaviour)
+
+    def advance_clock(self, seconds: float) -> dict:
+        """Move the emulator's clock on: schedules run and retention deletes as if that time had passed."""
+        self.store.advance_clock(seconds)
+        return self.store.summary()
 
     @property
     def behaviour(self) -> dict:
@@ -275,7 +295,12 @@ class Handler(BaseHTTPRequestHandler):
                 raise params
             limited = self.check_key(emulator)
             version = self.check_version()
+            if handler in SCHEDULE_HANDLERS and version != "2026-07":
+                # Versions before 2026-07 have no such routes: the router's answer for any unknown
+                # path, not a 403 or 501 that would suggest the feature exists but is refused.
+                raise ApiError(404, "NOT_FOUND", f"No such endpoint: {self.command} {path}")
             self.check_access(emulator, handler, limited)
+            emulator.store.run_schedules()
             if handler == "describe_restore_job" and dice[5] < faults.transient_404_rate:
                 emulator._count_fault("transient_404")
                 raise not_found(f"Restore job {params['job_id']}")
@@ -365,6 +390,12 @@ class Handler(BaseHTTPRequestHandler):
             return 200, emulator.stats()
         if path == "/_emulator/reset" and self.command == "POST":
             emulator.reset()
+            return 200, emulator.store.summary()
+        if path == "/_emulator/clock" and self.command == "POST":
+            seconds = changes.get("advance") if isinstance(changes, dict) else None
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+                return 400, {"error": "the body must be {\"advance\": seconds}, 0 or more"}
+            emulator.store.advance_clock(float(seconds))
             return 200, emulator.store.summary()
         if path == "/_emulator/state" and self.command == "GET":
             return 200, emulator.store.summary()

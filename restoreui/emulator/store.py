@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict, dataclass, fields
 
 from restoreui.emulator import seed
-from restoreui.emulator.seed import Backup, Index, Job, stamp
+from restoreui.emulator.seed import PERIODS, Backup, Index, Job, Schedule, stamp
 
 VERSIONS = ("2025-04", "2025-10", "2026-04", "2026-07")
 FINISHED = frozenset({"Completed", "Failed", "Cancelled"})
@@ -33,6 +33,15 @@ RESTORE_FIELDS = ("name", "tags", "deletion_protection")
 NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,43}[a-z0-9])?$")
 TAG_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 TAG_VALUE_RE = re.compile(r"^[A-Za-z0-9 ;@_.+-]{0,120}$")
+SCHEDULE_FIELDS = ("name", "schedule", "retention")
+SCHEDULE_UPDATE_FIELDS = ("frequency", "retention", "enabled")
+# The project's max_backup_retention_days (the SDK names it; the server enforces it).
+MAX_RETENTION_DAYS = 365
+NOT_FOR_POD = "Backups are not supported for pod-based indexes. Use collections to back up {name}."
+SCHEDULE_NAME_RULE = (
+    "Backup schedule name must be 1-45 characters long, contain only lowercase alphanumeric "
+    "characters or hyphens, and must not begin or end with a hyphen."
+)
 NAME_RULE = (
     "Index name must be 1-45 characters long, contain only lowercase alphanumeric "
     "characters or hyphens, and must not begin or end with a hyphen."
@@ -120,7 +129,7 @@ def parse_body(body: bytes) -> dict:
 class Store:
     def __init__(self, seed_value: int = 42, speed: float = 1.0, jobs: int | None = None,
                  max_backups: int = DEFAULT_MAX_BACKUPS, max_indexes: int = DEFAULT_MAX_INDEXES,
-                 behaviour: Behaviour = Behaviour()):
+                 behaviour: Behaviour = Behaviour(), extra_indexes: int = 0):
         if speed <= 0:
             raise ValueError("speed must be above 0")
         if jobs is not None and jobs < 0:
@@ -128,6 +137,7 @@ class Store:
         self.seed = seed_value
         self.speed = speed
         self.job_count = jobs
+        self.extra_indexes = extra_indexes
         self.max_backups = max_backups
         self.max_indexes = max_indexes
         self.behaviour = behaviour
@@ -137,14 +147,61 @@ class Store:
     def reset(self) -> None:
         with self.lock:
             self.rng = random.Random(self.seed)
-            now = time.time()
-            world = seed.build(self.rng, now, self.speed, self.job_count)
+            self.skew = 0.0
+            now = self.now()
+            world = seed.build(self.rng, now, self.speed, self.job_count, self.extra_indexes)
             self.indexes = {i.name: i for i in world.indexes if i.deleted_at is None}
             self.indexes_by_id = {i.index_id: i for i in world.indexes}
             self.backups = {b.backup_id: b for b in world.backups}
             self.backup_order = sorted((order_key(b.backup_id), b.backup_id) for b in world.backups)
             self.jobs = {j.restore_job_id: j for j in world.jobs}
             self.job_order = sorted((order_key(j.restore_job_id), j.restore_job_id) for j in world.jobs)
+            self.schedules = {s.schedule_id: s for s in world.schedules}
+            self.schedule_order = sorted((order_key(s.schedule_id), s.schedule_id) for s in world.schedules)
+            self.project_id = world.project_id
+
+    def now(self) -> float:
+        """The emulator's clock: the real one, moved on by POST /_emulator/clock."""
+        return time.time() + self.skew
+
+    def advance_clock(self, seconds: float) -> None:
+        with self.lock:
+            self.skew += seconds
+            self.run_schedules()
+
+    def run_schedules(self) -> None:
+        """Run every schedule whose next run has come, then delete the backups retention expired."""
+        with self.lock:
+            now = self.now()
+            for schedule in self.schedules.values():
+                while schedule.next_run is not None and schedule.next_run <= now:
+                    self.run(schedule, schedule.next_run)
+                    schedule.planned_at = schedule.next_run
+                    schedule.next_run += PERIODS[schedule.frequency]
+                    schedule.next_backup_id = seed.new_id(self.rng)
+            for backup in list(self.backups.values()):
+                if backup.retention_days is not None and backup.created_at + backup.retention_days * seed.DAY <= now:
+                    self.remove_backup(backup.backup_id)
+
+    def run(self, schedule: Schedule, at: float) -> None:
+        index = self.indexes_by_id.get(schedule.index_id)
+        if index is None or index.deleted_at is not None:
+            return
+        quota_left = len(self.backups) < self.max_backups
+        backup = seed.scheduled_backup(self.rng, schedule, index, at,
+                                       "Initializing" if quota_left else "InitializationFailed")
+        backup.backup_id = schedule.next_backup_id
+        if quota_left:
+            backup.ready_at = at + BACKUP_READY_S / self.speed
+        self.add_backup(backup)
+
+    def add_backup(self, backup: Backup) -> None:
+        self.backups[backup.backup_id] = backup
+        bisect.insort(self.backup_order, (order_key(backup.backup_id), backup.backup_id))
+
+    def remove_backup(self, backup_id: str) -> None:
+        del self.backups[backup_id]
+        self.backup_order.remove((order_key(backup_id), backup_id))
 
     # -- time-dependent state ------------------------------------------------
 
@@ -255,7 +312,8 @@ class Store:
                 "name": index.name,
                 "status": status,
                 "schema": typed_schema(index),
-                "deployment": {"deployment_type": "managed", "cloud": index.cloud, "region": index.region},
+                "deployment": pod_spec(index, "pod") if index.pod else {
+                    "deployment_type": "managed", "cloud": index.cloud, "region": index.region},
                 "deletion_protection": index.deletion_protection,
                 "host": index.host,
                 "read_capacity": read_capacity,
@@ -265,7 +323,7 @@ class Store:
                 out["source_backup_id"] = index.source_backup_id
             return out
         serverless = {"cloud": index.cloud, "region": index.region}
-        if version != "2025-04":
+        if version != "2025-04" and not index.pod:
             serverless["read_capacity"] = read_capacity
             if index.fields:
                 serverless["schema"] = legacy_schema(index.fields)
@@ -276,7 +334,7 @@ class Store:
             "host": index.host,
             "deletion_protection": index.deletion_protection,
             "tags": index.tags,
-            "spec": {"serverless": serverless},
+            "spec": {"pod": pod_spec(index, None)} if index.pod else {"serverless": serverless},
             "status": status,
             "vector_type": "dense",
         }
@@ -307,12 +365,12 @@ class Store:
 
     def list_indexes(self, version, query, body):
         with self.lock:
-            now = time.time()
+            now = self.now()
             return 200, {"indexes": [self.render_index(i, version, now) for i in self.indexes.values()]}
 
     def describe_index(self, version, query, body, index_name):
         with self.lock:
-            return 200, self.render_index(self.active_index(index_name), version, time.time())
+            return 200, self.render_index(self.active_index(index_name), version, self.now())
 
     def delete_index(self, version, query, body, index_name):
         with self.lock:
@@ -320,7 +378,7 @@ class Store:
             if index.deletion_protection == "enabled":
                 raise ApiError(403, "FORBIDDEN", "Deletion protection is enabled for this index. "
                                "Disable deletion protection before retrying.")
-            index.deleted_at = time.time()
+            index.deleted_at = self.now()
             del self.indexes[index_name]
             return 202, None
 
@@ -348,12 +406,12 @@ class Store:
 
     def backup_page(self, order, version, query):
         ids, pagination = self.page(order, query)
-        now = time.time()
+        now = self.now()
         return 200, {"data": [self.render_backup(self.backups[i], version, now) for i in ids], **pagination}
 
     def describe_backup(self, version, query, body, backup_id):
         with self.lock:
-            return 200, self.render_backup(self.backup(backup_id), version, time.time())
+            return 200, self.render_backup(self.backup(backup_id), version, self.now())
 
     def create_backup(self, version, query, body, index_name):
         data = parse_body(body)
@@ -362,7 +420,9 @@ class Store:
                 raise unprocessable(f"{key}: invalid type: expected a string")
         with self.lock:
             index = self.active_index(index_name)
-            now = time.time()
+            if index.pod:
+                raise ApiError(400, "INVALID_ARGUMENT", NOT_FOR_POD.format(name=index_name))
+            now = self.now()
             if self.index_state(index, now) != "Ready":
                 raise ApiError(412, "FAILED_PRECONDITION", f"Index {index_name} is not ready.")
             if len(self.backups) >= self.max_backups:
@@ -381,21 +441,19 @@ class Store:
                 size_bytes=seed.backup_size(self.rng, index.record_count, index.dimension),
                 tags=index.tags, created_at=now, style="3Z", ready_at=now + BACKUP_READY_S / self.speed,
             )
-            self.backups[backup.backup_id] = backup
-            bisect.insort(self.backup_order, (order_key(backup.backup_id), backup.backup_id))
+            self.add_backup(backup)
             return 201, self.render_backup(backup, version, now)
 
     def delete_backup(self, version, query, body, backup_id):
         with self.lock:
             self.backup(backup_id)
-            now = time.time()
+            now = self.now()
             pending = [j.restore_job_id for j in self.jobs.values()
                        if j.backup_id == backup_id and self.listed(j) and self.job_state(j, now)[0] not in FINISHED]
             if pending:
                 raise ApiError(412, "FAILED_PRECONDITION",
                                f"Unable to delete backup. There are pending restore jobs for this backup: {pending}")
-            del self.backups[backup_id]
-            self.backup_order.remove((order_key(backup_id), backup_id))
+            self.remove_backup(backup_id)
             return 202, None
 
     def create_index_from_backup(self, version, query, body, backup_id):
@@ -427,7 +485,7 @@ class Store:
             check_tags(tags)
             if name in self.indexes:
                 raise ApiError(409, "ALREADY_EXISTS", f"Resource {name} already exists")
-            now = time.time()
+            now = self.now()
             if self.backup_status(backup, now) != "Ready":
                 raise ApiError(412, "FAILED_PRECONDITION", f"Backup {backup_id} is not completed.")
             if len(self.indexes) >= self.max_indexes:
@@ -451,7 +509,7 @@ class Store:
         with self.lock:
             order = [e for e in self.job_order if self.listed(self.jobs[e[1]])]
             ids, pagination = self.page(order, query)
-            now = time.time()
+            now = self.now()
             return 200, {"data": [self.render_job(self.jobs[i], now) for i in ids], **pagination}
 
     def describe_restore_job(self, version, query, body, job_id):
@@ -459,9 +517,142 @@ class Store:
             job = self.jobs.get(job_id)
             if job is None or not self.listed(job):
                 raise not_found(f"Restore job {job_id}")
-            return 200, self.render_job(job, time.time())
+            return 200, self.render_job(job, self.now())
+
+    # -- backup schedules (2026-07) ----------------------------------------------
+
+    def render_schedule(self, schedule: Schedule) -> dict:
+        return {
+            "schedule_id": schedule.schedule_id,
+            "name": schedule.name,
+            "index_id": schedule.index_id,
+            "project_id": self.project_id,
+            "schedule_type": "time-based",
+            "frequency": schedule.frequency,
+            "retention_expire_after_days": schedule.retention_days,
+            "enabled": schedule.enabled,
+            "created_at": stamp(schedule.created_at, schedule.style),
+            "next_scheduled_run": None if schedule.next_run is None else stamp(schedule.next_run, schedule.style),
+        }
+
+    def list_backup_schedules(self, version, query, body, index_name):
+        with self.lock:
+            index = self.active_index(index_name)
+            order = [e for e in self.schedule_order if self.schedules[e[1]].index_id == index.index_id]
+            ids, pagination = self.page(order, query)
+            return 200, {"data": [self.render_schedule(self.schedules[i]) for i in ids], **pagination}
+
+    def create_backup_schedule(self, version, query, body, index_name):
+        data = parse_body(body)
+        check_fields(data, SCHEDULE_FIELDS)
+        for key in SCHEDULE_FIELDS:
+            if key not in data:
+                raise unprocessable(f"missing field `{key}` at line 1 column 2")
+        name, plan, retention = data["name"], data["schedule"], data["retention"]
+        if not isinstance(name, str):
+            raise unprocessable("name: invalid type: expected a string")
+        if not isinstance(plan, dict) or not isinstance(retention, dict):
+            raise unprocessable("schedule, retention: invalid type: expected an object")
+        if plan.get("type") != "time-based":
+            raise ApiError(400, "INVALID_ARGUMENT",
+                           f"Unsupported schedule type {plan.get('type')!r}: only 'time-based' is supported.")
+        frequency = check_frequency(plan.get("frequency"))
+        days = check_retention(retention)
+        if not NAME_RE.match(name):
+            raise ApiError(400, "INVALID_ARGUMENT", SCHEDULE_NAME_RULE)
+        with self.lock:
+            index = self.active_index(index_name)
+            if index.pod:
+                raise ApiError(400, "INVALID_ARGUMENT", NOT_FOR_POD.format(name=index_name))
+            self.check_one_enabled(index.index_id)
+            now = self.now()
+            schedule = Schedule(
+                schedule_id=seed.new_id(self.rng), name=name, index_id=index.index_id, frequency=frequency,
+                retention_days=days, enabled=True, created_at=now, next_run=now + PERIODS[frequency],
+                next_backup_id=seed.new_id(self.rng), planned_at=now,
+            )
+            self.schedules[schedule.schedule_id] = schedule
+            bisect.insort(self.schedule_order, (order_key(schedule.schedule_id), schedule.schedule_id))
+            return 201, self.render_schedule(schedule)
+
+    def describe_backup_schedule(self, version, query, body, schedule_id):
+        with self.lock:
+            return 200, self.render_schedule(self.schedule(schedule_id))
+
+    def update_backup_schedule(self, version, query, body, schedule_id):
+        data = parse_body(body)
+        check_fields(data, SCHEDULE_UPDATE_FIELDS)
+        frequency = check_frequency(data["frequency"]) if "frequency" in data else None
+        days = check_retention(data["retention"]) if "retention" in data else None
+        enabled = data.get("enabled")
+        if enabled is not None and not isinstance(enabled, bool):
+            raise unprocessable("enabled: invalid type: expected a boolean")
+        with self.lock:
+            schedule = self.schedule(schedule_id)
+            now = self.now()
+            if enabled and not schedule.enabled:
+                self.check_one_enabled(schedule.index_id)
+                schedule.enabled = True
+                # Re-enabling plans the next run from now, not from the old slot.
+                schedule.planned_at = now
+                schedule.next_run = now + PERIODS[frequency or schedule.frequency]
+            elif enabled is False:
+                schedule.enabled = False
+                schedule.next_run = None
+            if frequency is not None and frequency != schedule.frequency:
+                schedule.frequency = frequency
+                if schedule.enabled:
+                    schedule.next_run = max(now, schedule.planned_at + PERIODS[frequency])
+            if days is not None:
+                # A new retention re-times the deletions of the backups it already made.
+                schedule.retention_days = days
+                for backup in self.backups.values():
+                    if backup.schedule_id == schedule_id:
+                        backup.retention_days = days
+            self.run_schedules()
+            return 200, self.render_schedule(schedule)
+
+    def delete_backup_schedule(self, version, query, body, schedule_id):
+        with self.lock:
+            self.schedule(schedule_id)
+            del self.schedules[schedule_id]
+            self.schedule_order.remove((order_key(schedule_id), schedule_id))
+            # Its backups stay, and still expire when their retention runs out.
+            return 202, None
+
+    def list_backup_schedule_history(self, version, query, body, schedule_id):
+        """The backups it made, newest first, led by the planned next run as Initializing."""
+        with self.lock:
+            schedule = self.schedule(schedule_id)
+            made = sorted((b for b in self.backups.values() if b.schedule_id == schedule_id),
+                          key=lambda b: b.created_at, reverse=True)
+            index = self.indexes_by_id.get(schedule.index_id)
+            if schedule.next_run is not None and index is not None and index.deleted_at is None:
+                planned = seed.scheduled_backup(random.Random(schedule.next_backup_id), schedule, index,
+                                                schedule.next_run, "Initializing")
+                planned.backup_id, planned.created_at = schedule.next_backup_id, schedule.planned_at
+                made.insert(0, planned)
+            rows = {b.backup_id: b for b in made}
+            order = [(None, b.backup_id) for b in made]
+            ids, pagination = self.page(order, query)
+            now = self.now()
+            # Served by the shared backup handler: the legacy schema shape, whatever the version.
+            return 200, {"data": [self.render_backup(rows[i], "2026-04", now) for i in ids], **pagination}
+
+    def check_one_enabled(self, index_id: str) -> None:
+        for other in self.schedules.values():
+            if other.index_id == index_id and other.enabled:
+                raise ApiError(409, "ALREADY_EXISTS",
+                               f"The index already has an enabled backup schedule ({other.name}, "
+                               f"{other.schedule_id}). Disable or delete it first.")
 
     # -- lookups ----------------------------------------------------------------
+
+    def schedule(self, schedule_id: str) -> Schedule:
+        schedule = self.schedules.get(schedule_id)
+        if schedule is None:
+            raise not_found(f"Backup schedule {schedule_id}")
+        return schedule
 
     def active_index(self, name: str) -> Index:
         index = self.indexes.get(name)
@@ -477,13 +668,41 @@ class Store:
 
     def summary(self) -> dict:
         with self.lock:
-            now = time.time()
+            now = self.now()
             jobs: dict[str, int] = {}
             for job in filter(self.listed, self.jobs.values()):
                 status = self.job_state(job, now)[0]
                 jobs[status] = jobs.get(status, 0) + 1
             return {"seed": self.seed, "speed": self.speed, "indexes": len(self.indexes),
-                    "backups": len(self.backups), "restore_jobs": jobs}
+                    "backups": len(self.backups), "restore_jobs": jobs, "schedules": len(self.schedules),
+                    "clock": stamp(now, "0Z")}
+
+
+def check_fields(data: dict, known: tuple) -> None:
+    for key in data:
+        if key not in known:
+            raise unprocessable(f"unknown field `{key}`, expected one of " + ", ".join(f"`{k}`" for k in known))
+
+
+def check_frequency(value) -> str:
+    if value not in PERIODS:
+        raise ApiError(400, "INVALID_ARGUMENT",
+                       f"Invalid frequency {value!r}: expected one of daily, weekly or monthly.")
+    return value
+
+
+def check_retention(value) -> int:
+    days = value.get("expire_after_days") if isinstance(value, dict) else None
+    if type(days) is not int or not 1 <= days <= MAX_RETENTION_DAYS:
+        raise ApiError(400, "INVALID_ARGUMENT",
+                       f"retention.expire_after_days must be between 1 and the project's "
+                       f"max_backup_retention_days ({MAX_RETENTION_DAYS}), got {days!r}.")
+    return days
+
+
+def pod_spec(index: Index, deployment_type: str | None) -> dict:
+    spec = {"environment": f"{index.region}-{index.cloud}", "pod_type": "p1.x1", "replicas": 1, "shards": 1}
+    return {"deployment_type": deployment_type, **spec} if deployment_type else {**spec, "pods": 1}
 
 
 def check_tags(tags: dict | None) -> None:

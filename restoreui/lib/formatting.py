@@ -165,3 +165,16 @@ def cut_middle(value, length: int = 28) -> str:
     head = (length - 1) // 2
     tail = length - 1 - head
     return f"{text[:head]}…{text[-tail:]}"
+
+def expires(value: datetime | None, now: datetime | None = None) -> str:
+    """When retention deletes a backup: 'expires 2026-12-24, in 29 days'."""
+    if value is None:
+        return DASH
+    left = value - (now or datetime.now(timezone.utc))
+    day = value.astimezone(timezone.utc).strftime("%Y-%m-%d")
+    if left <= timedelta(0):
+        return f"expired {day}, due for deletion"
+    if left < timedelta(days=1):
+        return f"expires {day}, {relative(value, now)}"
+    days = left.days
+    return f"expires {day}, in {days} day{'' if days == 1 else 's'}"

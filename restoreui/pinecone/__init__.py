@@ -5,6 +5,7 @@ from restoreui.pinecone.errors import (
     Conflict,
     Forbidden,
     InvalidRequest,
+    NotAvailable,
     NotFound,
     PineconeError,
     PreconditionFailed,
@@ -20,6 +21,7 @@ from restoreui.pinecone.models import (
     RestoreDurations,
     RestoreJob,
     RestoreStarted,
+    Schedule,
     SchemaField,
 )
 from restoreui.pinecone.service import (
@@ -50,6 +52,7 @@ __all__ = [
     "Index",
     "InvalidRequest",
     "Listing",
+    "NotAvailable",
     "NotFound",
     "PineconeError",
     "PreconditionFailed",
@@ -57,6 +60,7 @@ __all__ = [
     "RestoreDurations",
     "RestoreJob",
     "RestoreStarted",
+    "Schedule",
     "SchemaField",
     "Unauthorized",
     "Unavailable",

@@ -146,6 +146,11 @@ def drop(*keys: str) -> None:
     cache.delete_many(list(keys))
 
 
+def put_last(key: str, value: Any) -> None:
+    """Keep VALUE as KEY's last copy (read back with last()) for CACHE_STALE_FOR."""
+    cache.set(f"{key}:last", {"value": value, "at": time.time(), "ttl": 0}, timeout=_seconds(settings.CACHE_STALE_FOR))
+
+
 def last(key: str) -> Any:
     """The last good value of KEY, if any, without asking Pinecone."""
     entry = cache.get(f"{key}:last")

@@ -86,6 +86,13 @@ class RateLimited(PineconeError):
         return f"Pinecone is rate-limiting requests; try again in {_seconds(self.retry_after)}"
 
 
+class NotAvailable(PineconeError):
+    """A feature the project's API version does not have: pages show a note, not an error."""
+
+    def explain(self) -> str:
+        return self.message
+
+
 class Unavailable(PineconeError):
     """5xx answers, timeouts, refused connections and bodies that are not the API's JSON.
 

@@ -7,6 +7,8 @@ for, so an answer in any version's shape parses the same way.
 
 import json
 import math
+import re
+from functools import cached_property
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -138,7 +140,7 @@ class RestoreJob:
             percent_complete=_percent(data.get("percent_complete")),
         )
 
-    @property
+    @cached_property
     def state(self) -> str:
         return _JOB_STATES.get(_normal(self.status), "unknown")
 
@@ -245,7 +247,7 @@ class Backup:
             schema_fields=fields,
         )
 
-    @property
+    @cached_property
     def state(self) -> str:
         return _BACKUP_STATES.get(_normal(self.status), "unknown")
 
@@ -274,6 +276,8 @@ class Index:
     tags: dict[str, str]
     created_at: datetime | None
     source_backup_id: str | None
+    # Pod-based indexes cannot be backed up or scheduled.
+    pod: bool = False
 
     @classmethod
     def from_api(cls, data: Any, api_version: str) -> "Index":
@@ -289,6 +293,7 @@ class Index:
         # 2026-07 moves them into schema.fields and deployment.
         dimension, metric, vector_type = _vector_shape(_schema_fields(data.get("schema")))
         place = _dict(_dict(data.get("spec")).get("serverless")) or _dict(data.get("deployment"))
+        pod = "pod" in _dict(data.get("spec")) or _dict(data.get("deployment")).get("deployment_type") == "pod"
         return cls(
             name=name,
             id=_text(data.get("id")),
@@ -304,7 +309,66 @@ class Index:
             tags=_tags(data.get("tags")),
             created_at=_time(data.get("created_at")),
             source_backup_id=_text(data.get("source_backup_id")),
+            pod=pod,
         )
+
+
+FREQUENCIES = {"daily": timedelta(days=1), "weekly": timedelta(days=7), "monthly": timedelta(days=30)}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A backup schedule (API 2026-07). It names its index by id only."""
+
+    id: str
+    name: str
+    index_id: str
+    frequency: str
+    retention_days: int | None
+    enabled: bool
+    created_at: datetime | None
+    next_run: datetime | None
+
+    @classmethod
+    def from_api(cls, data: Any, api_version: str) -> "Schedule":
+        retention = _int(data.get("retention_expire_after_days")) if isinstance(data, dict) else None
+        return cls(
+            id=_require(data, "schedule_id", "backup schedule"),
+            name=_text(data.get("name")) or "",
+            index_id=_text(data.get("index_id")) or "",
+            frequency=_text(data.get("frequency")) or "unknown",
+            retention_days=retention if retention is not None and retention > 0 else None,
+            enabled=data.get("enabled") is True,
+            created_at=_time(data.get("created_at")),
+            next_run=_time(data.get("next_scheduled_run")),
+        )
+
+    @property
+    def period(self) -> timedelta | None:
+        """How often it runs; None for a frequency this dashboard does not know."""
+        return FREQUENCIES.get(self.frequency)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id
+
+    @property
+    def planned_name(self) -> str | None:
+        """The name its next run's backup will have; the history lists it before it starts."""
+        return f"{self.name}-{self.next_run:%Y%m%dT%H%M%SZ}" if self.next_run else None
+
+    def made(self, backup: "Backup") -> bool:
+        """Whether BACKUP is one of this schedule's runs: named "{name}-{run timestamp}"."""
+        stem, _, stamp = (backup.name or "").rpartition("-")
+        return bool(self.name) and stem == self.name and _RUN_STAMP.fullmatch(stamp) is not None
+
+    def expires(self, backup: "Backup") -> datetime | None:
+        if self.retention_days is None or backup.created_at is None:
+            return None
+        return backup.created_at + timedelta(days=self.retention_days)
+
+
+_RUN_STAMP = re.compile(r"\d{8}T\d{6}Z")
 
 
 @dataclass(frozen=True)

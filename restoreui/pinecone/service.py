@@ -4,17 +4,24 @@ Reads return Fetched values; they raise PineconeError only when Pinecone fails
 and there is no earlier copy to show instead.
 """
 
+import contextvars
 import logging
 import re
+import threading
+import time
+import uuid
+from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 
 from restoreui.pinecone import cache, client, hooks
-from restoreui.pinecone.errors import InvalidRequest, Unavailable
+from restoreui.pinecone.errors import InvalidRequest, NotAvailable, NotFound, PineconeError, Unavailable
 from restoreui.pinecone.models import (
+    FREQUENCIES,
     Backup,
     Fetched,
     Index,
@@ -22,6 +29,7 @@ from restoreui.pinecone.models import (
     RestoreDurations,
     RestoreJob,
     RestoreStarted,
+    Schedule,
 )
 from restoreui.projects import Project
 
@@ -124,7 +132,13 @@ def _fetched[T](value: T, at: float, error) -> Fetched[T]:
 
 
 def _listing(
-    project: Project, key: str, model: type, load: Callable[[], dict], keep=lambda item: True, loaded=None
+    project: Project,
+    key: str,
+    model: type,
+    load: Callable[[], dict],
+    keep=lambda item: True,
+    loaded=None,
+    ttl: float | None = None,
 ) -> Fetched[Listing]:
     """A whole list, cached as the raw entries that parse, sorted on our side.
 
@@ -137,17 +151,37 @@ def _listing(
         fresh.append(True)
         return {**raw, "items": _readable(project, model, raw["items"])}
 
-    raw, at, error = cache.read(key, validated, lambda _: settings.CACHE_TTL_LIST)
-    items = [model.from_api(r, project.api_version) for r in raw["items"]]
+    raw, at, error = cache.read(key, validated, lambda _: ttl or settings.CACHE_TTL_LIST)
+    items = _parsed(project, key, model, raw, at)
     if fresh and loaded:
-        loaded(Listing(tuple(items), raw["truncated"], raw["pages"]))
-    items = [i for i in items if keep(i)]
+        loaded(Listing(items, raw["truncated"], raw["pages"]))
+    return _fetched(Listing(tuple(i for i in items if keep(i)), raw["truncated"], raw["pages"]), at, error)
+
+
+# This process's typed, sorted copy of each cached list, by cache key: (fetched at, items).
+# A warm page then parses nothing; big lists (hundreds of backups) would cost more than the page.
+_PARSED: OrderedDict[str, tuple[float, tuple]] = OrderedDict()
+_PARSED_KEPT = 1024
+_PARSED_LOCK = threading.Lock()
+
+
+def _parsed(project: Project, key: str, model: type, raw: dict, at: float) -> tuple:
+    with _PARSED_LOCK:
+        held = _PARSED.get(key)
+    if held and held[0] == at:
+        return held[1]
+    items = [model.from_api(r, project.api_version) for r in raw["items"]]
     if model is Index:
         items.sort(key=lambda i: i.name)
     else:
         # Newest first; unknown start times count as the oldest, so they end the list.
         items.sort(key=lambda i: (i.created_at or _OLDEST, i.id), reverse=True)
-    return _fetched(Listing(tuple(items), raw["truncated"], raw["pages"]), at, error)
+    with _PARSED_LOCK:
+        _PARSED[key] = (at, tuple(items))
+        _PARSED.move_to_end(key)
+        while len(_PARSED) > _PARSED_KEPT:
+            _PARSED.popitem(last=False)
+    return tuple(items)
 
 
 def _detail(
@@ -342,3 +376,204 @@ def delete_backup(project: Project, backup_id: str) -> None:
         client.call(project, "DELETE", "/backups/{}", ids=(backup_id,))
     finally:
         cache.drop(*keys)
+
+
+# -- backup schedules (API 2026-07) ---------------------------------------------
+
+SCHEDULES_SINCE = "2026-07"
+
+
+def schedules_unavailable(project: Project) -> str | None:
+    """Why this project cannot have backup schedules, or None when it can."""
+    if project.api_version >= SCHEDULES_SINCE:
+        return None
+    return (
+        f"Backup schedules are not available on API {project.api_version}: "
+        f"they came with API {SCHEDULES_SINCE}."
+    )
+
+
+def _need_schedules(project: Project) -> None:
+    reason = schedules_unavailable(project)
+    if reason:
+        raise NotAvailable(reason, project=project.name)
+
+
+def validate_schedule(
+    project: Project,
+    name: str | None = None,
+    frequency: str | None = None,
+    retention_days: int | None = None,
+) -> list[str]:
+    """What Pinecone would refuse, checked here so a bad value costs no upstream call."""
+    errors = []
+    if name is not None:
+        if not name:
+            errors.append("Enter a schedule name.")
+        elif len(name) > 45:
+            errors.append(f"Schedule names are at most 45 characters; this one has {len(name)}.")
+        elif not INDEX_NAME_RE.match(name):
+            errors.append(
+                "Schedule names use lowercase letters, digits and '-', "
+                "and start and end with a letter or digit."
+            )
+    if frequency is not None and frequency not in FREQUENCIES:
+        errors.append(f"A schedule runs daily, weekly or monthly, not “{frequency}”.")
+    if retention_days is not None and not 1 <= retention_days <= project.max_retention_days:
+        errors.append(
+            f"Keep backups for 1 to {project.max_retention_days} days "
+            f"(project {project.name}'s maximum), not {retention_days}."
+        )
+    return errors
+
+
+def _schedules_key(project: Project, index_name: str) -> str:
+    return cache.key(project, "schedules", index_name)
+
+
+def _schedule_keys(project: Project, index_name: str, schedule_id: str | None) -> list[str]:
+    # A new generation leaves every whole-project copy behind (see schedules_by_index).
+    cache.put_last(_schedules_generation_key(project), uuid.uuid4().hex)
+    keys = [_schedules_key(project, index_name)]
+    if schedule_id:
+        keys += [cache.key(project, "schedule", schedule_id), cache.key(project, "schedule-history", schedule_id)]
+    return keys
+
+
+def list_schedules(project: Project, index_name: str) -> Fetched[Listing[Schedule]]:
+    """The index's schedules, enabled or not, newest first; cached for CACHE_TTL_SCHEDULES."""
+    _need_schedules(project)
+    return _listing(
+        project, _schedules_key(project, index_name), Schedule,
+        lambda: _walk(project, "/indexes/{}/backup-schedules", "data", (index_name,)),
+        ttl=settings.CACHE_TTL_SCHEDULES,
+    )
+
+
+def index_schedules(project: Project, index_name: str) -> tuple[Schedule, ...]:
+    """The schedules of an index, none for an index that is gone (its schedules went with it)."""
+    try:
+        return list_schedules(project, index_name).value.items
+    except NotFound:
+        return ()
+
+
+# Schedules are listed per index: a cold overview asks this many at once, not hundreds in a row.
+SCHEDULE_FETCHES_AT_ONCE = 8
+
+
+def schedules_by_index(project: Project, index_names) -> dict[str, tuple[Schedule, ...] | None]:
+    """Each named index's schedules; None where Pinecone failed.
+
+    Kept whole as well as per index, so a warm overview of hundreds of indexes
+    reads two cache entries instead of hundreds. The whole copy lives only as
+    long as its oldest part would, and a schedule write starts a new generation.
+    """
+    names = tuple(sorted(set(index_names)))
+    generation = cache.last(_schedules_generation_key(project)) or "0"
+    key = cache.key(project, "schedules-by-index", generation, *names)
+    snapshot, at, _ = cache.read(key, lambda: _assemble_schedules(project, names), lambda v: v["until"] - time.time())
+    # The same copy gives the same dict, so callers may keep what they computed from it.
+    with _PARSED_LOCK:
+        held = _PARSED.get(key)
+        if not held or held[0] != at:
+            held = _PARSED[key] = (at, snapshot["schedules"])
+        _PARSED.move_to_end(key)
+    return held[1]
+
+
+def _schedules_generation_key(project: Project) -> str:
+    return cache.key(project, "schedules-generation")
+
+
+def _assemble_schedules(project: Project, names: tuple[str, ...]) -> dict:
+    """Every index's schedules from their own cached copies, the missing ones asked side by side."""
+    def one(name: str) -> tuple[tuple[Schedule, ...] | None, float]:
+        try:
+            fetched = list_schedules(project, name)
+        except NotFound:
+            return (), time.time() + settings.CACHE_TTL_SCHEDULES
+        except PineconeError as error:
+            log.warning("project %s: schedules of %s unknown: %s", project.name, name, error)
+            return None, time.time()
+        if fetched.stale:
+            return fetched.value.items, time.time() + settings.CACHE_TTL_RUNNING
+        return fetched.value.items, fetched.fetched_at.timestamp() + settings.CACHE_TTL_SCHEDULES
+
+    with ThreadPoolExecutor(max_workers=SCHEDULE_FETCHES_AT_ONCE) as pool:
+        # Each fetch runs in a copy of this request's context: under its time budget and in its slot.
+        futures = [pool.submit(contextvars.copy_context().run, one, name) for name in names]
+        found = dict(zip(names, (f.result() for f in futures)))
+    until = min((expiry for _, expiry in found.values()), default=time.time() + settings.CACHE_TTL_SCHEDULES)
+    return {"schedules": {name: items for name, (items, _) in found.items()}, "until": until}
+
+
+def get_schedule(project: Project, schedule_id: str) -> Fetched[Schedule]:
+    _need_schedules(project)
+    key = cache.key(project, "schedule", schedule_id)
+    return _detail(
+        project, key, Schedule, "/backup-schedules/{}", schedule_id, lambda _: settings.CACHE_TTL_SCHEDULES
+    )
+
+
+def schedule_history(project: Project, schedule_id: str) -> Fetched[Listing[Backup]]:
+    """The backups a schedule made, and its next run listed as Initializing."""
+    _need_schedules(project)
+    return _listing(
+        project, cache.key(project, "schedule-history", schedule_id), Backup,
+        lambda: _walk(project, "/backup-schedules/{}/history", "data", (schedule_id,)),
+    )
+
+
+def _checked(errors: list[str], project: Project) -> None:
+    if errors:
+        raise InvalidRequest(" ".join(errors), project=project.name)
+
+
+def create_schedule(
+    project: Project, index_name: str, name: str, frequency: str, retention_days: int
+) -> Schedule:
+    _need_schedules(project)
+    _checked(validate_schedule(project, name, frequency, retention_days), project)
+    body = {
+        "name": name,
+        "schedule": {"type": "time-based", "frequency": frequency},
+        "retention": {"expire_after_days": retention_days},
+    }
+    try:
+        answer = client.call(project, "POST", "/indexes/{}/backup-schedules", ids=(index_name,), body=body)
+    finally:
+        cache.drop(*_schedule_keys(project, index_name, None))
+    return _one(project, Schedule, answer)
+
+
+def update_schedule(
+    project: Project,
+    index_name: str,
+    schedule_id: str,
+    frequency: str | None = None,
+    retention_days: int | None = None,
+    enabled: bool | None = None,
+) -> Schedule:
+    _need_schedules(project)
+    _checked(validate_schedule(project, None, frequency, retention_days), project)
+    body: dict[str, Any] = {}
+    if frequency is not None:
+        body["frequency"] = frequency
+    if retention_days is not None:
+        body["retention"] = {"expire_after_days": retention_days}
+    if enabled is not None:
+        body["enabled"] = enabled
+    try:
+        answer = client.call(project, "PATCH", "/backup-schedules/{}", ids=(schedule_id,), body=body)
+    finally:
+        cache.drop(*_schedule_keys(project, index_name, schedule_id))
+    return _one(project, Schedule, answer)
+
+
+def delete_schedule(project: Project, index_name: str, schedule_id: str) -> None:
+    _need_schedules(project)
+    try:
+        client.call(project, "DELETE", "/backup-schedules/{}", ids=(schedule_id,))
+    finally:
+        cache.drop(*_schedule_keys(project, index_name, schedule_id))

@@ -15,6 +15,13 @@ register.filter("rough", formatting.rough)
 register.filter("elapsed", formatting.elapsed)
 register.filter("expectation", formatting.expectation)
 register.filter("cut_middle", formatting.cut_middle)
+register.filter("expires", formatting.expires)
+
+
+@register.filter
+def expiry(schedule, backup):
+    """When SCHEDULE's retention deletes BACKUP, in words."""
+    return formatting.expires(schedule.expires(backup))
 
 
 @register.simple_tag

@@ -3,7 +3,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from restoreui import audit
+from restoreui import audit, coverage
 from restoreui.filters import BackupFilterForm
 from restoreui.forms import DeleteBackupForm, RestoreForm
 from restoreui.history.record import record_start
@@ -30,7 +30,8 @@ def backups_list(request, project_name):
         fetched = service.list_backups(project)
     except PineconeError as error:
         return upstream_failed(request, project, error, section="backups")
-    backups = form.apply(fetched.value.items)
+    expiries = _expiries(project, fetched.value.items) if form.value("expires") else None
+    backups = form.apply(fetched.value.items, expiries)
     context = {
         "project": project,
         "section": "backups",
@@ -40,11 +41,22 @@ def backups_list(request, project_name):
         "page": form.paginate(backups),
         "total": len(backups),
         "index_names": sorted({b.source_index_name for b in fetched.value.items}),
+        "expiries": expiries,
+        "schedules_note": service.schedules_unavailable(project),
     }
     if not request.htmx:
         return render(request, "backups/list.html", context)
     response = render(request, "backups/list.html#table", context)
     return push_clean_url(request, response, form, "backups-filters")
+
+
+def _expiries(project, backups) -> dict | None:
+    """Which schedule made each backup and when its retention deletes it; None before API 2026-07."""
+    if service.schedules_unavailable(project):
+        return None
+    names = sorted({b.source_index_name for b in backups if b.source_index_name})
+    schedules = service.schedules_by_index(project, names)
+    return coverage.expiries(backups, schedules)
 
 
 def _backup_or_404(request, project, backup_id):
@@ -87,6 +99,7 @@ def backups_detail(request, project_name, backup_id):
         "section": "backups",
         "backup": fetched.value,
         "source_deleted": _source_deleted(fetched.value, indexes),
+        "made_by": (_expiries(project, [fetched.value]) or {}).get(backup_id),
         "metric": metric,
         "metric_index": metric_index,
         "metric_how": metric_how,

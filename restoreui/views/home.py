@@ -5,7 +5,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from restoreui.models import Preference
 from restoreui.projects import all_projects
-from restoreui.views.common import project_or_404
 
 
 @require_GET
@@ -14,11 +13,6 @@ def home(request):
     if len(projects) == 1:
         return redirect("jobs-list", next(iter(projects)))
     return render(request, "home.html", {"projects": projects.values()})
-
-
-@require_GET
-def project_home(request, project_name):
-    return redirect("jobs-list", project_or_404(project_name).name)
 
 
 @require_POST

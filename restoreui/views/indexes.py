@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from restoreui import audit
+from restoreui import audit, coverage
 from restoreui.forms import CreateBackupForm, RestoreBeforeForm
 from restoreui.lib.pointintime import canonical, last_ready_before, restore_name
 from restoreui.models import AuditEntry
@@ -61,6 +61,7 @@ def indexes_detail(request, project_name, index_name):
         "project": project,
         "section": "indexes",
         "index_name": index_name,
+        **_schedules(project, index_name, backups),
         "index": index,
         "index_error": index_error,
         "fetched": fetched,
@@ -68,6 +69,18 @@ def indexes_detail(request, project_name, index_name):
         "refusal": write_refusal_reason(request.user, project),
     }
     return render(request, "indexes/detail.html", context)
+
+
+def _schedules(project, index_name, backups) -> dict:
+    """The index's schedules with their last runs, or a note when the API version has none."""
+    note = service.schedules_unavailable(project)
+    if note:
+        return {"schedules": (), "schedules_note": note}
+    try:
+        schedules = service.index_schedules(project, index_name)
+    except PineconeError as error:
+        return {"schedules": (), "schedules_error": error}
+    return {"schedules": [(s, coverage.last_run(s, backups)) for s in schedules]}
 
 
 @require_http_methods(["GET", "POST"])

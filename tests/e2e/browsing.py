@@ -63,6 +63,15 @@ def ready_backup(project: Project):
     return min(backups, key=lambda b: b.size_bytes)
 
 
+def scheduled_index(project: Project):
+    """An index with an enabled backup schedule, and that schedule."""
+    for index in service.list_indexes(project).value.items:
+        for schedule in service.index_schedules(project, index.name):
+            if schedule.enabled:
+                return index.name, schedule
+    raise AssertionError("The emulator's seed data should have a scheduled index")
+
+
 def main_pages(project: Project) -> dict[str, str]:
     """Every screen a logged-in operator reaches, by name -> path, with real ids from the emulator."""
     job = running_job(project)
@@ -71,7 +80,10 @@ def main_pages(project: Project) -> dict[str, str]:
     # Part of an index name, so search lists matches instead of jumping to one.
     fragment = re.sub(r"-.*", "", index)[:5]
     name = project.name
+    scheduled, schedule = scheduled_index(project)
     return {
+        "coverage": reverse("project", args=[name]),
+        "schedule-detail": reverse("schedules-detail", args=[name, scheduled, schedule.id]),
         "job-table": reverse("jobs-list", args=[name]),
         "job-detail": job_path(project, job.id),
         "job-pending": job_path(project, waiting_job(project).id),

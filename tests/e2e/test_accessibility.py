@@ -8,6 +8,8 @@ from browsing import log_in, main_pages
 pytestmark = pytest.mark.e2e
 
 PAGES = [
+    "coverage",
+    "schedule-detail",
     "job-table",
     "job-detail",
     "job-pending",

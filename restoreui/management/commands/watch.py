@@ -13,12 +13,13 @@ import socket
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
-from restoreui import lease
+from restoreui import coverage, lease, metrics
 from restoreui.history import record
 from restoreui.notifications import outbox
 from restoreui.pinecone import PineconeError, service
@@ -40,9 +41,18 @@ class Command(BaseCommand):
             "--interval", type=float, default=None,
             help="Seconds between rounds (default RESTOREUI_WATCH_INTERVAL).",
         )
+        parser.add_argument(
+            "--metrics-port", type=int, default=None,
+            help="Port of the watcher's /metrics (default RESTOREUI_WATCH_METRICS_PORT; 0: none).",
+        )
 
-    def handle(self, *args, once, interval, **options):
+    def handle(self, *args, once, interval, metrics_port, **options):
         self.interval = max(1.0, interval or settings.RESTOREUI_WATCH_INTERVAL)
+        port = settings.RESTOREUI_WATCH_METRICS_PORT if metrics_port is None else metrics_port
+        server = None
+        if port and settings.RESTOREUI_METRICS_TOKEN:
+            server = metrics.serve_watch_metrics(settings.RESTOREUI_WATCH_METRICS_HOST, port, settings.RESTOREUI_METRICS_TOKEN)
+            log.info("watch: gauges at http://%s:%d/metrics", settings.RESTOREUI_WATCH_METRICS_HOST, port)
         # Long enough to outlast a round against a slow Pinecone; renewed between projects.
         self.lease_seconds = max(300.0, 3 * self.interval)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -66,6 +76,9 @@ class Command(BaseCommand):
                 lease.release(LEASE, self.holder)
             except DatabaseError as e:
                 log.warning("watch: the lease could not be released (%s); it expires by itself", e)
+            if server:
+                server.shutdown()
+                server.server_close()
         log.info("watch: stopped")
 
     def hold(self) -> str | None:
@@ -99,6 +112,13 @@ class Command(BaseCommand):
                 counts[name] += len(fetched.value.items)
                 if fetched.stale:
                     failures.append(f"{project.name} {name}: {fetched.error.explain()} (showing the last copy)")
+            if not any(f.startswith(f"{project.name} ") for f in failures):
+                try:
+                    self.export(project)
+                except PineconeError as error:
+                    failures.append(f"{project.name} gauges: {error.explain()}")
+                except DatabaseError as e:
+                    failures.append(f"{project.name} scheduled backup notifications: {e}")
             try:
                 queued += outbox.detect(project)
             except DatabaseError as e:
@@ -124,3 +144,23 @@ class Command(BaseCommand):
             f"{queued} notifications queued, {delivered.sent} sent, {delivered.failed} not sent; "
             f"{pruned} old history rows pruned; {time.monotonic() - started:.2f} s"
         )
+
+    def export(self, project) -> None:
+        """Set the coverage gauges from the lists just loaded and each index's schedules,
+        and queue a notification for each schedule whose last run failed (once per backup).
+
+        Schedules come through the cache, so they are asked again only every
+        RESTOREUI_CACHE_TTL_SCHEDULES seconds, whatever the round interval.
+        """
+        indexes = service.list_indexes(project).value.items
+        backups = service.list_backups(project).value.items
+        jobs = service.list_restore_jobs(project).value.items
+        schedules = {}
+        if not service.schedules_unavailable(project):
+            schedules = service.schedules_by_index(project, [i.name for i in indexes if not i.pod])
+        found = coverage.rows(indexes, backups, schedules, datetime.now(UTC))
+        metrics.COVERAGE.update(project.name, **coverage.gauges(found, backups, schedules, jobs))
+        for _, schedule, run in coverage.last_runs(backups, schedules):
+            if run is not None and run.state == "failed":
+                outbox.scheduled_backup_failed(project, outbox.BackupFailure(
+                    backup_id=run.id, backup_name=run.name or "", schedule_name=schedule.display_name, status=run.status))
