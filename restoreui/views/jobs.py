@@ -33,7 +33,7 @@ TABLE_REFRESH_EVERY = 10
 SEEN_HEADER = "X-Job-Seen"
 
 
-def _backup_facts(project) -> tuple[dict[str, str], dict[str, str]]:
+def _listed_backups(project) -> tuple[dict[str, str], dict[str, str]]:
     """Backup names and source index names by backup id, for the job table; empty when the list cannot be had."""
     try:
         backups = service.list_backups(project).value.items
@@ -65,7 +65,7 @@ def _filtered_jobs(request, project):
     if not fetched.stale:
         audit.reconcile_unknown(project, fetched.value.items, complete=not fetched.value.truncated)
     merged = merge(project, fetched.value)
-    listed_names, listed_sources = _backup_facts(project)
+    listed_names, listed_sources = _listed_backups(project)
     names = {**merged.backup_names, **listed_names}
     # A deleted backup's source index is known only from the history.
     sources = {**merged.source_indexes, **listed_sources}
