@@ -502,6 +502,24 @@ def test_the_page_of_a_job_without_a_percentage_gives_its_expected_duration_and_
     assert "Taking longer than usual" not in page
 
 
+def test_completed_restores_pinecone_stopped_listing_still_count_in_the_estimate(viewer_client, emulator):
+    from restoreui.history.models import RestoreRecord
+
+    waiting = longest_waiting(emulator)
+    restores_took(emulator, waiting.backup_id, HISTORY[:3])
+    started = datetime.now(UTC) - timedelta(days=2)
+    for n, minutes in enumerate((70, 80, 90)):
+        RestoreRecord.objects.create(
+            project="local", restore_job_id=f"gone-{n}", backup_id="a-backup-since-deleted",
+            backup_size_bytes=UNIQUE_SIZE, status="Completed", created_at=started,
+            completed_at=started + timedelta(minutes=minutes), first_seen=started, last_seen=started, listed=False,
+        )
+    page = text(job_page(viewer_client, waiting.id))
+    assert "median 1 h 10 min, from 6 restores." in page, (
+        "restores whose target index was deleted since were left out of the estimate"
+    )
+
+
 def test_the_job_table_gives_elapsed_and_time_left_for_a_job_without_a_percentage(viewer_client, emulator):
     waiting = longest_waiting(emulator)
     restores_took(emulator, waiting.backup_id, HISTORY)

@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseStopPolling
 from restoreui import audit
 from restoreui.filters import JobFilterForm
 from restoreui.forms import JobNoteForm
-from restoreui.history.merge import as_job, lookup, merge, note_for
+from restoreui.history.merge import as_job, lookup, merge, note_for, remembered_durations
 from restoreui.history.models import JobNote
 from restoreui.lib import formatting, index_names
 from restoreui.lib.markdown import job_line
@@ -47,9 +47,10 @@ def _durations(project, jobs) -> RestoreDurations | None:
     if all(job.finished for job in jobs):
         return None
     try:
-        return service.restore_durations(project).value
+        listed = service.restore_durations(project).value
     except PineconeError:
         return None
+    return RestoreDurations(listed.pairs + remembered_durations(project), listed.backup_sizes)
 
 
 def _estimate(job, durations: RestoreDurations | None) -> Estimate:
