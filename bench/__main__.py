@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from django.conf import settings
+
 from bench import figures
 from bench.cluster import ROOT, Lab
 from bench.figures import Options
@@ -28,6 +30,9 @@ TITLES = {
 }
 GROWTH_SIZES = (100, 1_000, 10_000)
 INDEX_SIZES = (10, 100, 500)
+# The exit status of a run that finished and wrote its report but missed a target
+# (1 is a crash, 2 a usage error).
+MISSED = 3
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -55,13 +60,6 @@ def phase(name: str):
     print(f"bench: {name} took {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
 
 
-def page_cap() -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "restoreui.settings")
-    from django.conf import settings
-
-    return settings.PINECONE_LIST_PAGE_CAP
-
-
 def run(args: argparse.Namespace) -> dict:
     wanted = set(args.figures or FIGURES)
     options = Options(
@@ -69,7 +67,7 @@ def run(args: argparse.Namespace) -> dict:
         quick=args.quick,
         duration=args.duration or (5.0 if args.quick else 60.0),
         load_seconds=args.load_seconds or (2.0 if args.quick else 60.0),
-        page_cap=page_cap(),
+        page_cap=settings.PINECONE_LIST_PAGE_CAP,
     )
     entries: list[dict] = []
     started = time.monotonic()
@@ -173,6 +171,14 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def missed(report: dict) -> list[dict]:
+    return [e for e in report["figures"] if e["met"] is False]
+
+
+def exit_status(report: dict) -> int:
+    return MISSED if missed(report) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     report = run(args)
@@ -180,10 +186,12 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     (args.out / "report.md").write_text(markdown(report))
     sys.stdout.write(markdown(report))
-    missed = [e["name"] for e in report["figures"] if e["met"] is False]
-    if missed:
-        print(f"\n{len(missed)} target(s) missed.", file=sys.stderr)
-    return 0
+    misses = missed(report)
+    if misses:
+        print(f"\nbench: {len(misses)} target(s) missed:", file=sys.stderr)
+        for e in misses:
+            print(f"  {e['name']}: {_value(e['value'])} {e['unit']}, target {e['target']}", file=sys.stderr)
+    return exit_status(report)
 
 
 if __name__ == "__main__":

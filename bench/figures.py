@@ -3,6 +3,7 @@
 import gzip
 import json
 import math
+import os
 import re
 import threading
 import time
@@ -10,18 +11,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 
-from bench.cluster import EMULATOR_KEY, Emulator, Gunicorn
-from bench.load import Client, closed_loop, cookie_header, median, viewers
+import django
+
+# The targets hold the dashboard's own polling periods, cache lifetimes and page sizes, read
+# from its code and settings. The clusters inherit this process's environment, so a setting
+# read here is the one they run with, unless a cluster is started with its own.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "restoreui.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+from bench.cluster import EMULATOR_KEY, Emulator, Gunicorn  # noqa: E402
+from bench.load import Client, closed_loop, cookie_header, median, viewers  # noqa: E402
+from restoreui.pinecone.service import PAGE_SIZE  # noqa: E402
+from restoreui.views.jobs import POLL_EVERY, SEEN_HEADER, TABLE_REFRESH_EVERY  # noqa: E402
 
 PROJECT = "bench"
 HTMX = {"HX-Request": "true"}
 GZIP = {"Accept-Encoding": "gzip, br"}
-# The view's own polling periods (restoreui.views.jobs) and the default cache lifetimes (settings).
-POLL_SECONDS = 3.0
-TABLE_REFRESH_SECONDS = 10.0
-TTL_RUNNING = 3.0
-TTL_LIST = 5.0
-PAGE_SIZE = 100
 
 
 @dataclass
@@ -153,7 +160,7 @@ def amplification(options: Options, clusters: dict[str, tuple[Gunicorn, Emulator
 
     def run(r: dict) -> None:
         job_id = r["job"]["restore_job_id"]
-        schedule = [(job_url(job_id), HTMX, POLL_SECONDS), (jobs_url(), HTMX, TABLE_REFRESH_SECONDS)]
+        schedule = [(job_url(job_id), HTMX, POLL_EVERY), (jobs_url(), HTMX, TABLE_REFRESH_EVERY)]
         first = [(job_url(job_id), {}), (jobs_url(), {})]
         started = time.monotonic()
         r["result"] = viewers(r["app"].port, viewers_count, options.duration, schedule, r["headers"], first)
@@ -178,10 +185,13 @@ def amplification(options: Options, clusters: dict[str, tuple[Gunicorn, Emulator
         out.append(entry("b", f"{label}: viewer requests", requests_, "count"))
         out.append(entry("b", f"{label}: upstream calls per viewer request", sum(calls.values()) / max(1, requests_), "calls/request"))
         keys = (
-            ("job detail (GET /restore-jobs/{id})", calls.get("GET /restore-jobs/{job_id}", 0), TTL_RUNNING),
-            ("job list (GET /restore-jobs, per full walk)", calls.get("GET /restore-jobs", 0) / r["job_pages"], TTL_LIST),
-            ("backup list (GET /backups, per full walk)", calls.get("GET /backups", 0) / r["backup_pages"], TTL_LIST),
-            ("backup detail (GET /backups/{id})", calls.get("GET /backups/{backup_id}", 0), TTL_LIST),
+            ("job detail (GET /restore-jobs/{id})", calls.get("GET /restore-jobs/{job_id}", 0),
+             settings.CACHE_TTL_RUNNING),
+            ("job list (GET /restore-jobs, per full walk)", calls.get("GET /restore-jobs", 0) / r["job_pages"],
+             settings.CACHE_TTL_LIST),
+            ("backup list (GET /backups, per full walk)", calls.get("GET /backups", 0) / r["backup_pages"],
+             settings.CACHE_TTL_LIST),
+            ("backup detail (GET /backups/{id})", calls.get("GET /backups/{backup_id}", 0), settings.CACHE_TTL_LIST),
         )
         for key, loads, ttl in keys:
             windows = math.floor(r["seconds"] / ttl) + 1
@@ -239,11 +249,6 @@ def _unchanged_poll(client: Client, poll: str, page: bytes, header: str, every: 
 
 
 def transfer(app: Gunicorn, running_job: dict) -> list[dict]:
-    import django
-
-    django.setup()
-    from restoreui.views.jobs import POLL_EVERY, SEEN_HEADER
-
     client = Client(app.port, {**cookie_header(app.login()), **GZIP})
     detail = job_url(running_job["restore_job_id"])
     poll = f"{detail}poll"
@@ -365,10 +370,6 @@ def growth(options: Options, app: Gunicorn, emulators: dict[int, Emulator]) -> l
 # -- g: the coverage overview and the watcher as indexes grow ---------------------------------------
 
 SCHEDULE_LIST = "GET /indexes/{index_name}/backup-schedules"
-# The watcher's defaults (settings): a round every 30 s reloads the lists (their lifetime is 5 s);
-# each index's schedules are asked again when their 600 s lifetime has run out.
-WATCH_INTERVAL = 30.0
-TTL_SCHEDULES = 600.0
 
 
 def coverage_growth(options: Options, app: Gunicorn, emulators: dict[int, Emulator], watch) -> list[dict]:
@@ -410,7 +411,9 @@ def coverage_growth(options: Options, app: Gunicorn, emulators: dict[int, Emulat
         calls = emulator.stats()["calls"]
         schedules = calls.get(SCHEDULE_LIST, 0)
         lists = sum(calls.values()) - schedules
-        per_hour = lists * 3600 / WATCH_INTERVAL + schedules * 3600 / TTL_SCHEDULES
+        # Each round reloads the lists (their lifetime is shorter than a round); each index's
+        # schedules are asked again only when their own lifetime has run out.
+        per_hour = lists * 3600 / settings.RESTOREUI_WATCH_INTERVAL + schedules * 3600 / settings.CACHE_TTL_SCHEDULES
         out += [
             entry("g", f"{size} added indexes: watcher round, list calls", lists, "calls"),
             entry("g", f"{size} added indexes: watcher round, schedule calls", schedules, "calls"),

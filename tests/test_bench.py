@@ -1,6 +1,8 @@
-"""`python -m bench --quick` end to end: it runs, and its report has every figure in the agreed shape.
+"""`python -m bench --quick` end to end: it runs, its report has every figure in the agreed shape,
+and its exit status says whether every target was met.
 
-Timings are the benchmark's business, not the test suite's: nothing here checks a number.
+Timings are the benchmark's business, not the test suite's: nothing here checks a number, so the
+smoke run may meet its targets (exit 0) or miss some (exit 3), but must not crash.
 """
 
 import json
@@ -11,9 +13,34 @@ from pathlib import Path
 import pytest
 import redis
 
+from bench.__main__ import MISSED, exit_status
+from bench.figures import entry
+
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = {"a", "b", "c", "d", "e", "f", "g", "load"}
 REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def report_of(*entries: dict) -> dict:
+    return {"figures": list(entries)}
+
+
+def test_a_report_whose_every_target_is_met_exits_zero():
+    report = report_of(entry("a", "throughput", 120.0, "req/s"),
+                       entry("a", "ratio", 0.9, "ratio", ">= 0.85", True))
+    assert exit_status(report) == 0
+
+
+def test_a_report_without_targets_exits_zero():
+    assert exit_status(report_of(entry("f", "largest worker RSS", 80.0, "MB"))) == 0
+
+
+def test_one_missed_target_among_met_ones_makes_the_run_exit_with_the_missed_status():
+    report = report_of(entry("a", "ratio", 0.9, "ratio", ">= 0.85", True),
+                       entry("c", "unchanged poll", 900, "bytes", "<= 677", False),
+                       entry("a", "throughput", 120.0, "req/s"))
+    assert MISSED not in (0, 1, 2), "the missed status must not look like success, a crash or a usage error"
+    assert exit_status(report) == MISSED
 
 
 def test_a_quick_benchmark_writes_a_report_with_every_figure(tmp_path):
@@ -26,8 +53,11 @@ def test_a_quick_benchmark_writes_a_report_with_every_figure(tmp_path):
          "--redis-url", REDIS_URL],
         cwd=ROOT, capture_output=True, text=True, timeout=180,
     )
-    assert run.returncode == 0, f"the benchmark failed:\n{run.stderr[-3000:]}"
+    assert run.returncode in (0, MISSED), f"the benchmark failed:\n{run.stderr[-3000:]}"
     report = json.loads((tmp_path / "report.json").read_text())
+    missed = [e["name"] for e in report["figures"] if e["met"] is False]
+    assert run.returncode == (MISSED if missed else 0), "the exit status does not follow the report"
+    assert all(name in run.stderr for name in missed), "stderr leaves out a missed figure"
     assert report["options"]["quick"] is True
     assert report["options"]["latency_ms"] == 5
     entries = report["figures"]
