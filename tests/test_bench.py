@@ -59,6 +59,8 @@ def test_a_quick_benchmark_writes_a_report_with_every_figure(tmp_path):
     assert run.returncode == (MISSED if missed else 0), "the exit status does not follow the report"
     assert all(name in run.stderr for name in missed), "stderr leaves out a missed figure"
     assert report["options"]["quick"] is True
+    errors = {e["name"]: e["value"] for e in report["figures"] if e["figure"] == "a" and "other than 200" in e["name"]}
+    assert errors and not any(errors.values()), f"a cached page or its bare baseline answered errors: {errors}"
     assert report["options"]["latency_ms"] == 5
     entries = report["figures"]
     assert {e["figure"] for e in entries} == FIGURES, "some figures are missing from the report"

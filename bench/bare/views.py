@@ -19,7 +19,9 @@ from restoreui.views.jobs import POLL_EVERY, TABLE_REFRESH_EVERY, _backup_facts,
 _rows = json.loads(open(os.environ["BENCH_ROWS_FILE"]).read())
 _now = datetime.now(UTC)
 JOBS = Fetched(Listing(tuple(RestoreJob.from_api(j, "2026-04") for j in _rows["jobs"]), False, 1), _now)
-NAMES = {b.id: b.display_name for b in (Backup.from_api(b, "2026-04") for b in _rows["backups"])}
+_backups = [Backup.from_api(b, "2026-04") for b in _rows["backups"]]
+NAMES = {b.id: b.display_name for b in _backups}
+SOURCES = {b.id: b.source_index_name for b in _backups if b.source_index_name}
 JOB = Fetched(RestoreJob.from_api(_rows["job"], "2026-04"), _now)
 BACKUP = Backup.from_api(_rows["backup"], "2026-04")
 _sizes = {b.id: b.size_bytes for b in (Backup.from_api(b, "2026-04") for b in _rows["backups"]) if b.size_bytes is not None}
@@ -31,7 +33,7 @@ DURATIONS = RestoreDurations(
 
 def jobs_list(request):
     form = JobFilterForm(request.GET)
-    jobs = form.apply(JOBS.value.items, NAMES)
+    jobs = form.apply(JOBS.value.items, NAMES, SOURCES)
     page = form.paginate(jobs)
     context = {
         "project": get_project("bench"),
@@ -42,6 +44,9 @@ def jobs_list(request):
         "page": page,
         "total": len(jobs),
         "backup_names": NAMES,
+        "source_indexes": SOURCES,
+        "unlisted": frozenset(),
+        "last_percent": {},
         "live": any(not job.finished for job in page),
         "estimates": {job.id: _estimate(job, DURATIONS) for job in page if not job.finished},
         "refresh_every": TABLE_REFRESH_EVERY,
