@@ -106,6 +106,19 @@ def test_a_project_whose_pinecone_fails_gets_an_error_on_its_card_and_the_others
     assert " running" in card(response, "dev") and "failed" in card(response, "prod"), "one failing project hid the others"
 
 
+def test_while_pinecone_fails_a_card_shows_its_last_counts_with_their_age(viewer_client, overview, emulator, settings):
+    settings.CACHE_TTL_LIST = settings.CACHE_TTL_RUNNING = settings.CACHE_TTL_SCHEDULES = 0
+    settings.PINECONE_BACKOFF = 0.01
+    before = card(viewer_client.get(reverse("home")), "dev")
+    emulator.set_faults(error_rate=1.0)
+    response = viewer_client.get(reverse("home"))
+    assert response.status_code == 200
+    after = card(response, "dev")
+    assert re.search(r"As Pinecone said \d+ s ago: Pinecone is having trouble", after), after
+    counted = re.findall(r">(\d+) running<", before)
+    assert counted and re.findall(r">(\d+) running<", after) == counted, "the last counts were lost"
+
+
 def test_the_overview_marks_the_production_project(viewer_client, overview):
     response = viewer_client.get(reverse("home"))
     assert "project-production" in card(response, "prod") and ">production</span>" in card(response, "prod")
