@@ -46,7 +46,9 @@ def test_the_projects_overview_and_a_production_page_fit_and_are_photographed(ne
     log_in(page, "operator", "operator-pass")
 
     too_wide = []
-    for name, path in {"projects-overview": "/", "production-banner": "/p/prod/backups/"}.items():
+    prod = several_projects["prod"]
+    screens = {"projects-overview": "/", "production-restore-form": main_pages(prod)["restore-form"]}
+    for name, path in screens.items():
         page.goto(path)
         page.screenshot(path=folder / f"{name}-{width}-{scheme}.png", full_page=True)
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
