@@ -27,6 +27,8 @@ EMULATOR_API_KEY = "local-emulator-key"
 EMULATOR_URL = "http://127.0.0.1:5081"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 HOST_RE = re.compile(r"^https?://[^\s/?#]+(:\d+)?/?$")
+ENVIRONMENT_RE = re.compile(r"^[a-z]{1,20}$")
+PRODUCTION = "production"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Project:
     max_retention_days: int = 365
     # Webhooks told when restore jobs end: see restoreui.notifications.
     notify: tuple[Target, ...] = ()
+    # A short word such as production, staging or dev; write buttons name it, production gets a banner.
+    environment: str = ""
 
     def __post_init__(self):
         where = f"project {self.name!r}"
@@ -61,6 +65,11 @@ class Project:
             raise ImproperlyConfigured(
                 f"{where}: API version {self.api_version!r} is not one of {', '.join(API_VERSIONS)}"
             )
+        if self.environment and not ENVIRONMENT_RE.match(self.environment):
+            raise ImproperlyConfigured(
+                f"{where}: environment {self.environment!r} must be one short lowercase word, "
+                "such as production, staging or dev"
+            )
         object.__setattr__(self, "host", self.host.rstrip("/"))
 
     @property
@@ -68,10 +77,14 @@ class Project:
         """Backups say when their source index was deleted (source_index_deleted_at) from 2026-07 on."""
         return self.api_version >= "2026-07"
 
+    @property
+    def production(self) -> bool:
+        return self.environment == PRODUCTION
+
 
 def _from_table(name: str, table: dict) -> Project:
     known = {"api_key", "api_key_env", "api_key_file", "host", "api_version", "operators", "read_only", "notify",
-             "max_retention_days"}
+             "max_retention_days", "environment"}
     unknown = set(table) - known
     if unknown:
         raise ImproperlyConfigured(f"project {name!r}: unknown keys {', '.join(sorted(unknown))}")
@@ -110,6 +123,9 @@ def _from_table(name: str, table: dict) -> Project:
     max_retention = table.get("max_retention_days", 365)
     if type(max_retention) is not int or max_retention < 1:
         raise ImproperlyConfigured(f"project {name!r}: max_retention_days must be a whole number of days, 1 or more")
+    environment = table.get("environment", "")
+    if not isinstance(environment, str):
+        raise ImproperlyConfigured(f"project {name!r}: environment must be a word in quotes, such as \"production\"")
     return Project(
         name=name,
         api_key=api_key,
@@ -119,6 +135,7 @@ def _from_table(name: str, table: dict) -> Project:
         read_only=read_only,
         max_retention_days=max_retention,
         notify=parse_targets(name, table.get("notify", {})),
+        environment=environment,
     )
 
 

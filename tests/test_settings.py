@@ -137,3 +137,32 @@ def test_a_project_s_longest_schedule_retention_is_read_and_checked():
     for bad in (0, "30", 1.5, True):
         with pytest.raises(ImproperlyConfigured, match="max_retention_days"):
             _from_table("prod", {"api_key": "k", "max_retention_days": bad})
+
+
+def test_a_project_s_environment_is_one_short_lowercase_word():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from restoreui.projects import _from_table
+
+    production = _from_table("prod", {"api_key": "k", "environment": "production"})
+    assert production.environment == "production" and production.production
+    staging = _from_table("staging", {"api_key": "k", "environment": "staging"})
+    assert staging.environment == "staging" and not staging.production
+    assert _from_table("dev", {"api_key": "k"}).environment == "", "an unmarked project got an environment"
+    for bad in ("Production", "prod env", "prod-1", "x" * 21, 1, True, ["production"]):
+        with pytest.raises(ImproperlyConfigured, match="environment"):
+            _from_table("prod", {"api_key": "k", "environment": bad})
+
+
+def test_the_readme_s_projects_file_marks_prod_as_production(production_env, tmp_path):
+    projects = tmp_path / "projects.toml"
+    projects.write_text('[projects.prod]\napi_key_env = "PINECONE_API_KEY_PROD"\nenvironment = "production"\n'
+                        '[projects.dev]\napi_key = "k"\nenvironment = "dev"\n')
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "print({n: p.environment for n, p in settings.RESTOREUI_PROJECTS.items()})")
+    result = _run(production_env | {"RESTOREUI_PROJECTS_FILE": str(projects)}, "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "{'prod': 'production', 'dev': 'dev'}"
+    projects.write_text('[projects.prod]\napi_key_env = "PINECONE_API_KEY_PROD"\nenvironment = "PROD!"\n')
+    result = _run(production_env | {"RESTOREUI_PROJECTS_FILE": str(projects)}, "-c", code)
+    assert result.returncode != 0 and "environment 'PROD!' must be one short lowercase word" in result.stderr

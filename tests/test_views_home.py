@@ -1,11 +1,14 @@
 """The front door: which project to look at, the project switcher and the time-zone switch."""
 
 import re
+from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 from django.urls import reverse
 
-from pages import text
+from pages import rows, text
+from upstream import upstream_backups, upstream_jobs
 from restoreui.projects import Project
 
 pytestmark = pytest.mark.django_db
@@ -27,13 +30,138 @@ def test_with_one_project_home_opens_its_restore_jobs(viewer_client):
     assert response["Location"] == reverse("jobs-list", args=["local"]), "one project did not open straight away"
 
 
-def test_with_several_projects_home_lists_them(viewer_client, several):
+def test_with_several_projects_home_has_a_card_for_each(viewer_client, several):
     response = viewer_client.get(reverse("home"))
-    html = response.content.decode()
-    assert response.status_code == 200, "several projects did not get a list to choose from"
+    assert response.status_code == 200, "several projects did not get an overview"
     for name in several:
-        assert f'href="{reverse("jobs-list", args=[name])}"' in html, f"project {name} was not offered"
+        assert f'href="{reverse("project", args=[name])}"' in card(response, name), f"project {name} was not offered"
     assert "staging (read-only)" in text(response), "the read-only project was not marked"
+
+
+@pytest.fixture
+def overview(settings, emulator):
+    """dev and prod (marked production) on the emulator; broken's Pinecone refuses its key."""
+    def project(name, api_key=emulator.api_key, **kwargs):
+        return Project(name=name, api_key=api_key, host=emulator.url, emulated=True, **kwargs)
+
+    settings.RESTOREUI_PROJECTS = {
+        p.name: p for p in (project("dev"), project("prod", environment="production"), project("broken", api_key="wrong"))
+    }
+    return settings.RESTOREUI_PROJECTS
+
+
+def card(response, name) -> str:
+    found = re.search(rf'<section class="card project-card[^"]*" aria-labelledby="project-{name}">.*?</section>',
+                      response.content.decode(), re.S)
+    assert found, f"project {name} has no card"
+    return found.group(0)
+
+
+def link(html, words) -> str:
+    """The address of the link in HTML whose text holds WORDS."""
+    for href, inner in re.findall(r'<a[^>]* href="([^"]+)"[^>]*>(.*?)</a>', html, re.S):
+        if words in " ".join(re.sub("<[^>]+>", " ", inner).split()):
+            return unescape(href)
+    raise AssertionError(f"no link says {words!r}")
+
+
+def test_each_project_s_card_counts_its_running_restores_and_links_to_them(viewer_client, overview, emulator):
+    running = [j for j in upstream_jobs(emulator) if not j.finished and j.state != "unknown"]
+    assert running, "the seed has no running restore to count"
+    html = card(viewer_client.get(reverse("home")), "dev")
+    target = link(html, f"{len(running)} running")
+    assert target == reverse("jobs-list", args=["dev"]) + "?status=pending&status=running"
+    listed = rows(viewer_client.get(target + "&size=100"))
+    assert len(listed) == len(running), "the card's count and the table it opens disagree"
+
+
+def test_each_project_s_card_counts_the_last_day_s_failed_restores_and_links_to_them(viewer_client, overview, emulator):
+    since = datetime.now(UTC) - timedelta(hours=24)
+    failed = [j for j in upstream_jobs(emulator) if j.state == "failed" and j.created_at >= since]
+    assert failed, "the seed has no failed restore in the last day"
+    html = card(viewer_client.get(reverse("home")), "prod")
+    target = link(html, f"{len(failed)} failed")
+    assert target == reverse("jobs-list", args=["prod"]) + "?status=failed&since=1d"
+    assert len(rows(viewer_client.get(target + "&size=100"))) == len(failed)
+
+
+def test_each_project_s_card_counts_the_coverage_flags_and_links_to_the_flagged_indexes(viewer_client, overview, emulator):
+    html = card(viewer_client.get(reverse("home")), "dev")
+    flags = {key: int(count) for key, count in re.findall(r'href="/p/dev/\?flag=(\w+)"[^>]*>(\d+) ', html)}
+    assert {"failed", "disabled", "pod", "deleted", "never"} <= set(flags), f"seeded flags missing from {flags}"
+    assert flags["disabled"] == 1 and flags["pod"] == 1, "customer-reviews and pod-archive are the seed's only ones"
+    sources = {b.source_index_name for b in upstream_backups(emulator)} - set(emulator.store.indexes)
+    assert flags["deleted"] == len(sources), "every deleted index whose backups remain is flagged"
+    for key, count in flags.items():
+        page = text(viewer_client.get(reverse("project", args=["dev"]) + f"?flag={key}"))
+        assert f"{count} of " in page, f"the {key} flag counts {count} but its link shows otherwise"
+
+
+def test_a_project_whose_pinecone_fails_gets_an_error_on_its_card_and_the_others_still_show(viewer_client, overview):
+    response = viewer_client.get(reverse("home"))
+    assert response.status_code == 200
+    broken = card(response, "broken")
+    assert "Pinecone rejected the API key for project &#x27;broken&#x27;" in broken
+    assert "Running restores, failures and coverage unknown" in broken and "HTTP 401" in broken
+    assert " running" in card(response, "dev") and "failed" in card(response, "prod"), "one failing project hid the others"
+
+
+def test_while_pinecone_fails_a_card_shows_its_last_counts_with_their_age(viewer_client, overview, emulator, settings):
+    settings.CACHE_TTL_LIST = settings.CACHE_TTL_RUNNING = settings.CACHE_TTL_SCHEDULES = 0
+    settings.PINECONE_BACKOFF = 0.01
+    before = card(viewer_client.get(reverse("home")), "dev")
+    emulator.set_faults(error_rate=1.0)
+    response = viewer_client.get(reverse("home"))
+    assert response.status_code == 200
+    after = card(response, "dev")
+    assert re.search(r"As Pinecone said \d+ s ago: Pinecone is having trouble", after), after
+    counted = re.findall(r">(\d+) running<", before)
+    assert counted and re.findall(r">(\d+) running<", after) == counted, "the last counts were lost"
+
+
+def test_the_overview_marks_the_production_project(viewer_client, overview):
+    response = viewer_client.get(reverse("home"))
+    assert "project-production" in card(response, "prod") and ">production</span>" in card(response, "prod")
+    assert "project-production" not in card(response, "dev")
+
+
+@pytest.mark.parametrize("page", ["project", "jobs-list", "backups-list", "indexes-list"])
+def test_a_production_project_s_pages_carry_its_banner(viewer_client, overview, page):
+    response = viewer_client.get(reverse(page, args=["prod"]))
+    assert '<div class="banner banner-production" role="note">Production project: prod</div>' in response.content.decode()
+    assert "Production project" not in text(viewer_client.get(reverse(page, args=["dev"]))), "dev was called production"
+
+
+def test_a_production_project_s_banner_shows_when_its_pinecone_fails_too(viewer_client, settings, emulator):
+    broken = Project(name="prod", api_key="wrong", host=emulator.url, emulated=True, environment="production")
+    settings.RESTOREUI_PROJECTS = {"prod": broken, "dev": Project(name="dev", api_key="k", host=emulator.url)}
+    response = viewer_client.get(reverse("jobs-list", args=["prod"]))
+    assert response.status_code == 502
+    assert "Production project: prod" in text(response)
+
+
+def test_a_production_project_s_write_buttons_name_it(operator_client, overview, emulator):
+    busy = {j.backup_id for j in upstream_jobs(emulator) if not j.finished}
+    backup = next(b for b in upstream_backups(emulator) if b.status == "Ready" and b.id not in busy and b.name)
+
+    def buttons(name, args):
+        html = operator_client.get(reverse(name, args=args)).content.decode()
+        return [" ".join(b.split()) for b in re.findall(r'<button type="submit"[^>]*>(.*?)</button>', html, re.S)]
+
+    assert "Restore into production" in buttons("backups-restore", ["prod", backup.id])
+    assert "Delete backup from production" in buttons("backups-delete", ["prod", backup.id])
+    assert "Create backup in production" in buttons("indexes-backup", ["prod", "products"])
+    assert "Create schedule in production" in buttons("schedules-create", ["prod", "docs-embeddings"])
+    assert "Start restore in dev" in buttons("backups-restore", ["dev", backup.id])
+    assert "Delete this backup" in buttons("backups-delete", ["dev", backup.id])
+
+
+def test_a_staging_project_s_write_buttons_name_it_without_a_production_banner(operator_client, settings, emulator):
+    staging = Project(name="stage", api_key=emulator.api_key, host=emulator.url, emulated=True, environment="staging")
+    settings.RESTOREUI_PROJECTS = {"stage": staging}
+    response = operator_client.get(reverse("indexes-backup", args=["stage", "products"]))
+    assert "Create backup in staging" in text(response)
+    assert "banner-production" not in response.content.decode()
 
 
 def test_the_project_switcher_shows_where_you_are(viewer_client, several):

@@ -20,16 +20,11 @@ PAGE_SIZE = 50
 @vary_on_headers("HX-Request")
 def coverage_overview(request, project_name):
     project = project_or_404(project_name)
+    now = datetime.now(UTC)
     try:
-        indexes = service.list_indexes(project)
-        backups = service.list_backups(project)
+        found, indexes, backups, note = project_rows(project, now)
     except PineconeError as error:
         return upstream_failed(request, project, error, section="coverage")
-    note = service.schedules_unavailable(project)
-    names = [i.name for i in indexes.value.items if not i.pod]
-    schedules = {} if note else service.schedules_by_index(project, names)
-    now = datetime.now(UTC)
-    found = _rows(project, indexes, backups, schedules, now)
     flags = [f for f in request.GET.getlist("flag") if f in coverage.FLAGS]
     sort = request.GET.get("sort", "")
     if sort.lstrip("-") not in coverage.SORTS:
@@ -59,6 +54,17 @@ def coverage_overview(request, project_name):
     if request.htmx:
         return render(request, "coverage/overview.html#table", context)
     return render(request, "coverage/overview.html", context)
+
+
+def project_rows(project, now):
+    """The project's coverage rows, the index and backup lists they came from, and why schedules
+    are missing (None when they are not). Raises PineconeError when the lists cannot be read."""
+    indexes = service.list_indexes(project)
+    backups = service.list_backups(project)
+    note = service.schedules_unavailable(project)
+    names = [i.name for i in indexes.value.items if not i.pod]
+    schedules = {} if note else service.schedules_by_index(project, names)
+    return _rows(project, indexes, backups, schedules, now), indexes, backups, note
 
 
 # This process's last rows per project, and what they were computed from. Reused for up to a

@@ -1,10 +1,15 @@
+from datetime import UTC, datetime
+
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from restoreui import coverage
 from restoreui.models import Preference
-from restoreui.projects import all_projects
+from restoreui.pinecone import PineconeError, service
+from restoreui.projects import Project, all_projects
+from restoreui.views.coverage import project_rows
 
 
 @require_GET
@@ -12,7 +17,31 @@ def home(request):
     projects = all_projects()
     if len(projects) == 1:
         return redirect("jobs-list", next(iter(projects)))
-    return render(request, "home.html", {"projects": projects.values()})
+    now = datetime.now(UTC)
+    return render(request, "home.html", {"cards": [_card(p, now) for p in projects.values()]})
+
+
+def _card(project: Project, now: datetime) -> dict:
+    """One project's running restores, failures in the last 24 hours and coverage flags.
+
+    A project whose Pinecone fails gets its error on its card; the other cards still show.
+    """
+    try:
+        jobs = service.list_restore_jobs(project)
+        found, indexes, backups, _ = project_rows(project, now)
+    except PineconeError as error:
+        return {"project": project, "error": error}
+    recent, running = coverage.job_counts(jobs.value.items, now)
+    counts = coverage.flag_counts(found)
+    return {
+        "project": project,
+        "running": len(running),
+        "failed": recent["failed"],
+        "flags": [(key, coverage.SHORT[key], label, counts[key]) for key, label in coverage.FLAGS.items() if counts[key]],
+        "indexes": len(found),
+        # The oldest copy shown, when Pinecone failed and the cache stood in.
+        "stale": min((f for f in (jobs, indexes, backups) if f.stale), key=lambda f: f.fetched_at, default=None),
+    }
 
 
 @require_POST

@@ -67,3 +67,16 @@ def test_the_login_page_has_no_serious_accessibility_problems(axe, new_page, sch
 
     found = blocking_violations(axe, page)
     assert not found, f"axe-core found problems on the login page ({scheme}):\n{found}"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("path", ["/", "/p/prod/backups/"])
+def test_the_projects_overview_and_a_production_page_have_no_serious_accessibility_problems(
+    axe, new_page, operator, several_projects, path, scheme
+):
+    page = new_page(color_scheme=scheme)
+    log_in(page, "operator", "operator-pass")
+    page.goto(path)
+
+    found = blocking_violations(axe, page)
+    assert not found, f"axe-core found problems on {path} ({scheme}):\n{found}"

@@ -35,3 +35,24 @@ def test_each_main_screen_fits_the_width_and_is_photographed(new_page, operator,
             too_wide.append(f"{name} is {scroll_width} px wide")
 
     assert not too_wide, f"At {width} px ({scheme}) these screens scroll sideways: {'; '.join(too_wide)}"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_projects_overview_and_a_production_page_fit_and_are_photographed(new_page, operator, several_projects, width, scheme):
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page = new_page(viewport={"width": width, "height": 800}, color_scheme=scheme)
+    log_in(page, "operator", "operator-pass")
+
+    too_wide = []
+    prod = several_projects["prod"]
+    screens = {"projects-overview": "/", "production-restore-form": main_pages(prod)["restore-form"]}
+    for name, path in screens.items():
+        page.goto(path)
+        page.screenshot(path=folder / f"{name}-{width}-{scheme}.png", full_page=True)
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > width:
+            too_wide.append(f"{name} is {scroll_width} px wide")
+
+    assert not too_wide, f"At {width} px ({scheme}) these screens scroll sideways: {'; '.join(too_wide)}"
