@@ -44,3 +44,15 @@ def test_on_a_wide_screen_the_filters_show_without_a_tap(new_page, viewer, path,
     assert not page.locator("details.filters-toggle > summary").is_visible(), "a wide screen shows a needless toggle"
     (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / "screenshots" / f"{form.strip('#')}-1280.png")
+
+
+def test_the_not_found_page_wears_the_dashboard_s_header_and_styles(new_page, viewer):
+    page = new_page(viewport={"width": 375, "height": 800})
+    log_in(page, "viewer", "viewer-pass")
+    response = page.goto("/p/nowhere/jobs/")
+    assert response.status == 404
+    header = page.locator("header.top")
+    assert header.evaluate("e => getComputedStyle(e).display") == "flex", "the stylesheet did not load"
+    page.get_by_role("link", name="Back to the projects of restoreui").wait_for()
+    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "screenshots" / "not-found-375.png")
