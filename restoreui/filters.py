@@ -52,6 +52,10 @@ class ListForm(forms.Form):
         value = self.cleaned_data.get(name)
         return self.defaults.get(name) if value in (None, "", []) else value
 
+    def filters_set(self) -> int:
+        """How many filters narrow the table (sort and paging are not filters): the phone toggle shows it."""
+        return sum(1 for name in self.FILTERS if self.value(name) not in (None, "", []))
+
     def paginate(self, items):
         page_number = self.value("page")
         paginator = Paginator(items, self.value("size"))
@@ -98,6 +102,7 @@ class ListForm(forms.Form):
 
 
 class JobFilterForm(ListForm):
+    FILTERS = ("status", "since", "before", "index", "source", "backup", "q")
     status = forms.MultipleChoiceField(choices=JOB_STATES, required=False, widget=forms.CheckboxSelectMultiple)
     index = forms.CharField(required=False, max_length=100, label="Target index")
     source = forms.CharField(required=False, max_length=100, label="Source index")
@@ -148,6 +153,7 @@ class JobFilterForm(ListForm):
 
 
 class BackupFilterForm(ListForm):
+    FILTERS = ("status", "index", "since", "before", "expires", "q")
     status = forms.MultipleChoiceField(choices=BACKUP_STATES, required=False, widget=forms.CheckboxSelectMultiple)
     index = forms.CharField(required=False, max_length=100, label="Source index")
     expires = forms.IntegerField(

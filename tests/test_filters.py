@@ -216,3 +216,39 @@ def test_the_source_index_filter_matches_part_of_the_backup_s_source_index():
     sources = {"backup-1": "products", "backup-2": "product-search-v2", "backup-3": "articles"}
     assert ids(JobFilterForm({"source": "product"}).apply(jobs, {}, sources)) == ["job-1", "job-2"]
     assert ids(JobFilterForm({"source": "articles"}).apply(jobs, {}, sources)) == ["job-3"]
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ({}, 0),
+        ({"sort": "-duration", "size": "50", "page": "2"}, 0),
+        ({"status": ["failed", "cancelled"]}, 1),
+        ({"status": ["failed"], "since": "7d", "q": "prod", "backup": "b-1"}, 4),
+        ({"index": "", "since": "bogus"}, 0),
+    ],
+)
+def test_the_job_filters_count_what_narrows_the_table_not_sort_or_paging(query, expected):
+    assert JobFilterForm(query).filters_set() == expected
+
+
+def test_the_backup_filters_count_expiry_and_source_index():
+    assert BackupFilterForm({"index": "products", "expires": "7", "sort": "name"}).filters_set() == 2
+
+
+@pytest.mark.parametrize("name", ["jobs-list", "backups-list"])
+def test_the_filter_toggle_shows_how_many_filters_are_set_and_opens_when_some_are(viewer_client, name):
+    html = viewer_client.get(reverse(name, args=["local"]), {"status": "failed", "since": "7d", "sort": "-created"}).content.decode()
+    kind = name.split("-")[0]
+    assert f'<summary>Filters (<span id="{kind}-filters-set">2</span>)</summary>' in html
+    assert '<details class="filters-toggle" data-wide-open open>' in html
+    plain = viewer_client.get(reverse(name, args=["local"])).content.decode()
+    assert f'<span id="{kind}-filters-set">0</span>' in plain
+    assert '<details class="filters-toggle" data-wide-open>' in plain, "with nothing set, phones start folded"
+
+
+@pytest.mark.parametrize("name", ["jobs-list", "backups-list"])
+def test_an_htmx_filter_change_updates_the_count_out_of_band(viewer_client, name):
+    kind = name.split("-")[0]
+    response = viewer_client.get(reverse(name, args=["local"]), {"q": "x"}, headers={"HX-Request": "true"})
+    assert f'<span id="{kind}-filters-set" hx-swap-oob="true">1</span>' in response.content.decode()

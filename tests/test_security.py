@@ -9,7 +9,7 @@ import pytest
 import requests
 from django.contrib.auth.models import Group, User
 from django.test import Client
-from django.urls import reverse
+from django.urls import path, reverse
 from django.views.defaults import server_error
 
 SECRET = "pcsk_7Zq-never-show-this-key-3f9"
@@ -198,6 +198,53 @@ def test_the_server_error_page_tells_the_operator_where_to_look(rf):
     assert response.status_code == 500
     assert b"restoreui ran into an error" in response.content
     assert b"server log" in response.content
+
+
+def _boom(request):
+    raise RuntimeError("a bug in a view")
+
+
+urlpatterns = [path("boom/", _boom)]
+
+
+def assert_styled_like_the_rest(response):
+    html = response.content.decode()
+    assert '<link rel="stylesheet" href="/static/css/restoreui' in html, "the error page has no stylesheet"
+    assert '<header class="top"><a class="brand" href="/">restoreui</a></header>' in html
+    assert '<a href="/">Back to the projects of restoreui</a>' in html
+
+
+@pytest.mark.urls(__name__)
+def test_a_view_that_raises_answers_the_styled_server_error_page(settings):
+    settings.DEBUG = False
+    response = Client(raise_request_exception=False).get("/boom/")
+    assert response.status_code == 500
+    assert b"restoreui ran into an error" in response.content
+    assert b"a bug in a view" not in response.content
+    assert_styled_like_the_rest(response)
+
+
+@pytest.mark.django_db
+def test_an_unknown_project_answers_the_styled_not_found_page(operator):
+    response = operator.get("/p/nowhere/backups/")
+    assert response.status_code == 404
+    assert_styled_like_the_rest(response)
+
+
+@pytest.mark.django_db
+def test_a_forbidden_page_is_styled_like_the_rest(client):
+    client.force_login(User.objects.create_user("vera"))
+    assert_styled_like_the_rest(client.get(reverse("audit")))
+
+
+@pytest.mark.django_db
+def test_a_csrf_failure_answers_the_styled_form_expired_page(operator):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(User.objects.get(username="olga"))
+    response = client.post(reverse("logout"))
+    assert response.status_code == 403
+    assert b"This form has expired" in response.content
+    assert_styled_like_the_rest(response)
 
 
 @pytest.mark.django_db

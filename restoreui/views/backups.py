@@ -36,6 +36,7 @@ def backups_list(request, project_name):
         "project": project,
         "section": "backups",
         "form": form,
+        "filters_set": form.filters_set(),
         "sort": form.sort_headers(),
         "fetched": fetched,
         "page": form.paginate(backups),

@@ -90,6 +90,7 @@ def jobs_list(request, project_name):
         "project": project,
         "section": "jobs",
         "form": form,
+        "filters_set": form.filters_set(),
         "sort": form.sort_headers(),
         "fetched": fetched,
         "page": page,

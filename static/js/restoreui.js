@@ -56,7 +56,14 @@
     if (holder) document.title = holder.dataset.title;
   }
 
-  document.addEventListener("DOMContentLoaded", function () { localiseTimes(document); });
+  // Filters fold behind their "Filters (n)" summary on phones only; without
+  // this script they open just when some are set.
+  function openWideFilters() {
+    if (!window.matchMedia("(min-width: 641px)").matches) return;
+    document.querySelectorAll("details[data-wide-open]").forEach(function (d) { d.open = true; });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { localiseTimes(document); openWideFilters(); });
   document.addEventListener("htmx:load", function (event) {
     localiseTimes(event.detail.elt);
     followTitle(event.detail.elt);
