@@ -55,13 +55,7 @@ def record(
         upstream_message=str(getattr(error, "message", None) or error or "")[:4000],
         extra=extra or {},
     )
-    entry.full_clean()
-    logger.info(json.dumps(entry.as_log(), default=str, sort_keys=True))
-    try:
-        entry.save()
-    except DatabaseError:
-        logger.exception("audit entry %s could not be saved", entry.request_id)
-    return entry
+    return _store(entry)
 
 
 def failure_outcome(error) -> str:
@@ -132,6 +126,11 @@ def record_watcher(project_name: str, action: str, target: str, outcome: str, de
         request_id=reference[:64],
         extra=extra,
     )
+    return _store(entry)
+
+
+def _store(entry: AuditEntry) -> AuditEntry:
+    """Log ENTRY as a JSON line, then save it; a database failure never loses the log line."""
     entry.full_clean()
     logger.info(json.dumps(entry.as_log(), default=str, sort_keys=True))
     try:
