@@ -37,14 +37,23 @@ MISSED = 3
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("figures", nargs="*", metavar="FIGURE",
-                        help=f"which to measure, of {', '.join(FIGURES)} (default: all)")
-    parser.add_argument("--latency-ms", type=float, default=150.0, help="upstream latency the emulators add (default 150)")
-    parser.add_argument("--duration", type=float, default=None, help="seconds of viewers in figure b (default 60; 5 with --quick)")
-    parser.add_argument("--load-seconds", type=float, default=None, help="seconds of each load run (default 60; 2 with --quick)")
+    parser.add_argument(
+        "figures", nargs="*", metavar="FIGURE", help=f"which to measure, of {', '.join(FIGURES)} (default: all)"
+    )
+    parser.add_argument(
+        "--latency-ms", type=float, default=150.0, help="upstream latency the emulators add (default 150)"
+    )
+    parser.add_argument(
+        "--duration", type=float, default=None, help="seconds of viewers in figure b (default 60; 5 with --quick)"
+    )
+    parser.add_argument(
+        "--load-seconds", type=float, default=None, help="seconds of each load run (default 60; 2 with --quick)"
+    )
     parser.add_argument("--quick", action="store_true", help="a short smoke run: same figures, fewer samples")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out", help="where report.md and report.json go")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="the Redis of the shared-cache clusters")
+    parser.add_argument(
+        "--redis-url", default="redis://127.0.0.1:6379/0", help="the Redis of the shared-cache clusters"
+    )
     args = parser.parse_args(argv)
     unknown = set(args.figures) - set(FIGURES)
     if unknown:
@@ -77,26 +86,33 @@ def run(args: argparse.Namespace) -> dict:
         if wanted & {"a", "c", "d"}:
             main = lab.emulator()
             # Figure a times the cached path alone (the list lifetime outlasts the run); e times refreshes.
-            clusters["cached pages (a, c, d)"] = app = lab.app("cached", {figures.PROJECT: main.url},
-                                                                RESTOREUI_CACHE_TTL_LIST="3600")
+            clusters["cached pages (a, c, d)"] = app = lab.app(
+                "cached", {figures.PROJECT: main.url}, RESTOREUI_CACHE_TTL_LIST="3600"
+            )
         if "a" in wanted:
             table_job = figures.detail_jobs(main)[0]
             clusters["bare Django"] = bare = lab.bare(figures.rows_file(lab.workdir / "rows.json", main, table_job))
         if "b" in wanted:
             b_local, b_shared = lab.emulator(), lab.emulator()
-            b_apps = {"local memory": (lab.app("b-locmem", {figures.PROJECT: b_local.url}), b_local),
-                      "Redis": (lab.app("b-redis", {figures.PROJECT: b_shared.url}, cache_url=args.redis_url), b_shared)}
+            b_apps = {
+                "local memory": (lab.app("b-locmem", {figures.PROJECT: b_local.url}), b_local),
+                "Redis": (lab.app("b-redis", {figures.PROJECT: b_shared.url}, cache_url=args.redis_url), b_shared),
+            }
             clusters |= {f"viewers, {k} (b)": a for k, (a, _) in b_apps.items()}
         if "e" in wanted:
             growing = {size: lab.emulator(jobs=size) for size in GROWTH_SIZES}
             clusters["growth (e)"] = e_app = lab.app(
-                "growth", {f"jobs{size}": e.url for size, e in growing.items()}, cache_url=args.redis_url)
+                "growth", {f"jobs{size}": e.url for size, e in growing.items()}, cache_url=args.redis_url
+            )
         if "g" in wanted:
             by_size = {size: lab.emulator(extra_indexes=size) for size in INDEX_SIZES}
             # Lists live for the whole figure, so warm views are cache hits, as in figure a.
             clusters["coverage (g)"] = g_app = lab.app(
-                "coverage", {f"idx{size}": e.url for size, e in by_size.items()}, api_version="2026-07",
-                RESTOREUI_CACHE_TTL_LIST="3600")
+                "coverage",
+                {f"idx{size}": e.url for size, e in by_size.items()},
+                api_version="2026-07",
+                RESTOREUI_CACHE_TTL_LIST="3600",
+            )
         if "load" in wanted:
             load_emulator = lab.emulator()
             clusters["load"] = load_app = lab.app("load", {figures.PROJECT: load_emulator.url})
@@ -128,8 +144,14 @@ def run(args: argparse.Namespace) -> dict:
     return {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _commit(),
-        "options": {"latency_ms": options.latency_ms, "quick": options.quick, "duration_b": options.duration,
-                    "load_seconds": options.load_seconds, "page_cap": options.page_cap, "figures": sorted(wanted)},
+        "options": {
+            "latency_ms": options.latency_ms,
+            "quick": options.quick,
+            "duration_b": options.duration,
+            "load_seconds": options.load_seconds,
+            "page_cap": options.page_cap,
+            "figures": sorted(wanted),
+        },
         "machine": {"cpus": os.process_cpu_count(), "python": platform.python_version(), "system": platform.platform()},
         "seconds": round(time.monotonic() - started, 1),
         "figures": entries,
@@ -138,8 +160,9 @@ def run(args: argparse.Namespace) -> dict:
 
 def _commit() -> str | None:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
 

@@ -53,13 +53,25 @@ def _answers(url: str) -> bool:
 class Emulator:
     """`python -m restoreui.emulator` in its own process, so its work is not billed to the dashboard."""
 
-    def __init__(self, workdir: Path, latency_ms: float, jobs: int | None = None, seed: int = 42,
-                 extra_indexes: int = 0):
+    def __init__(
+        self, workdir: Path, latency_ms: float, jobs: int | None = None, seed: int = 42, extra_indexes: int = 0
+    ):
         self.latency_ms = latency_ms
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, "-m", "restoreui.emulator", "--port", str(self.port),
-                "--api-key", EMULATOR_KEY, "--seed", str(seed), "--latency-ms", f"{latency_ms:g}"]
+        args = [
+            sys.executable,
+            "-m",
+            "restoreui.emulator",
+            "--port",
+            str(self.port),
+            "--api-key",
+            EMULATOR_KEY,
+            "--seed",
+            str(seed),
+            "--latency-ms",
+            f"{latency_ms:g}",
+        ]
         if jobs is not None:
             args += ["--jobs", str(jobs)]
         if extra_indexes:
@@ -146,17 +158,27 @@ class Site:
         self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.env["RESTOREUI_PROJECTS_FILE"] = str(self.projects_file("setup", {"setup": "http://127.0.0.1:1"}))
         manage = [sys.executable, "manage.py"]
-        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"],
-                        ["createsuperuser", "--noinput", "--username", USERNAME, "--email", "bench@example.com"]):
-            subprocess.run(manage + command, cwd=ROOT, env={**self.env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
-                           check=True, stdout=subprocess.DEVNULL)
+        for command in (
+            ["migrate", "--noinput"],
+            ["collectstatic", "--noinput"],
+            ["createsuperuser", "--noinput", "--username", USERNAME, "--email", "bench@example.com"],
+        ):
+            subprocess.run(
+                manage + command,
+                cwd=ROOT,
+                env={**self.env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
 
     def projects_file(self, name: str, hosts: dict[str, str], api_version: str = "2026-04") -> Path:
         path = self.workdir / f"projects-{name}.toml"
-        path.write_text("".join(
-            f'[projects.{project}]\napi_key = "{EMULATOR_KEY}"\nhost = "{host}"\napi_version = "{api_version}"\n\n'
-            for project, host in hosts.items()
-        ))
+        path.write_text(
+            "".join(
+                f'[projects.{project}]\napi_key = "{EMULATOR_KEY}"\nhost = "{host}"\napi_version = "{api_version}"\n\n'
+                for project, host in hosts.items()
+            )
+        )
         return path
 
 
@@ -173,8 +195,10 @@ class Gunicorn:
         self.log = open(site.workdir / f"gunicorn-{name}.log", "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-            cwd=ROOT, env={**site.env, **env, "PORT": str(self.port)},
-            stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env={**site.env, **env, "PORT": str(self.port)},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def ready(self) -> "Gunicorn":
@@ -211,8 +235,12 @@ class Gunicorn:
         s = requests.Session()
         page = s.get(f"{self.url}/login/", timeout=10)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        answer = s.post(f"{self.url}/login/", data={"username": USERNAME, "password": PASSWORD,
-                                                    "csrfmiddlewaretoken": token}, allow_redirects=False, timeout=10)
+        answer = s.post(
+            f"{self.url}/login/",
+            data={"username": USERNAME, "password": PASSWORD, "csrfmiddlewaretoken": token},
+            allow_redirects=False,
+            timeout=10,
+        )
         if answer.status_code != 302:
             raise RuntimeError(f"logging in to {self.name} answered {answer.status_code}")
         return s.cookies.get_dict()
@@ -251,8 +279,9 @@ class Lab(ExitStack):
         self.callback(emulator.stop)
         return emulator
 
-    def app(self, name: str, hosts: dict[str, str], cache_url: str = "locmem://", api_version: str = "2026-04",
-            **env) -> Gunicorn:
+    def app(
+        self, name: str, hosts: dict[str, str], cache_url: str = "locmem://", api_version: str = "2026-04", **env
+    ) -> Gunicorn:
         projects = self.site.projects_file(name, hosts, api_version)
         cluster = Gunicorn(self.site, name, {"RESTOREUI_PROJECTS_FILE": str(projects), "CACHE_URL": cache_url, **env})
         self.callback(cluster.stop)
@@ -261,11 +290,18 @@ class Lab(ExitStack):
     def watch_once(self, hosts: dict[str, str], api_version: str = "2026-07") -> None:
         """One round of `manage.py watch` against HOSTS, with its own local-memory cache (so: cold)."""
         env = {**self.site.env, "RESTOREUI_PROJECTS_FILE": str(self.site.projects_file("watch", hosts, api_version))}
-        subprocess.run([sys.executable, "manage.py", "watch", "--once", "--metrics-port", "0"], cwd=ROOT, env=env,
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "manage.py", "watch", "--once", "--metrics-port", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def bare(self, rows_file: Path) -> Gunicorn:
-        cluster = Gunicorn(self.site, "bare", {"DJANGO_SETTINGS_MODULE": "bench.bare.settings",
-                                               "BENCH_ROWS_FILE": str(rows_file)})
+        cluster = Gunicorn(
+            self.site, "bare", {"DJANGO_SETTINGS_MODULE": "bench.bare.settings", "BENCH_ROWS_FILE": str(rows_file)}
+        )
         self.callback(cluster.stop)
         return cluster

@@ -81,8 +81,11 @@ def detail_jobs(emulator: Emulator) -> list[dict]:
     backups = {b["backup_id"] for b in emulator.all_backups()}
     seen, chosen = set(), []
     for job in newest_first(emulator.all_jobs()):
-        if job["status"] in ("Completed", "Failed", "Cancelled") and job["backup_id"] in backups \
-                and job["backup_id"] not in seen:
+        if (
+            job["status"] in ("Completed", "Failed", "Cancelled")
+            and job["backup_id"] in backups
+            and job["backup_id"] not in seen
+        ):
             seen.add(job["backup_id"])
             chosen.append(job)
     return chosen
@@ -109,8 +112,10 @@ def cached_pages(options: Options, app: Gunicorn, bare: Gunicorn, table_job: dic
     headers = cookie_header(app.login())
     pages = {
         "job table": ([(jobs_url(), {})], [("/bare/jobs/", {})]),
-        "job detail": ([(job_url(table_job["restore_job_id"]), {})],
-                       [(f"/bare/jobs/{table_job['restore_job_id']}/", {})]),
+        "job detail": (
+            [(job_url(table_job["restore_job_id"]), {})],
+            [(f"/bare/jobs/{table_job['restore_job_id']}/", {})],
+        ),
     }
     out = []
     for page, (app_requests, bare_requests) in pages.items():
@@ -122,7 +127,9 @@ def cached_pages(options: Options, app: Gunicorn, bare: Gunicorn, table_job: dic
             # Alternate which side goes first, so neither always runs on a warmer machine.
             order = ("app", "bare") if round_ % 2 == 0 else ("bare", "app")
             for side in order:
-                port, requests_, hdrs = (app.port, app_requests, headers) if side == "app" else (bare.port, bare_requests, {})
+                port, requests_, hdrs = (
+                    (app.port, app_requests, headers) if side == "app" else (bare.port, bare_requests, {})
+                )
                 result = closed_loop(port, requests_, connections=8, seconds=options.round_seconds, headers=hdrs)
                 sides[side] = result if sides[side] is None else sides[side].merge(result)
         a, b = sides["app"], sides["bare"]
@@ -135,9 +142,11 @@ def cached_pages(options: Options, app: Gunicorn, bare: Gunicorn, table_job: dic
             entry("a", f"{page}: p99, dashboard", a.percentile(99) * 1000, "ms"),
             entry("a", f"{page}: p99, bare Django", b.percentile(99) * 1000, "ms"),
         ]
-        for name, value in (("throughput ratio (dashboard / bare)", a.rate / b.rate),
-                            ("p50 ratio (bare / dashboard)", b.percentile(50) / a.percentile(50)),
-                            ("p99 ratio (bare / dashboard)", b.percentile(99) / a.percentile(99))):
+        for name, value in (
+            ("throughput ratio (dashboard / bare)", a.rate / b.rate),
+            ("p50 ratio (bare / dashboard)", b.percentile(50) / a.percentile(50)),
+            ("p99 ratio (bare / dashboard)", b.percentile(99) / a.percentile(99)),
+        ):
             out.append(entry("a", f"{page}: {name}", value, "ratio", ">= 0.6", value >= 0.6))
         out.append(entry("a", f"{page}: answers other than 200", non_200, "count", "== 0", non_200 == 0))
     return out
@@ -146,17 +155,25 @@ def cached_pages(options: Options, app: Gunicorn, bare: Gunicorn, table_job: dic
 # -- b. upstream amplification -------------------------------------------------------------------
 
 
-def amplification(options: Options, clusters: dict[str, tuple[Gunicorn, Emulator]], viewers_count: int = 50) -> list[dict]:
+def amplification(
+    options: Options, clusters: dict[str, tuple[Gunicorn, Emulator]], viewers_count: int = 50
+) -> list[dict]:
     runs = {}
     for label, (app, emulator) in clusters.items():
         emulator.reset()
         jobs = emulator.all_jobs()
         job = newest_running(jobs)
         state = emulator.control("GET", "state")
-        runs[label] = {"app": app, "emulator": emulator, "job": job, "headers": cookie_header(app.login()),
-                       "job_pages": max(1, math.ceil(len(jobs) / PAGE_SIZE)),
-                       "backup_pages": max(1, math.ceil(state["backups"] / PAGE_SIZE)),
-                       "pids": set(app.worker_pids()), "before": emulator.stats()["calls"]}
+        runs[label] = {
+            "app": app,
+            "emulator": emulator,
+            "job": job,
+            "headers": cookie_header(app.login()),
+            "job_pages": max(1, math.ceil(len(jobs) / PAGE_SIZE)),
+            "backup_pages": max(1, math.ceil(state["backups"] / PAGE_SIZE)),
+            "pids": set(app.worker_pids()),
+            "before": emulator.stats()["calls"],
+        }
 
     def run(r: dict) -> None:
         job_id = r["job"]["restore_job_id"]
@@ -183,21 +200,45 @@ def amplification(options: Options, clusters: dict[str, tuple[Gunicorn, Emulator
         processes = 1 if shared else len(r["pids"])
         scope = "cluster" if shared else f"worker ({processes} worker processes)"
         out.append(entry("b", f"{label}: viewer requests", requests_, "count"))
-        out.append(entry("b", f"{label}: upstream calls per viewer request", sum(calls.values()) / max(1, requests_), "calls/request"))
+        out.append(
+            entry(
+                "b",
+                f"{label}: upstream calls per viewer request",
+                sum(calls.values()) / max(1, requests_),
+                "calls/request",
+            )
+        )
         keys = (
-            ("job detail (GET /restore-jobs/{id})", calls.get("GET /restore-jobs/{job_id}", 0),
-             settings.CACHE_TTL_RUNNING),
-            ("job list (GET /restore-jobs, per full walk)", calls.get("GET /restore-jobs", 0) / r["job_pages"],
-             settings.CACHE_TTL_LIST),
-            ("backup list (GET /backups, per full walk)", calls.get("GET /backups", 0) / r["backup_pages"],
-             settings.CACHE_TTL_LIST),
+            (
+                "job detail (GET /restore-jobs/{id})",
+                calls.get("GET /restore-jobs/{job_id}", 0),
+                settings.CACHE_TTL_RUNNING,
+            ),
+            (
+                "job list (GET /restore-jobs, per full walk)",
+                calls.get("GET /restore-jobs", 0) / r["job_pages"],
+                settings.CACHE_TTL_LIST,
+            ),
+            (
+                "backup list (GET /backups, per full walk)",
+                calls.get("GET /backups", 0) / r["backup_pages"],
+                settings.CACHE_TTL_LIST,
+            ),
             ("backup detail (GET /backups/{id})", calls.get("GET /backups/{backup_id}", 0), settings.CACHE_TTL_LIST),
         )
         for key, loads, ttl in keys:
             windows = math.floor(r["seconds"] / ttl) + 1
             allowed = windows * processes
-            out.append(entry("b", f"{label}: {key} loads in {r['seconds']:.0f} s", loads, "loads",
-                             f"<= {allowed} (one per {ttl:g} s window per {scope})", loads <= allowed))
+            out.append(
+                entry(
+                    "b",
+                    f"{label}: {key} loads in {r['seconds']:.0f} s",
+                    loads,
+                    "loads",
+                    f"<= {allowed} (one per {ttl:g} s window per {scope})",
+                    loads <= allowed,
+                )
+            )
         errors = r["result"].server_errors + r["result"].transport_errors
         out.append(entry("b", f"{label}: failed viewer requests", errors, "count", "== 0", errors == 0))
     return out
@@ -261,9 +302,22 @@ def transfer(app: Gunicorn, running_job: dict) -> list[dict]:
     same_target = WHOLE_REGION_POLL_BYTES // 2
     out = [
         entry("c", "changed poll (every live part): body", changed_body, "bytes"),
-        entry("c", "changed poll (every live part): body + headers", changed_total, "bytes", "<= 2048", changed_total <= 2048),
-        entry("c", "unchanged poll (204): body + headers", same_total, "bytes",
-              f"<= {same_target} (half the whole-region poll's {WHOLE_REGION_POLL_BYTES})", same_total <= same_target),
+        entry(
+            "c",
+            "changed poll (every live part): body + headers",
+            changed_total,
+            "bytes",
+            "<= 2048",
+            changed_total <= 2048,
+        ),
+        entry(
+            "c",
+            "unchanged poll (204): body + headers",
+            same_total,
+            "bytes",
+            f"<= {same_target} (half the whole-region poll's {WHOLE_REGION_POLL_BYTES})",
+            same_total <= same_target,
+        ),
         entry("c", "job detail full reload: body + headers", page_body + page_headers, "bytes"),
         entry("c", "changed poll / full reload", changed_total / (page_body + page_headers), "ratio"),
     ]
@@ -275,8 +329,14 @@ def transfer(app: Gunicorn, running_job: dict) -> list[dict]:
             size, headers_size, _ = _wire(client, asset.decode(), {})
             static += size + headers_size
         out.append(entry("c", f"{name} first load: HTML", html + html_headers, "bytes"))
-        out.append(entry("c", f"{name} first load: HTML + {len(assets)} static files (compressed)",
-                         html + html_headers + static, "bytes"))
+        out.append(
+            entry(
+                "c",
+                f"{name} first load: HTML + {len(assets)} static files (compressed)",
+                html + html_headers + static,
+                "bytes",
+            )
+        )
     client.close()
     return out
 
@@ -311,20 +371,23 @@ def against_sdk(options: Options, app: Gunicorn, emulator: Emulator) -> list[dic
             # A finished job's poll answers 286: htmx's "stop polling".
             if status not in (200, 286):
                 raise RuntimeError(f"the job page answered {status}")
+
         return call
 
     times = {name: [] for name in ("direct", "cold page", "cold poll", "warm page", "warm poll")}
     warm = warm_job["restore_job_id"]
-    for page_job, partial_job in zip(page_jobs[: options.samples], partial_jobs[: options.samples]):
+    for page_job, partial_job in zip(page_jobs[: options.samples], partial_jobs[: options.samples], strict=False):
         # Interleaved, so a slow moment of the machine lands on every side alike.
-        times["direct"].append(timed(lambda: sdk.describe_restore_job(job_id=page_job["restore_job_id"])))
+        times["direct"].append(timed(lambda job=page_job: sdk.describe_restore_job(job_id=job["restore_job_id"])))
         times["cold page"].append(timed(page(page_job["restore_job_id"], {})))
         times["warm page"].append(timed(page(warm, {})))
         times["cold poll"].append(timed(page(partial_job["restore_job_id"], HTMX)))
         times["warm poll"].append(timed(page(warm, HTMX)))
     client.close()
     direct = median(times["direct"])
-    out = [entry("d", f"{name} (median of {len(values)})", median(values) * 1000, "ms") for name, values in times.items()]
+    out = [
+        entry("d", f"{name} (median of {len(values)})", median(values) * 1000, "ms") for name, values in times.items()
+    ]
     for name, limit in (("cold page", 1.1), ("cold poll", 1.1), ("warm page", 0.1), ("warm poll", 0.1)):
         ratio = median(times[name]) / direct
         out.append(entry("d", f"{name} / direct SDK call", ratio, "ratio", f"<= {limit:g}", ratio <= limit))
@@ -355,8 +418,14 @@ def growth(options: Options, app: Gunicorn, emulators: dict[int, Emulator]) -> l
         warm_calls = sum(after.values()) - sum(middle.values())
         expected = min(math.ceil(size / PAGE_SIZE), options.page_cap)
         out += [
-            entry("e", f"{size} jobs: cold load, GET /restore-jobs calls", cold_calls, "calls",
-                  f"== {expected} (pages, capped at {options.page_cap})", cold_calls == expected and status == 200),
+            entry(
+                "e",
+                f"{size} jobs: cold load, GET /restore-jobs calls",
+                cold_calls,
+                "calls",
+                f"== {expected} (pages, capped at {options.page_cap})",
+                cold_calls == expected and status == 200,
+            ),
             entry("e", f"{size} jobs: cold load, other upstream calls (backup names)", other, "calls"),
             entry("e", f"{size} jobs: cold load time", cold, "s"),
             entry("e", f"{size} jobs: cold load time per page", cold / max(1, cold_calls + other) * 1000, "ms"),
@@ -394,11 +463,23 @@ def coverage_growth(options: Options, app: Gunicorn, emulators: dict[int, Emulat
         status, cold_calls, cold_time = cold[size]
         rows = len(emulator.api("/indexes")["indexes"])
         out += [
-            entry("g", f"{size} added indexes ({rows} live): cold view, upstream calls", cold_calls, "calls",
-                  f"<= {rows + 40} (lists + one schedule list per index)", status == 200 and cold_calls <= rows + 40),
+            entry(
+                "g",
+                f"{size} added indexes ({rows} live): cold view, upstream calls",
+                cold_calls,
+                "calls",
+                f"<= {rows + 40} (lists + one schedule list per index)",
+                status == 200 and cold_calls <= rows + 40,
+            ),
             entry("g", f"{size} added indexes: cold view time", cold_time, "s"),
-            entry("g", f"{size} added indexes: warm views ({options.samples * 2}), upstream calls", warm_calls,
-                  "calls", "== 0", warm_calls == 0),
+            entry(
+                "g",
+                f"{size} added indexes: warm views ({options.samples * 2}), upstream calls",
+                warm_calls,
+                "calls",
+                "== 0",
+                warm_calls == 0,
+            ),
             entry("g", f"{size} added indexes: warm view time (median)", warm_medians[size] * 1000, "ms"),
         ]
     client.close()
@@ -417,8 +498,14 @@ def coverage_growth(options: Options, app: Gunicorn, emulators: dict[int, Emulat
         out += [
             entry("g", f"{size} added indexes: watcher round, list calls", lists, "calls"),
             entry("g", f"{size} added indexes: watcher round, schedule calls", schedules, "calls"),
-            entry("g", f"{size} added indexes: watcher calls per hour", per_hour, "calls/h",
-                  "< 7200 (2 per second)", per_hour < 7200),
+            entry(
+                "g",
+                f"{size} added indexes: watcher calls per hour",
+                per_hour,
+                "calls/h",
+                "< 7200 (2 per second)",
+                per_hour < 7200,
+            ),
         ]
     return out
 
@@ -446,14 +533,26 @@ def load(options: Options, app: Gunicorn, emulator: Emulator, connections: int =
             entry("load", f"{name}: throughput", result.rate, "req/s"),
             entry("load", f"{name}: p50", result.percentile(50) * 1000, "ms"),
             entry("load", f"{name}: p99", result.percentile(99) * 1000, "ms"),
-            entry("load", f"{name}: broken connections", result.transport_errors, "count", "== 0",
-                  result.transport_errors == 0),
+            entry(
+                "load",
+                f"{name}: broken connections",
+                result.transport_errors,
+                "count",
+                "== 0",
+                result.transport_errors == 0,
+            ),
         ]
         if faults:
             errors = result.statuses.get(500, 0)
             out.append(entry("load", f"{name}: 500 answers", errors, "count", "== 0", errors == 0))
-            out.append(entry("load", f"{name}: 502/504 answers (nothing cached to show)",
-                             result.statuses.get(502, 0) + result.statuses.get(504, 0), "count"))
+            out.append(
+                entry(
+                    "load",
+                    f"{name}: 502/504 answers (nothing cached to show)",
+                    result.statuses.get(502, 0) + result.statuses.get(504, 0),
+                    "count",
+                )
+            )
         else:
             errors = result.server_errors
             out.append(entry("load", f"{name}: 5xx answers", errors, "count", "== 0", errors == 0))

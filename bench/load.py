@@ -37,8 +37,12 @@ class Result:
         return sum(n for status, n in self.statuses.items() if status >= 500)
 
     def merge(self, other: "Result") -> "Result":
-        return Result(self.seconds + other.seconds, self.latencies + other.latencies,
-                      self.statuses + other.statuses, self.transport_errors + other.transport_errors)
+        return Result(
+            self.seconds + other.seconds,
+            self.latencies + other.latencies,
+            self.statuses + other.statuses,
+            self.transport_errors + other.transport_errors,
+        )
 
 
 class Client:
@@ -78,8 +82,14 @@ def cookie_header(cookies: dict[str, str]) -> dict[str, str]:
     return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
 
 
-def closed_loop(port: int, requests: list[tuple[str, dict]], connections: int, seconds: float,
-                headers: dict[str, str] | None = None, max_requests: int = 1_000_000) -> Result:
+def closed_loop(
+    port: int,
+    requests: list[tuple[str, dict]],
+    connections: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
+    max_requests: int = 1_000_000,
+) -> Result:
     """`connections` clients each sending the next request as soon as the last one is answered."""
     deadline = time.monotonic() + seconds
     results = [Result() for _ in range(connections)]
@@ -87,7 +97,7 @@ def closed_loop(port: int, requests: list[tuple[str, dict]], connections: int, s
 
     def worker(n: int) -> None:
         client, result = Client(port, headers or {}), results[n]
-        order = itertools.cycle(requests[n % len(requests):] + requests[:n % len(requests)])
+        order = itertools.cycle(requests[n % len(requests) :] + requests[: n % len(requests)])
         while time.monotonic() < deadline and next(budget) < max_requests:
             path, extra = next(order)
             started = time.perf_counter()
@@ -110,8 +120,14 @@ def closed_loop(port: int, requests: list[tuple[str, dict]], connections: int, s
     return _total(results, time.monotonic() - started)
 
 
-def viewers(port: int, count: int, seconds: float, schedule: list[tuple[str, dict, float]],
-            headers: dict[str, str] | None = None, first: list[tuple[str, dict]] = ()) -> Result:
+def viewers(
+    port: int,
+    count: int,
+    seconds: float,
+    schedule: list[tuple[str, dict, float]],
+    headers: dict[str, str] | None = None,
+    first: list[tuple[str, dict]] = (),
+) -> Result:
     """`count` people with a page open: each loads `first` once, then sends each (path, headers,
     every) of `schedule` every `every` seconds, starting at a random moment of the first period."""
     deadline = time.monotonic() + seconds

@@ -107,8 +107,9 @@ def _restored_by(entry: AuditEntry, job: RestoreJob) -> bool:
     )
 
 
-def record_watcher(project_name: str, action: str, target: str, outcome: str, detail: str, path: str,
-                   reference: str, extra: dict) -> AuditEntry:
+def record_watcher(
+    project_name: str, action: str, target: str, outcome: str, detail: str, path: str, reference: str, extra: dict
+) -> AuditEntry:
     """Record something the watcher did on its own (a notification sent or failing).
 
     There is no request: the user is "(watcher)", PATH is the page the entry is about

@@ -121,7 +121,7 @@ def _gaps(ready: list[Backup], schedule: Schedule | None, now: datetime) -> tupl
     allowed = schedule.period + slack(schedule.period)
     points = sorted(b.created_at for b in ready if b.created_at and b.created_at > start)
     gaps = []
-    for earlier, later in zip([start, *points], [*points, now]):
+    for earlier, later in zip([start, *points], [*points, now], strict=False):
         if later - earlier > allowed:
             gaps.append((round((earlier - start) / window, 4), round((later - earlier) / window, 4)))
     return tuple(gaps)
@@ -138,8 +138,9 @@ def row(
     ready = [b for b in backups if b.state == "ready" and b.created_at]
     last_ready = max(ready, key=lambda b: b.created_at, default=None)
     schedule = shown_schedule(schedules or ())
-    last = max((run for s in schedules or () if (run := last_run(s, backups))),
-               key=lambda b: b.created_at, default=None)
+    last = max(
+        (run for s in schedules or () if (run := last_run(s, backups))), key=lambda b: b.created_at, default=None
+    )
     flags = []
     if index is None:
         flags.append("deleted")
@@ -182,10 +183,7 @@ def rows(
         # A backup that names no source index has no row to go in.
         if backup.source_index_name:
             by_index.setdefault(backup.source_index_name, []).append(backup)
-    return [
-        row(name, live.get(name), found, schedules.get(name), now)
-        for name, found in sorted(by_index.items())
-    ]
+    return [row(name, live.get(name), found, schedules.get(name), now) for name, found in sorted(by_index.items())]
 
 
 def select(found: list[Row], flags: list[str]) -> list[Row]:

@@ -21,7 +21,7 @@ def get(name: str, default: str | None = None) -> str | None:
         try:
             return Path(path).read_text().strip()
         except OSError as e:
-            raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {e.strerror}")
+            raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {e.strerror}") from e
     return os.environ.get(name, default)
 
 
@@ -43,7 +43,7 @@ def get_int(name: str, default: int, minimum: int = 0, maximum: int | None = Non
     try:
         number = int(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number")
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
     if number < minimum or (maximum is not None and number > maximum):
         upper = f" and at most {maximum}" if maximum is not None else ""
         raise ImproperlyConfigured(f"{name}={value!r} must be at least {minimum}{upper}")
@@ -57,7 +57,7 @@ def get_float(name: str, default: float, minimum: float = 0.0) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not a number")
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number") from None
     if not number >= minimum:
         raise ImproperlyConfigured(f"{name}={value!r} must be at least {minimum}")
     return number
@@ -77,5 +77,5 @@ def get_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Networ
         try:
             networks.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
-            raise ImproperlyConfigured(f"{name}: {item!r} is not an IP address or CIDR block")
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an IP address or CIDR block") from None
     return networks

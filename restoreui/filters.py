@@ -5,7 +5,7 @@ whole (cached) list and the narrowing, sorting and paging happen here. Every
 state lives in the query string so a filtered view can be shared.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.core.paginator import Paginator
@@ -26,7 +26,7 @@ BACKUP_STATES = [
 ]
 SINCE = [("", "Any time"), ("1d", "Last 24 hours"), ("7d", "Last 7 days"), ("30d", "Last 30 days")]
 PAGE_SIZES = [(25, "25"), (50, "50"), (100, "100")]
-EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
 class ListForm(forms.Form):
@@ -91,12 +91,12 @@ class ListForm(forms.Form):
     def _by_creation(self, items):
         days = {"1d": 1, "7d": 7, "30d": 30}.get(self.value("since"))
         if days:
-            cutoff = datetime.now(timezone.utc) - timedelta(days=days)
+            cutoff = datetime.now(UTC) - timedelta(days=days)
             items = [i for i in items if i.created_at and i.created_at >= cutoff]
         before = self.value("before")
         if before:
             # The field is labelled UTC, whatever the server's own time zone.
-            before = before.replace(tzinfo=timezone.utc)
+            before = before.replace(tzinfo=UTC)
             items = [i for i in items if i.created_at and i.created_at < before]
         return items
 
@@ -157,7 +157,10 @@ class BackupFilterForm(ListForm):
     status = forms.MultipleChoiceField(choices=BACKUP_STATES, required=False, widget=forms.CheckboxSelectMultiple)
     index = forms.CharField(required=False, max_length=100, label="Source index")
     expires = forms.IntegerField(
-        required=False, min_value=1, max_value=3650, label="Expires within (days)",
+        required=False,
+        min_value=1,
+        max_value=3650,
+        label="Expires within (days)",
         help_text="scheduled backups that retention deletes within this many days",
     )
     sort = forms.ChoiceField(
@@ -187,7 +190,7 @@ class BackupFilterForm(ListForm):
         """EXPIRIES (backup id -> (schedule, expiry)) is needed only when `expires` is asked for."""
         days = self.value("expires")
         if days and expiries is not None:
-            cutoff = datetime.now(timezone.utc) + timedelta(days=days)
+            cutoff = datetime.now(UTC) + timedelta(days=days)
             backups = [b for b in backups if b.id in expiries and expiries[b.id][1] and expiries[b.id][1] <= cutoff]
         states = set(self.value("status"))
         index = self.value("index")

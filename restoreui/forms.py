@@ -31,7 +31,9 @@ class RestoreForm(forms.Form):
     name = forms.CharField(
         label="New index name",
         max_length=45,
-        help_text="1–45 lowercase letters, digits and '-', starting and ending with a letter or digit. Must not exist yet.",
+        help_text=(
+            "1–45 lowercase letters, digits and '-', starting and ending with a letter or digit. Must not exist yet."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     tags = forms.CharField(
@@ -70,7 +72,9 @@ class JobNoteForm(forms.Form):
         max_length=500,
         required=False,
         help_text="Shown on this page and carried in the Markdown line. Leave empty to remove it.",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "INC-1234: restoring after the bad deploy"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "placeholder": "INC-1234: restoring after the bad deploy"}
+        ),
     )
 
     def clean_text(self):
@@ -112,11 +116,15 @@ class RestoreBeforeForm(forms.Form):
     before = forms.CharField(
         label="Time",
         max_length=40,
-        widget=forms.TextInput(attrs={"placeholder": "2026-11-25 14:30", "autocomplete": "off", "spellcheck": "false", "size": 18}),
+        widget=forms.TextInput(
+            attrs={"placeholder": "2026-11-25 14:30", "autocomplete": "off", "spellcheck": "false", "size": 18}
+        ),
     )
     tz = forms.ChoiceField(label="in", choices=[("utc", "UTC"), ("local", "my local time")], required=False)
     # Minutes east of UTC at that time, sent by the page's script when local time is chosen.
-    offset = forms.IntegerField(required=False, min_value=-MAX_OFFSET_MINUTES, max_value=MAX_OFFSET_MINUTES, widget=forms.HiddenInput)
+    offset = forms.IntegerField(
+        required=False, min_value=-MAX_OFFSET_MINUTES, max_value=MAX_OFFSET_MINUTES, widget=forms.HiddenInput
+    )
 
     def clean(self):
         data = super().clean()
@@ -133,6 +141,7 @@ class RestoreBeforeForm(forms.Form):
         except BadMoment as problem:
             self.add_error("before", str(problem))
         return data
+
 
 class DeleteScheduleForm(DeleteBackupForm):
     confirm = forms.CharField(label="Type the schedule's name (or its id) to confirm", strip=False)

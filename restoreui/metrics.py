@@ -136,8 +136,9 @@ def serve_watch_metrics(host: str, port: int, token: str) -> ThreadingHTTPServer
                 return self._answer(404, b"Not found: the watcher serves /metrics only.\n")
             supplied = self.headers.get("Authorization", "")
             if not hmac.compare_digest(supplied.encode(), f"Bearer {token}".encode()):
-                return self._answer(401, b"Send the metrics token as 'Authorization: Bearer <token>'.\n",
-                                    {"WWW-Authenticate": "Bearer"})
+                return self._answer(
+                    401, b"Send the metrics token as 'Authorization: Bearer <token>'.\n", {"WWW-Authenticate": "Bearer"}
+                )
             self._answer(200, generate_latest(WATCH_REGISTRY), {}, CONTENT_TYPE_LATEST)
 
         def _answer(self, status, body, headers=None, content_type="text/plain"):

@@ -50,7 +50,9 @@ class AuditEntry(models.Model):
         verbose_name_plural = "audit entries"
 
     def __str__(self):
-        return f"{self.when:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.project}/{self.target}: {self.outcome}"
+        return (
+            f"{self.when:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.project}/{self.target}: {self.outcome}"
+        )
 
     def as_log(self) -> dict:
         return {

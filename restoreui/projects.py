@@ -52,15 +52,11 @@ class Project:
     def __post_init__(self):
         where = f"project {self.name!r}"
         if not NAME_RE.match(self.name):
-            raise ImproperlyConfigured(
-                f"{where}: names are 1-40 lowercase letters, digits, '-' or '_'"
-            )
+            raise ImproperlyConfigured(f"{where}: names are 1-40 lowercase letters, digits, '-' or '_'")
         if not self.api_key:
             raise ImproperlyConfigured(f"{where}: no API key configured")
         if not HOST_RE.match(self.host):
-            raise ImproperlyConfigured(
-                f"{where}: host {self.host!r} must look like https://api.pinecone.io"
-            )
+            raise ImproperlyConfigured(f"{where}: host {self.host!r} must look like https://api.pinecone.io")
         if self.api_version not in API_VERSIONS:
             raise ImproperlyConfigured(
                 f"{where}: API version {self.api_version!r} is not one of {', '.join(API_VERSIONS)}"
@@ -83,22 +79,30 @@ class Project:
 
 
 def _from_table(name: str, table: dict) -> Project:
-    known = {"api_key", "api_key_env", "api_key_file", "host", "api_version", "operators", "read_only", "notify",
-             "max_retention_days", "environment"}
+    known = {
+        "api_key",
+        "api_key_env",
+        "api_key_file",
+        "host",
+        "api_version",
+        "operators",
+        "read_only",
+        "notify",
+        "max_retention_days",
+        "environment",
+    }
     unknown = set(table) - known
     if unknown:
         raise ImproperlyConfigured(f"project {name!r}: unknown keys {', '.join(sorted(unknown))}")
     if "api_key_env" in table:
         api_key = os.environ.get(table["api_key_env"], "")
         if not api_key:
-            raise ImproperlyConfigured(
-                f"project {name!r}: environment variable {table['api_key_env']} is empty"
-            )
+            raise ImproperlyConfigured(f"project {name!r}: environment variable {table['api_key_env']} is empty")
     elif "api_key_file" in table:
         try:
             api_key = Path(table["api_key_file"]).read_text().strip()
         except OSError as e:
-            raise ImproperlyConfigured(f"project {name!r}: api_key_file: {e.strerror}")
+            raise ImproperlyConfigured(f"project {name!r}: api_key_file: {e.strerror}") from e
     else:
         api_key = table.get("api_key", "")
     operators = table.get("operators", [])
@@ -125,7 +129,7 @@ def _from_table(name: str, table: dict) -> Project:
         raise ImproperlyConfigured(f"project {name!r}: max_retention_days must be a whole number of days, 1 or more")
     environment = table.get("environment", "")
     if not isinstance(environment, str):
-        raise ImproperlyConfigured(f"project {name!r}: environment must be a word in quotes, such as \"production\"")
+        raise ImproperlyConfigured(f'project {name!r}: environment must be a word in quotes, such as "production"')
     return Project(
         name=name,
         api_key=api_key,
@@ -146,14 +150,12 @@ def load_from_environment() -> tuple[dict[str, Project], bool]:
         try:
             data = tomllib.loads(Path(path).read_text())
         except OSError as e:
-            raise ImproperlyConfigured(f"RESTOREUI_PROJECTS_FILE={path!r}: {e.strerror}")
+            raise ImproperlyConfigured(f"RESTOREUI_PROJECTS_FILE={path!r}: {e.strerror}") from e
         except tomllib.TOMLDecodeError as e:
-            raise ImproperlyConfigured(f"RESTOREUI_PROJECTS_FILE={path!r} is not valid TOML: {e}")
+            raise ImproperlyConfigured(f"RESTOREUI_PROJECTS_FILE={path!r} is not valid TOML: {e}") from e
         tables = data.get("projects")
         if not isinstance(tables, dict) or not tables:
-            raise ImproperlyConfigured(
-                f"RESTOREUI_PROJECTS_FILE={path!r} has no [projects.NAME] tables"
-            )
+            raise ImproperlyConfigured(f"RESTOREUI_PROJECTS_FILE={path!r} has no [projects.NAME] tables")
         return {name: _from_table(name, t) for name, t in tables.items()}, False
 
     api_key = env.get("PINECONE_API_KEY")

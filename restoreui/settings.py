@@ -92,8 +92,11 @@ def _cache(url: str) -> dict:
     if url.startswith("locmem://"):
         # Django's default of 300 entries thrashes once a project has a few hundred indexes (each
         # one's schedules are two entries), and a warm view would ask Pinecone again.
-        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "restoreui",
-                "OPTIONS": {"MAX_ENTRIES": 20000}}
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "restoreui",
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
     if url.startswith(("redis://", "rediss://", "unix://")):
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     raise ImproperlyConfigured(f"CACHE_URL={url!r}: use locmem:// or redis://host:port/db")
@@ -225,7 +228,9 @@ RESTOREUI_WATCH_METRICS_HOST = env.get("RESTOREUI_WATCH_METRICS_HOST", "0.0.0.0"
 # The watcher has no request to build links from: this is the site as its users reach it.
 RESTOREUI_BASE_URL = (env.get("RESTOREUI_BASE_URL") or ("http://127.0.0.1:8000" if DEMO else "")).rstrip("/")
 if RESTOREUI_BASE_URL and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", RESTOREUI_BASE_URL):
-    raise ImproperlyConfigured(f"RESTOREUI_BASE_URL={RESTOREUI_BASE_URL!r} must look like https://restoreui.example.com")
+    raise ImproperlyConfigured(
+        f"RESTOREUI_BASE_URL={RESTOREUI_BASE_URL!r} must look like https://restoreui.example.com"
+    )
 if not RESTOREUI_BASE_URL and any(p.notify for p in RESTOREUI_PROJECTS.values()):
     raise ImproperlyConfigured("RESTOREUI_BASE_URL must be set when the projects file names notification targets")
 RESTOREUI_NOTIFY_ATTEMPTS = env.get_int("RESTOREUI_NOTIFY_ATTEMPTS", 3, minimum=1, maximum=10)

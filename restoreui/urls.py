@@ -70,10 +70,28 @@ urlpatterns = [
         indexes.indexes_restore_before,
         name="indexes-restore-before",
     ),
-    path("p/<slug:project_name>/indexes/<seg:index_name>/schedule/", schedules.schedules_create, name="schedules-create"),
-    path("p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/", schedules.schedules_detail, name="schedules-detail"),
-    path("p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/edit/", schedules.schedules_edit, name="schedules-edit"),
-    path("p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/enabled/", schedules.schedules_toggle, name="schedules-toggle"),
-    path("p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/delete/", schedules.schedules_delete, name="schedules-delete"),
+    path(
+        "p/<slug:project_name>/indexes/<seg:index_name>/schedule/", schedules.schedules_create, name="schedules-create"
+    ),
+    path(
+        "p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/",
+        schedules.schedules_detail,
+        name="schedules-detail",
+    ),
+    path(
+        "p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/edit/",
+        schedules.schedules_edit,
+        name="schedules-edit",
+    ),
+    path(
+        "p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/enabled/",
+        schedules.schedules_toggle,
+        name="schedules-toggle",
+    ),
+    path(
+        "p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/delete/",
+        schedules.schedules_delete,
+        name="schedules-delete",
+    ),
     path("p/<slug:project_name>/search/", search.search, name="search"),
 ]

@@ -58,7 +58,11 @@ def test_a_restore_leaves_an_ok_entry_with_the_request_details(backup_id, audit_
     assert response.status_code == 302, "the restore did not start"
     entry = AuditEntry.objects.get()
     assert (entry.username, entry.project, entry.action, entry.target, entry.outcome) == (
-        "olga", "local", "restore", backup_id, "ok",
+        "olga",
+        "local",
+        "restore",
+        backup_id,
+        "ok",
     )
     assert (entry.method, entry.ip, entry.request_id) == ("POST", "127.0.0.1", "req-123")
     assert entry.path == reverse("backups-restore", args=["local", backup_id])
@@ -109,7 +113,9 @@ def test_record_keeps_the_status_code_and_message_of_an_error(rf):
     entry = audit.record(request, "local", "restore", "b-1", "failed", error=error)
     entry.refresh_from_db()
     assert (entry.upstream_status, entry.upstream_code, entry.upstream_message) == (
-        409, "ALREADY_EXISTS", "index products already exists",
+        409,
+        "ALREADY_EXISTS",
+        "index products already exists",
     )
 
 
@@ -197,8 +203,14 @@ def test_an_unknown_restore_the_job_list_never_shows_becomes_failed(backup_id):
     from django.utils import timezone
 
     entry = AuditEntry.objects.create(
-        when=timezone.now() - timedelta(minutes=11), username="op", project="local", target=backup_id,
-        action=AuditEntry.Action.RESTORE, outcome=AuditEntry.Outcome.UNKNOWN, method="POST", path="/",
+        when=timezone.now() - timedelta(minutes=11),
+        username="op",
+        project="local",
+        target=backup_id,
+        action=AuditEntry.Action.RESTORE,
+        outcome=AuditEntry.Outcome.UNKNOWN,
+        method="POST",
+        path="/",
         extra={"index": "never-made"},
     )
     _, client = _user("viewer")
@@ -211,7 +223,10 @@ def test_an_unknown_restore_the_job_list_never_shows_becomes_failed(backup_id):
 def test_operators_read_only_their_projects_entries_and_superusers_all(settings, project):
     from dataclasses import replace
 
-    settings.RESTOREUI_PROJECTS = {"local": project, "prod": replace(project, name="prod", operators=frozenset({"user:carol"}))}
+    settings.RESTOREUI_PROJECTS = {
+        "local": project,
+        "prod": replace(project, name="prod", operators=frozenset({"user:carol"})),
+    }
     _entries(("olga", "local", "restore", "backup-local", "ok"), ("carol", "prod", "restore", "backup-prod", "ok"))
     _, olga = _user("olga", "operators")
     page = olga.get(reverse("audit")).content

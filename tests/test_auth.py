@@ -74,7 +74,13 @@ def test_it_lands_on_the_page_the_user_asked_for(client, alice):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "next_url",
-    ["https://evil.example/", "//evil.example/p/local/", "http:/\\evil.example", "/\\evil.example", "javascript:alert(1)"],
+    [
+        "https://evil.example/",
+        "//evil.example/p/local/",
+        "http:/\\evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ],
 )
 def test_it_never_redirects_off_the_site_after_login(client, alice, next_url):
     response = _login(client, "alice", PASSWORD, next_url=next_url)
@@ -225,7 +231,10 @@ def test_anonymous_and_inactive_users_never_write(project):
 
 @pytest.mark.django_db
 def test_an_operator_of_any_project_is_an_operator(settings, project, alice):
-    settings.RESTOREUI_PROJECTS = {"local": project, "prod": replace(project, name="prod", operators=frozenset({"carol"}))}
+    settings.RESTOREUI_PROJECTS = {
+        "local": project,
+        "prod": replace(project, name="prod", operators=frozenset({"carol"})),
+    }
     assert is_operator(_operator("carol"))
     assert not is_operator(alice)
 

@@ -26,8 +26,7 @@ def report_of(*entries: dict) -> dict:
 
 
 def test_a_report_whose_every_target_is_met_exits_zero():
-    report = report_of(entry("a", "throughput", 120.0, "req/s"),
-                       entry("a", "ratio", 0.9, "ratio", ">= 0.85", True))
+    report = report_of(entry("a", "throughput", 120.0, "req/s"), entry("a", "ratio", 0.9, "ratio", ">= 0.85", True))
     assert exit_status(report) == 0
 
 
@@ -36,9 +35,11 @@ def test_a_report_without_targets_exits_zero():
 
 
 def test_one_missed_target_among_met_ones_makes_the_run_exit_with_the_missed_status():
-    report = report_of(entry("a", "ratio", 0.9, "ratio", ">= 0.85", True),
-                       entry("c", "unchanged poll", 900, "bytes", "<= 677", False),
-                       entry("a", "throughput", 120.0, "req/s"))
+    report = report_of(
+        entry("a", "ratio", 0.9, "ratio", ">= 0.85", True),
+        entry("c", "unchanged poll", 900, "bytes", "<= 677", False),
+        entry("a", "throughput", 120.0, "req/s"),
+    )
     assert MISSED not in (0, 1, 2), "the missed status must not look like success, a crash or a usage error"
     assert exit_status(report) == MISSED
 
@@ -49,9 +50,22 @@ def test_a_quick_benchmark_writes_a_report_with_every_figure(tmp_path):
     except redis.RedisError as e:
         pytest.skip(f"Redis at {REDIS_URL} is not answering ({e}); figures b and e need it")
     run = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--latency-ms", "5", "--out", str(tmp_path),
-         "--redis-url", REDIS_URL],
-        cwd=ROOT, capture_output=True, text=True, timeout=180,
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--quick",
+            "--latency-ms",
+            "5",
+            "--out",
+            str(tmp_path),
+            "--redis-url",
+            REDIS_URL,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert run.returncode in (0, MISSED), f"the benchmark failed:\n{run.stderr[-3000:]}"
     report = json.loads((tmp_path / "report.json").read_text())

@@ -63,7 +63,9 @@ def cluster(tmp_path_factory, database, emulator):
     tmp = tmp_path_factory.mktemp("cluster")
     # A project name of its own keeps this run's cache keys apart from any other's in Redis.
     project = f"c{uuid.uuid4().hex[:8]}"
-    (tmp / "projects.toml").write_text(f'[projects.{project}]\napi_key = "{emulator.api_key}"\nhost = "{emulator.url}"\n')
+    (tmp / "projects.toml").write_text(
+        f'[projects.{project}]\napi_key = "{emulator.api_key}"\nhost = "{emulator.url}"\n'
+    )
     env = {
         "PATH": f"{BIN}:/usr/bin:/bin",
         "HOME": str(tmp),
@@ -102,7 +104,7 @@ def cluster(tmp_path_factory, database, emulator):
                 )
             )
             bases.append(f"http://127.0.0.1:{port}")
-        for base, process in zip(bases, processes):
+        for base, process in zip(bases, processes, strict=False):
             deadline = time.monotonic() + 30
             while True:
                 try:
@@ -150,7 +152,11 @@ def test_a_login_on_one_instance_holds_on_the_other(cluster):
     assert _login(session, cluster["a"]).status_code == 302
     response = session.get(f"{cluster['b']}/p/{cluster['project']}/jobs/", allow_redirects=False, timeout=10)
     assert response.status_code == 200, "the other instance sent a logged-in user to the login page"
-    session.post(f"{cluster['b']}/logout/", headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": f"{cluster['b']}/"}, timeout=10)
+    session.post(
+        f"{cluster['b']}/logout/",
+        headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": f"{cluster['b']}/"},
+        timeout=10,
+    )
     response = session.get(f"{cluster['a']}/p/{cluster['project']}/jobs/", allow_redirects=False, timeout=10)
     assert response.status_code == 302, "logging out on one instance left the session alive on the other"
 
@@ -196,7 +202,9 @@ def test_viewers_on_both_instances_share_one_pinecone_call_per_job(cluster, emul
     targets = [(sessions[i % 2], cluster["ab"[i % 2]]) for i in range(24)]
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=24) as pool:
-        statuses = list(pool.map(lambda t: t[0].get(f"{t[1]}/p/{cluster['project']}/jobs/{job}/", timeout=20).status_code, targets))
+        statuses = list(
+            pool.map(lambda t: t[0].get(f"{t[1]}/p/{cluster['project']}/jobs/{job}/", timeout=20).status_code, targets)
+        )
     elapsed = time.monotonic() - started
     calls = emulator.stats()["calls"].get("GET /restore-jobs/{job_id}", 0) - before
     assert statuses == [200] * 24

@@ -52,7 +52,9 @@ def test_the_dockerfile_passes_hadolint():
 def test_the_image_runs_as_a_user_without_compilers():
     final = _final_stage()
     assert final.startswith("python:3.13-slim")
-    assert re.search(r"^USER [1-9]\d*:[1-9]\d*$", final, re.MULTILINE), "the final stage does not switch to a non-root user"
+    assert re.search(r"^USER [1-9]\d*:[1-9]\d*$", final, re.MULTILINE), (
+        "the final stage does not switch to a non-root user"
+    )
     assert not re.search(r"\b(gcc|build-essential|apt-get install|pip install)\b", final)
 
 
@@ -60,7 +62,15 @@ def test_the_image_never_receives_local_secrets_or_databases():
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     assert "*" in ignored, "the build context is not an allow-list"
     allowed = {line[1:].rstrip("/") for line in ignored if line.startswith("!")}
-    assert allowed <= {"pyproject.toml", "README.md", "manage.py", "gunicorn.conf.py", "restoreui", "templates", "static"}
+    assert allowed <= {
+        "pyproject.toml",
+        "README.md",
+        "manage.py",
+        "gunicorn.conf.py",
+        "restoreui",
+        "templates",
+        "static",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +103,14 @@ def server(tmp_path_factory, emulator):
         "RESTOREUI_METRICS_TOKEN": METRICS_TOKEN,
         "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
     }
-    process = subprocess.Popen(json.loads(_instruction("ENTRYPOINT")), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        json.loads(_instruction("ENTRYPOINT")),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -9,14 +9,24 @@ NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
 
 def index(name, pod=False):
-    return Index.from_api({"name": name, "status": {"ready": True, "state": "Ready"},
-                           "spec": {"pod": {}} if pod else {"serverless": {}}}, "2026-04")
+    return Index.from_api(
+        {"name": name, "status": {"ready": True, "state": "Ready"}, "spec": {"pod": {}} if pod else {"serverless": {}}},
+        "2026-04",
+    )
 
 
 def backup(index_name, days_ago, status="Ready", name=None):
     created = NOW - timedelta(days=days_ago)
-    return Backup.from_api({"backup_id": f"{index_name}-{days_ago}-{status}", "source_index_name": index_name,
-                            "status": status, "name": name, "created_at": created.isoformat()}, "2026-04")
+    return Backup.from_api(
+        {
+            "backup_id": f"{index_name}-{days_ago}-{status}",
+            "source_index_name": index_name,
+            "status": status,
+            "name": name,
+            "created_at": created.isoformat(),
+        },
+        "2026-04",
+    )
 
 
 def run(schedule_name, index_name, days_ago, status="Ready"):
@@ -25,10 +35,17 @@ def run(schedule_name, index_name, days_ago, status="Ready"):
 
 
 def schedule(name, frequency="daily", enabled=True, retention=7):
-    return Schedule.from_api({"schedule_id": name, "name": name, "frequency": frequency, "enabled": enabled,
-                              "retention_expire_after_days": retention,
-                              "next_scheduled_run": (NOW + timedelta(hours=3)).isoformat() if enabled else None},
-                             "2026-07")
+    return Schedule.from_api(
+        {
+            "schedule_id": name,
+            "name": name,
+            "frequency": frequency,
+            "enabled": enabled,
+            "retention_expire_after_days": retention,
+            "next_scheduled_run": (NOW + timedelta(hours=3)).isoformat() if enabled else None,
+        },
+        "2026-07",
+    )
 
 
 def one(indexes, backups, schedules=None):
@@ -59,8 +76,9 @@ def test_a_daily_schedule_is_late_past_a_day_plus_slack():
 
 def test_a_failed_last_run_is_flagged_even_with_older_ready_backups():
     nightly = schedule("nightly")
-    rows = one([index("a")], [run("nightly", "a", 0.5, "InitializationFailed"), run("nightly", "a", 1)],
-               {"a": (nightly,)})
+    rows = one(
+        [index("a")], [run("nightly", "a", 0.5, "InitializationFailed"), run("nightly", "a", 1)], {"a": (nightly,)}
+    )
     assert rows["a"].flags == ("failed",) and rows["a"].last_run.state == "failed"
 
 
@@ -77,8 +95,11 @@ def test_the_enabled_schedule_is_the_one_shown():
 
 def test_the_timeline_places_backups_and_shades_gaps_longer_than_the_period():
     nightly = schedule("nightly")
-    row = one([index("a")], [run("nightly", "a", 1), run("nightly", "a", 2), run("nightly", "a", 10),
-                             backup("a", 45)], {"a": (nightly,)})["a"]
+    row = one(
+        [index("a")],
+        [run("nightly", "a", 1), run("nightly", "a", 2), run("nightly", "a", 10), backup("a", 45)],
+        {"a": (nightly,)},
+    )["a"]
     assert [m.x for m in row.marks] == [round(1 - 1 / 30, 4), round(1 - 2 / 30, 4), round(1 - 10 / 30, 4)]
     assert row.gaps == ((0.0, round(20 / 30, 4)), (round(20 / 30, 4), round(8 / 30, 4)))
 
@@ -93,8 +114,14 @@ def test_rows_filter_by_any_flag_asked_for_and_sort_with_unknowns_last():
 
 def test_job_counts_cover_the_last_day_and_the_running_ones():
     def job(hours_ago, status):
-        return RestoreJob.from_api({"restore_job_id": f"{hours_ago}{status}", "status": status,
-                                    "created_at": (NOW - timedelta(hours=hours_ago)).isoformat()}, "2026-04")
+        return RestoreJob.from_api(
+            {
+                "restore_job_id": f"{hours_ago}{status}",
+                "status": status,
+                "created_at": (NOW - timedelta(hours=hours_ago)).isoformat(),
+            },
+            "2026-04",
+        )
 
     recent, running = coverage.job_counts((job(1, "Completed"), job(2, "Pending"), job(30, "Failed")), NOW)
     assert recent == {"completed": 1, "pending": 1}
@@ -105,4 +132,5 @@ def test_expiries_name_the_schedule_and_the_day():
     nightly = schedule("nightly", retention=7)
     made = run("nightly", "a", 2)
     assert coverage.expiries([made, backup("a", 1)], {"a": (nightly,)}) == {
-        made.id: (nightly, made.created_at + timedelta(days=7))}
+        made.id: (nightly, made.created_at + timedelta(days=7))
+    }

@@ -70,13 +70,16 @@ def fast():
 
 
 def ready_backup(server, index_name="articles"):
-    return min((b for b in walk(server, "/backups") if b["status"] == "Ready" and b["source_index_name"] == index_name),
-               key=lambda b: b["size_bytes"])
+    return min(
+        (b for b in walk(server, "/backups") if b["status"] == "Ready" and b["source_index_name"] == index_name),
+        key=lambda b: b["size_bytes"],
+    )
 
 
 def restore(server, backup, name, version="2026-04", **body):
-    response = call(server, "POST", f"/backups/{backup['backup_id']}/create-index", version=version,
-                    json={"name": name, **body})
+    response = call(
+        server, "POST", f"/backups/{backup['backup_id']}/create-index", version=version, json={"name": name, **body}
+    )
     assert response.status_code == 202, response.text
     return response.json()
 
@@ -178,8 +181,7 @@ def test_it_answers_unknown_endpoints_and_methods_with_the_error_envelope(emulat
 
 
 def test_unknown_ids_are_404_with_the_envelope(emulator):
-    for path in ("/restore-jobs/missing", "/backups/missing", "/indexes/missing",
-                 "/indexes/missing/backups"):
+    for path in ("/restore-jobs/missing", "/backups/missing", "/indexes/missing", "/indexes/missing/backups"):
         assert_envelope(call(emulator, "GET", path), 404, "NOT_FOUND")
 
 
@@ -227,8 +229,7 @@ def test_2026_07_backups_keep_dimension_and_metric_in_a_typed_schema_field(emula
         dense = [f for f in fields.values() if f.get("type") == "dense_vector"]
         assert len(dense) == 1 and isinstance(dense[0]["dimension"], int) and dense[0]["metric"]
         kinds |= {f.get("type", "untyped") for f in fields.values()}
-    assert kinds >= {"dense_vector", "sparse_vector", "string", "integer", "float", "boolean",
-                     "string_list", "untyped"}
+    assert kinds >= {"dense_vector", "sparse_vector", "string", "integer", "float", "boolean", "string_list", "untyped"}
 
 
 def test_indexes_take_the_shape_of_each_version(emulator):
@@ -301,13 +302,16 @@ def test_it_rejects_a_limit_outside_1_to_100(emulator, limit):
     assert_envelope(call(emulator, "GET", "/restore-jobs", params={"limit": limit}), 400, "INVALID_ARGUMENT")
 
 
-@pytest.mark.parametrize("token", [
-    "not base64!",
-    base64.b64encode(b"not json").decode(),
-    base64.b64encode(b'{"limit": 0, "offset": 2}').decode(),
-    base64.b64encode(b'{"offset": 2}').decode(),
-    base64.b64encode(b"[1, 2]").decode(),
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not base64!",
+        base64.b64encode(b"not json").decode(),
+        base64.b64encode(b'{"limit": 0, "offset": 2}').decode(),
+        base64.b64encode(b'{"offset": 2}').decode(),
+        base64.b64encode(b"[1, 2]").decode(),
+    ],
+)
 def test_it_rejects_a_malformed_pagination_token(emulator, token):
     response = call(emulator, "GET", "/backups", params={"paginationToken": token})
     assert_envelope(response, 400, "INVALID_ARGUMENT")
@@ -328,8 +332,7 @@ def test_the_last_page_says_so_with_null_or_no_pagination(emulator):
 
 
 def test_lists_are_not_ordered_by_time(emulator):
-    stamps = [j["created_at"] for j in get(emulator, "/restore-jobs", params={"limit": 30})["data"]
-              if j["created_at"]]
+    stamps = [j["created_at"] for j in get(emulator, "/restore-jobs", params={"limit": 30})["data"] if j["created_at"]]
     assert stamps != sorted(stamps) and stamps != sorted(stamps, reverse=True)
 
 
@@ -387,7 +390,8 @@ def test_the_seeded_jobs_cover_every_status_and_quirk(emulator):
         expected = 100 if job["status"] == "Completed" else None
         assert job.get("percent_complete") == expected, f"a {job['status']} job sent a percentage"
     assert any("percent_complete" not in j for j in jobs) and any(
-        "percent_complete" in j and j["percent_complete"] is None for j in jobs), "null and absent both seen"
+        "percent_complete" in j and j["percent_complete"] is None for j in jobs
+    ), "null and absent both seen"
     stamps = [j["created_at"] for j in jobs if j["created_at"]]
     assert max(stamps)[:10] >= time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
 
@@ -397,7 +401,7 @@ def test_seeded_restores_took_as_long_as_their_backups_size_says(emulator):
     took = {}
     for job in walk(emulator, "/restore-jobs"):
         if job["status"] == "Completed" and job["created_at"] and sizes.get(job["backup_id"]):
-            seconds = (datetime.fromisoformat(job["completed_at"]) - datetime.fromisoformat(job["created_at"]))
+            seconds = datetime.fromisoformat(job["completed_at"]) - datetime.fromisoformat(job["created_at"])
             took[job["restore_job_id"]] = (sizes[job["backup_id"]], seconds.total_seconds())
     assert len(took) >= 50, "a few dozen finished restores to learn durations from"
     assert max(s for s, _ in took.values()) > 50 * min(s for s, _ in took.values()), "backups of varied sizes"
@@ -406,7 +410,7 @@ def test_seeded_restores_took_as_long_as_their_backups_size_says(emulator):
         # Timestamps without a fraction are off by up to a second.
         assert law * RESTORE_SPREAD[0] - 1 <= seconds <= law * RESTORE_SPREAD[1] + 1, (size, seconds)
     by_size = sorted(took.values())
-    small, large = by_size[: len(by_size) // 4], by_size[-len(by_size) // 4:]
+    small, large = by_size[: len(by_size) // 4], by_size[-len(by_size) // 4 :]
     assert median(s for _, s in small) * 1.5 < median(s for _, s in large), "bigger backups took longer"
 
 
@@ -439,18 +443,19 @@ def test_the_deleted_index_is_gone_but_its_backups_remain(emulator):
     backups = walk(emulator, "/backups", version="2026-07")
     orphans = [b for b in backups if b["source_index_name"] == "legacy-catalog"]
     assert orphans and all(b["source_index_deleted_at"] for b in orphans)
-    assert all("source_index_deleted_at" not in b for b in backups if b not in orphans), \
+    assert all("source_index_deleted_at" not in b for b in backups if b not in orphans), (
         "only a deleted source has a deletion time"
+    )
     assert_envelope(call(emulator, "GET", "/indexes/legacy-catalog/backups", version="2026-07"), 404, "NOT_FOUND")
-    listed = walk(emulator, "/indexes/legacy-catalog/backups", version="2026-07",
-                  filters={"include_deleted": "true"})
+    listed = walk(emulator, "/indexes/legacy-catalog/backups", version="2026-07", filters={"include_deleted": "true"})
     assert {b["backup_id"] for b in listed} == {b["backup_id"] for b in orphans}
 
 
 @pytest.mark.parametrize("version", ["2025-04", "2025-10", "2026-04"])
 def test_versions_before_2026_07_know_no_include_deleted(emulator, version):
-    response = call(emulator, "GET", "/indexes/legacy-catalog/backups", version=version,
-                    params={"include_deleted": "true"})
+    response = call(
+        emulator, "GET", "/indexes/legacy-catalog/backups", version=version, params={"include_deleted": "true"}
+    )
     assert_envelope(response, 404, "NOT_FOUND")
 
 
@@ -465,8 +470,12 @@ def test_running_restores_have_initializing_indexes(emulator):
 
 def test_a_restore_runs_to_completion_and_its_index_becomes_ready(fast):
     backup = ready_backup(fast)
-    response = call(fast, "POST", f"/backups/{backup['backup_id']}/create-index",
-                    json={"name": "articles-restored", "tags": {"env": "qa"}})
+    response = call(
+        fast,
+        "POST",
+        f"/backups/{backup['backup_id']}/create-index",
+        json={"name": "articles-restored", "tags": {"env": "qa"}},
+    )
     assert response.status_code == 202, response.text
     created = response.json()
     assert set(created) == {"restore_job_id", "index_id"}
@@ -499,7 +508,10 @@ def test_a_restore_started_while_restores_fail_ends_failed_and_its_index_initial
     assert done["status"] == "Failed" and done["completed_at"] and done.get("percent_complete") is None
     assert get(fast, "/indexes/doomed")["status"] == {"ready": False, "state": "InitializationFailed"}
     later = restore(fast, ready_backup(fast), "fine")["restore_job_id"]
-    assert wait_for(lambda: (j := get(fast, f"/restore-jobs/{later}"))["status"] != "Pending" and j)["status"] == "Completed"
+    assert (
+        wait_for(lambda: (j := get(fast, f"/restore-jobs/{later}"))["status"] != "Pending" and j)["status"]
+        == "Completed"
+    )
 
 
 def test_a_restore_goes_in_progress_with_a_rising_percentage_when_progress_is_reported():
@@ -507,16 +519,19 @@ def test_a_restore_goes_in_progress_with_a_rising_percentage_when_progress_is_re
     try:
         job_id = restore(server, ready_backup(server), "reported")["restore_job_id"]
         first = wait_for(lambda: (j := get(server, f"/restore-jobs/{job_id}"))["status"] == "InProgress" and j)
-        later = wait_for(lambda: (j := get(server, f"/restore-jobs/{job_id}"))["percent_complete"]
-                         > first["percent_complete"] and j)
+        later = wait_for(
+            lambda: (j := get(server, f"/restore-jobs/{job_id}"))["percent_complete"] > first["percent_complete"] and j
+        )
         assert later["status"] == "InProgress" and later["percent_complete"] < 100
     finally:
         server.stop()
 
 
 def test_a_bigger_backup_takes_longer_to_restore(fast):
-    backups = sorted((b for b in walk(fast, "/backups") if b["status"] == "Ready"
-                      and b["source_index_name"] != "legacy-catalog"), key=lambda b: b["size_bytes"])
+    backups = sorted(
+        (b for b in walk(fast, "/backups") if b["status"] == "Ready" and b["source_index_name"] != "legacy-catalog"),
+        key=lambda b: b["size_bytes"],
+    )
     small, large = backups[0], backups[-1]
     assert large["size_bytes"] > 100 * small["size_bytes"]
     jobs = [restore(fast, small, "small")["restore_job_id"], restore(fast, large, "large")["restore_job_id"]]
@@ -525,8 +540,10 @@ def test_a_bigger_backup_takes_longer_to_restore(fast):
 
 
 def test_a_restore_onto_dedicated_read_nodes_is_accepted_on_2026_07(emulator):
-    capacity = {"mode": "Dedicated", "dedicated": {"node_type": "b1", "scaling": "Manual",
-                                                   "manual": {"shards": 1, "replicas": 2}}}
+    capacity = {
+        "mode": "Dedicated",
+        "dedicated": {"node_type": "b1", "scaling": "Manual", "manual": {"shards": 1, "replicas": 2}},
+    }
     restore(emulator, ready_backup(emulator), "dedicated", version="2026-07", read_capacity=capacity)
     index = get(emulator, "/indexes/dedicated", version="2026-07")
     assert index["read_capacity"]["mode"] == "Dedicated"
@@ -536,18 +553,30 @@ def test_a_restore_onto_dedicated_read_nodes_is_accepted_on_2026_07(emulator):
 @pytest.mark.parametrize("version", ["2025-04", "2025-10", "2026-04"])
 def test_read_capacity_is_an_unknown_field_before_2026_07(emulator, version):
     backup = ready_backup(emulator)
-    response = call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index", version=version,
-                    json={"name": "dedicated", "read_capacity": {"mode": "OnDemand"}})
+    response = call(
+        emulator,
+        "POST",
+        f"/backups/{backup['backup_id']}/create-index",
+        version=version,
+        json={"name": "dedicated", "read_capacity": {"mode": "OnDemand"}},
+    )
     assert_envelope(response, 422, "UNPROCESSABLE_ENTITY")
     assert "unknown field `read_capacity`" in response.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("capacity", ["fast", {"mode": "Turbo"}, {"mode": "Dedicated"},
-                                      {"mode": "Dedicated", "dedicated": {"node_type": "b1"}}])
+@pytest.mark.parametrize(
+    "capacity",
+    ["fast", {"mode": "Turbo"}, {"mode": "Dedicated"}, {"mode": "Dedicated", "dedicated": {"node_type": "b1"}}],
+)
 def test_a_bad_read_capacity_is_422(emulator, capacity):
     backup = ready_backup(emulator)
-    response = call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index", version="2026-07",
-                    json={"name": "dedicated", "read_capacity": capacity})
+    response = call(
+        emulator,
+        "POST",
+        f"/backups/{backup['backup_id']}/create-index",
+        version="2026-07",
+        json={"name": "dedicated", "read_capacity": capacity},
+    )
     assert_envelope(response, 422, "UNPROCESSABLE_ENTITY")
 
 
@@ -562,13 +591,16 @@ def test_a_restore_from_an_unknown_backup_is_404(emulator):
     assert_envelope(response, 404, "NOT_FOUND")
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({}, 422, "UNPROCESSABLE_ENTITY"),
-    ({"name": 7}, 422, "UNPROCESSABLE_ENTITY"),
-    ({"name": "ok", "tags": {"n": 1}}, 422, "UNPROCESSABLE_ENTITY"),
-    ({"name": "ok", "deletion_protection": "sometimes"}, 422, "UNPROCESSABLE_ENTITY"),
-    ([], 422, "UNPROCESSABLE_ENTITY"),
-])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({}, 422, "UNPROCESSABLE_ENTITY"),
+        ({"name": 7}, 422, "UNPROCESSABLE_ENTITY"),
+        ({"name": "ok", "tags": {"n": 1}}, 422, "UNPROCESSABLE_ENTITY"),
+        ({"name": "ok", "deletion_protection": "sometimes"}, 422, "UNPROCESSABLE_ENTITY"),
+        ([], 422, "UNPROCESSABLE_ENTITY"),
+    ],
+)
 def test_a_restore_with_a_bad_body_is_rejected(emulator, body, status, code):
     backup = ready_backup(emulator)
     response = call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index", json=body)
@@ -577,8 +609,13 @@ def test_a_restore_with_a_bad_body_is_rejected(emulator, body, status, code):
 
 def test_a_restore_with_a_body_that_is_not_json_is_400(emulator):
     backup = ready_backup(emulator)
-    response = call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index", data=b"{name",
-                    headers={"Content-Type": "application/json"})
+    response = call(
+        emulator,
+        "POST",
+        f"/backups/{backup['backup_id']}/create-index",
+        data=b"{name",
+        headers={"Content-Type": "application/json"},
+    )
     assert_envelope(response, 400, "INVALID_ARGUMENT")
 
 
@@ -599,25 +636,35 @@ def test_a_restore_to_a_valid_index_name_is_accepted(emulator, name):
 @pytest.mark.parametrize("tags", [{"k" * 81: "v"}, {"bad key": "v"}, {"k": "v" * 121}, {"k": "a/b"}, {"k": "é"}])
 def test_a_restore_with_invalid_tags_is_400(emulator, tags):
     backup = ready_backup(emulator)
-    response = call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index",
-                    json={"name": "tagged", "tags": tags})
+    response = call(
+        emulator, "POST", f"/backups/{backup['backup_id']}/create-index", json={"name": "tagged", "tags": tags}
+    )
     assert_envelope(response, 400, "INVALID_ARGUMENT")
 
 
 def test_a_restore_accepts_every_allowed_tag_character(emulator):
     backup = ready_backup(emulator)
     tags = {"k" * 80: "v" * 120, "team_a-1": "Aa0 ;@_-.+", "empty": ""}
-    response = call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index",
-                    json={"name": "tagged", "tags": tags, "deletion_protection": "enabled"})
+    response = call(
+        emulator,
+        "POST",
+        f"/backups/{backup['backup_id']}/create-index",
+        json={"name": "tagged", "tags": tags, "deletion_protection": "enabled"},
+    )
     assert response.status_code == 202, response.text
     index = get(emulator, "/indexes/tagged")
     assert index["tags"] == tags and index["deletion_protection"] == "enabled"
 
 
 def test_a_restore_without_tags_copies_the_backups_tags_as_text(emulator):
-    backup = next(b for b in walk(emulator, "/backups")
-                  if b["status"] == "Ready" and b["source_index_name"] != "legacy-catalog"
-                  and b["tags"] and any(isinstance(v, bool) for v in b["tags"].values()))
+    backup = next(
+        b
+        for b in walk(emulator, "/backups")
+        if b["status"] == "Ready"
+        and b["source_index_name"] != "legacy-catalog"
+        and b["tags"]
+        and any(isinstance(v, bool) for v in b["tags"].values())
+    )
     call(emulator, "POST", f"/backups/{backup['backup_id']}/create-index", json={"name": "copied"})
     tags = get(emulator, "/indexes/copied")["tags"]
     assert set(tags) == set(backup["tags"]) and all(isinstance(v, str) for v in tags.values())
@@ -633,8 +680,9 @@ def test_a_restore_from_a_backup_that_is_not_ready_is_a_failed_precondition(emul
 
 def test_a_backup_cannot_be_deleted_while_a_restore_from_it_is_pending(fast):
     backup = ready_backup(fast)
-    job_id = call(fast, "POST", f"/backups/{backup['backup_id']}/create-index",
-                  json={"name": "pending-one"}).json()["restore_job_id"]
+    job_id = call(fast, "POST", f"/backups/{backup['backup_id']}/create-index", json={"name": "pending-one"}).json()[
+        "restore_job_id"
+    ]
     response = call(fast, "DELETE", f"/backups/{backup['backup_id']}")
     assert_envelope(response, 412, "FAILED_PRECONDITION")
     assert job_id in response.json()["error"]["message"]
@@ -662,8 +710,11 @@ def ready_count(server, backup):
 def test_a_backup_taken_minutes_after_a_bulk_load_counts_too_few_records(fast):
     settled = call(fast, "POST", "/indexes/articles/backups", json={}).json()
     loaded = call(fast, "POST", "/indexes/product-search-v2/backups", json={}).json()
-    older = max(b["record_count"] for b in walk(fast, "/indexes/product-search-v2/backups")
-                if b["status"] == "Ready" and b["backup_id"] != loaded["backup_id"])
+    older = max(
+        b["record_count"]
+        for b in walk(fast, "/indexes/product-search-v2/backups")
+        if b["status"] == "Ready" and b["backup_id"] != loaded["backup_id"]
+    )
     assert ready_count(fast, settled) > 0
     assert ready_count(fast, loaded) < older, "the records of the last write were counted at once"
 
@@ -701,8 +752,12 @@ def test_restores_past_the_index_quota_are_forbidden():
 
 
 def test_deleting_a_target_index_drops_its_job_from_the_list_and_describe(emulator):
-    done = next(j for j in walk(emulator, "/restore-jobs") if j["status"] == "Completed"
-                and j["target_index_name"] in {i["name"] for i in get(emulator, "/indexes")["indexes"]})
+    done = next(
+        j
+        for j in walk(emulator, "/restore-jobs")
+        if j["status"] == "Completed"
+        and j["target_index_name"] in {i["name"] for i in get(emulator, "/indexes")["indexes"]}
+    )
     assert call(emulator, "DELETE", f"/indexes/{done['target_index_name']}").status_code == 202
     assert done["restore_job_id"] not in {j["restore_job_id"] for j in walk(emulator, "/restore-jobs")}
     assert_envelope(call(emulator, "GET", f"/restore-jobs/{done['restore_job_id']}"), 404, "NOT_FOUND")
@@ -854,11 +909,20 @@ def test_the_control_endpoint_is_never_faulted_or_counted(emulator):
 
 def test_the_control_endpoint_switches_behaviour_while_serving(emulator):
     control = emulator.url + "/_emulator/behaviour"
-    assert requests.get(control).json() == {"report_progress": False, "send_metric": False, "plan_gate": False, "fail_restores": False}
+    assert requests.get(control).json() == {
+        "report_progress": False,
+        "send_metric": False,
+        "plan_gate": False,
+        "fail_restores": False,
+    }
     assert requests.post(control, json={"report_progress": True}).json()["report_progress"] is True
     assert "InProgress" in {j["status"] for j in walk(emulator, "/restore-jobs")}
     assert requests.post(control, json={"plan_gate": True}).json() == {
-        "report_progress": True, "send_metric": False, "plan_gate": True, "fail_restores": False}
+        "report_progress": True,
+        "send_metric": False,
+        "plan_gate": True,
+        "fail_restores": False,
+    }
     assert_envelope(call(emulator, "GET", "/backups"), 403, "FORBIDDEN")
     for bad in ({"plan_gate": 1}, {"report_progress": "yes"}, {"nonsense": True}, [True]):
         assert requests.post(control, json=bad).status_code == 400, bad
@@ -872,7 +936,12 @@ def test_the_control_endpoint_resets_data_behaviour_faults_and_counters(emulator
     assert summary["indexes"] == 17 and summary["backups"] == 71
     assert sum(summary["restore_jobs"].values()) == 260
     assert emulator.stats()["total"] == 0 and emulator.faults["error_rate"] == 0
-    assert emulator.behaviour == {"report_progress": False, "send_metric": False, "plan_gate": False, "fail_restores": False}
+    assert emulator.behaviour == {
+        "report_progress": False,
+        "send_metric": False,
+        "plan_gate": False,
+        "fail_restores": False,
+    }
     assert get(emulator, "/indexes/articles")["name"] == "articles"
 
 
@@ -881,7 +950,12 @@ def test_a_reset_goes_back_to_the_behaviour_given_at_start():
     try:
         server.set_behaviour(report_progress=False, plan_gate=True)
         server.reset()
-        assert server.behaviour == {"report_progress": True, "send_metric": True, "plan_gate": False, "fail_restores": False}
+        assert server.behaviour == {
+            "report_progress": True,
+            "send_metric": True,
+            "plan_gate": False,
+            "fail_restores": False,
+        }
     finally:
         server.stop()
 
@@ -892,15 +966,34 @@ def test_a_reset_goes_back_to_the_behaviour_given_at_start():
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_the_command_line_serves_until_stopped_by_a_signal(stop):
     process = subprocess.Popen(
-        [sys.executable, "-m", "restoreui.emulator", "--port", "0", "--api-key", "cli-key",
-         "--seed", "3", "--jobs", "100", "--speed", "10"],
-        stdout=subprocess.PIPE, text=True, cwd=os.path.dirname(os.path.dirname(__file__)),
+        [
+            sys.executable,
+            "-m",
+            "restoreui.emulator",
+            "--port",
+            "0",
+            "--api-key",
+            "cli-key",
+            "--seed",
+            "3",
+            "--jobs",
+            "100",
+            "--speed",
+            "10",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(__file__)),
     )
     try:
         line = process.stdout.readline()
         url = re.search(r"http://127\.0\.0\.1:\d+", line).group(0)
-        response = requests.get(url + "/restore-jobs", params={"limit": 100},
-                                headers={"Api-Key": "cli-key", "X-Pinecone-Api-Version": "2025-10"}, timeout=5)
+        response = requests.get(
+            url + "/restore-jobs",
+            params={"limit": 100},
+            headers={"Api-Key": "cli-key", "X-Pinecone-Api-Version": "2025-10"},
+            timeout=5,
+        )
         assert response.status_code == 200 and len(response.json()["data"]) == 100
         assert "pagination" not in response.json() or response.json()["pagination"] is None
         process.send_signal(stop)
@@ -912,15 +1005,34 @@ def test_the_command_line_serves_until_stopped_by_a_signal(stop):
 
 def test_the_command_line_takes_the_behaviour_flags_and_a_limited_key():
     process = subprocess.Popen(
-        [sys.executable, "-m", "restoreui.emulator", "--port", "0", "--api-key", "cli-key",
-         "--limited-api-key", "cli-limited", "--report-progress", "--send-metric", "--plan-gate",
-         "--transient-404-rate", "0.25"],
-        stdout=subprocess.PIPE, text=True, cwd=os.path.dirname(os.path.dirname(__file__)),
+        [
+            sys.executable,
+            "-m",
+            "restoreui.emulator",
+            "--port",
+            "0",
+            "--api-key",
+            "cli-key",
+            "--limited-api-key",
+            "cli-limited",
+            "--report-progress",
+            "--send-metric",
+            "--plan-gate",
+            "--transient-404-rate",
+            "0.25",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(__file__)),
     )
     try:
         url = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline()).group(0)
         assert requests.get(url + "/_emulator/behaviour", timeout=5).json() == {
-            "report_progress": True, "send_metric": True, "plan_gate": True, "fail_restores": False}
+            "report_progress": True,
+            "send_metric": True,
+            "plan_gate": True,
+            "fail_restores": False,
+        }
         assert requests.get(url + "/_emulator/faults", timeout=5).json()["transient_404_rate"] == 0.25
         denied = requests.get(url + "/backups", headers={"Api-Key": "cli-limited"}, timeout=5)
         assert denied.status_code == 403 and denied.json()["error"]["code"] == "PERMISSION_DENIED"

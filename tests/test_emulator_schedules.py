@@ -22,16 +22,22 @@ def history(server, schedule_id):
 
 
 def new_schedule(**changes):
-    return {"name": "nightly", "schedule": {"type": "time-based", "frequency": "daily"},
-            "retention": {"expire_after_days": 7}, **changes}
+    return {
+        "name": "nightly",
+        "schedule": {"type": "time-based", "frequency": "daily"},
+        "retention": {"expire_after_days": 7},
+        **changes,
+    }
 
 
 @pytest.mark.parametrize("version", ["2025-04", "2025-10", "2026-04"])
 def test_versions_before_2026_07_have_no_schedule_endpoints(emulator, version):
     schedule_id = enabled_schedule(emulator, "products")["schedule_id"]
-    for method, path in (("GET", "/indexes/products/backup-schedules"),
-                         ("GET", f"/backup-schedules/{schedule_id}"),
-                         ("GET", f"/backup-schedules/{schedule_id}/history")):
+    for method, path in (
+        ("GET", "/indexes/products/backup-schedules"),
+        ("GET", f"/backup-schedules/{schedule_id}"),
+        ("GET", f"/backup-schedules/{schedule_id}/history"),
+    ):
         response = call(emulator, method, path, version=version)
         assert_envelope(response, 404, "NOT_FOUND")
         assert "No such endpoint" in response.json()["error"]["message"]
@@ -39,8 +45,18 @@ def test_versions_before_2026_07_have_no_schedule_endpoints(emulator, version):
 
 def test_a_schedule_has_the_fields_the_sdk_reads(emulator):
     schedule = enabled_schedule(emulator, "products")
-    assert set(schedule) == {"schedule_id", "name", "index_id", "project_id", "schedule_type", "frequency",
-                             "retention_expire_after_days", "enabled", "created_at", "next_scheduled_run"}
+    assert set(schedule) == {
+        "schedule_id",
+        "name",
+        "index_id",
+        "project_id",
+        "schedule_type",
+        "frequency",
+        "retention_expire_after_days",
+        "enabled",
+        "created_at",
+        "next_scheduled_run",
+    }
     assert schedule["schedule_type"] == "time-based" and schedule["frequency"] == "daily"
 
 
@@ -55,15 +71,18 @@ def test_re_enabling_beside_an_enabled_schedule_is_a_conflict(emulator):
     assert_envelope(response, 409, "ALREADY_EXISTS")
 
 
-@pytest.mark.parametrize("body, status", [
-    (new_schedule(schedule={"type": "time-based", "frequency": "hourly"}), 400),
-    (new_schedule(schedule={"type": "cron", "frequency": "daily"}), 400),
-    (new_schedule(retention={"expire_after_days": 0}), 400),
-    (new_schedule(retention={"expire_after_days": 366}), 400),
-    (new_schedule(name="Nightly Backups"), 400),
-    (new_schedule(cron="0 2 * * *"), 422),
-    ({"name": "nightly"}, 422),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        (new_schedule(schedule={"type": "time-based", "frequency": "hourly"}), 400),
+        (new_schedule(schedule={"type": "cron", "frequency": "daily"}), 400),
+        (new_schedule(retention={"expire_after_days": 0}), 400),
+        (new_schedule(retention={"expire_after_days": 366}), 400),
+        (new_schedule(name="Nightly Backups"), 400),
+        (new_schedule(cron="0 2 * * *"), 422),
+        ({"name": "nightly"}, 422),
+    ],
+)
 def test_a_bad_schedule_is_refused(emulator, body, status):
     response = call(emulator, "POST", "/indexes/docs-embeddings/backup-schedules", version=V, json=body)
     assert response.status_code == status
@@ -87,8 +106,9 @@ def test_the_plan_gate_and_a_limited_key_are_refused_with_their_403s(emulator):
 
 def test_disabling_clears_the_next_run_and_the_planned_row(emulator):
     schedule = enabled_schedule(emulator, "articles")
-    answer = call(emulator, "PATCH", f"/backup-schedules/{schedule['schedule_id']}", version=V,
-                  json={"enabled": False}).json()
+    answer = call(
+        emulator, "PATCH", f"/backup-schedules/{schedule['schedule_id']}", version=V, json={"enabled": False}
+    ).json()
     assert answer["enabled"] is False and answer["next_scheduled_run"] is None
     assert all(row["status"] != "Initializing" for row in history(emulator, schedule["schedule_id"]))
 
@@ -110,8 +130,13 @@ def test_a_run_comes_on_the_clock_and_retention_deletes_what_expired(emulator):
 def test_a_shorter_retention_deletes_older_backups_at_once(emulator):
     schedule = enabled_schedule(emulator, "articles")
     assert len(history(emulator, schedule["schedule_id"])) > 3
-    call(emulator, "PATCH", f"/backup-schedules/{schedule['schedule_id']}", version=V,
-         json={"retention": {"expire_after_days": 1}})
+    call(
+        emulator,
+        "PATCH",
+        f"/backup-schedules/{schedule['schedule_id']}",
+        version=V,
+        json={"retention": {"expire_after_days": 1}},
+    )
     assert [r["status"] for r in history(emulator, schedule["schedule_id"])] == ["Initializing"]
 
 

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
-
 from pages import text
+
 from restoreui.filters import BackupFilterForm, JobFilterForm
 from restoreui.pinecone import Backup, RestoreJob
 
@@ -23,10 +23,23 @@ def job(n, status="Completed", created=0, ran=None) -> RestoreJob:
 
 def backup(n, name=None, created=0, size=None, records=None, status="Ready") -> Backup:
     return Backup(
-        id=f"backup-{n}", name=name, description=None, status=status, source_index_name="products",
-        source_index_id="id", source_index_deleted_at=None, cloud="aws", region="us-east-1",
-        dimension=8, metric="cosine", record_count=records, namespace_count=1, size_bytes=size,
-        tags={}, created_at=None if created is None else T0 + timedelta(minutes=created), schema_fields=(),
+        id=f"backup-{n}",
+        name=name,
+        description=None,
+        status=status,
+        source_index_name="products",
+        source_index_id="id",
+        source_index_deleted_at=None,
+        cloud="aws",
+        region="us-east-1",
+        dimension=8,
+        metric="cosine",
+        record_count=records,
+        namespace_count=1,
+        size_bytes=size,
+        tags={},
+        created_at=None if created is None else T0 + timedelta(minutes=created),
+        schema_fields=(),
     )
 
 
@@ -111,7 +124,9 @@ def test_ties_keep_the_newest_first_whichever_way_the_table_is_sorted():
 def test_the_sorted_header_links_to_the_other_direction():
     headers = JobFilterForm({"sort": "-duration"}).sort_headers()
     assert headers["duration"] == {"link": "duration", "aria": "descending"}
-    assert headers["created"] == {"link": "-created", "aria": None}, "an unsorted date column did not start newest first"
+    assert headers["created"] == {"link": "-created", "aria": None}, (
+        "an unsorted date column did not start newest first"
+    )
     assert headers["status"] == {"link": "status", "aria": None}, "an unsorted status column did not start A-Z"
     assert JobFilterForm({"sort": "status"}).sort_headers()["status"] == {"link": "-status", "aria": "ascending"}
 
@@ -133,7 +148,10 @@ def test_since_leaves_out_jobs_without_a_creation_time():
 
 def test_free_text_matches_backup_names_case_blind():
     assert sort_jobs("-created", q="  INDEX-5 ") == ["job-5"]
-    assert ids(JobFilterForm({"q": "Nightly"}).apply(JOBS[:2], {"backup": "products-nightly"}, {})) == ["job-2", "job-1"]
+    assert ids(JobFilterForm({"q": "Nightly"}).apply(JOBS[:2], {"backup": "products-nightly"}, {})) == [
+        "job-2",
+        "job-1",
+    ]
 
 
 # -- bad values ------------------------------------------------------------------
@@ -208,7 +226,9 @@ def test_a_malformed_created_before_is_ignored_with_a_message(viewer_client):
 
 def test_the_target_index_filter_matches_part_of_a_name():
     jobs = [job(1), job(12), job(3)]
-    assert ids(JobFilterForm({"index": "INDEX-1"}).apply(jobs, {}, {})) == ["job-1", "job-12"], "a partial target name found nothing"
+    assert ids(JobFilterForm({"index": "INDEX-1"}).apply(jobs, {}, {})) == ["job-1", "job-12"], (
+        "a partial target name found nothing"
+    )
 
 
 def test_the_source_index_filter_matches_part_of_the_backup_s_source_index():
@@ -238,7 +258,9 @@ def test_the_backup_filters_count_expiry_and_source_index():
 
 @pytest.mark.parametrize("name", ["jobs-list", "backups-list"])
 def test_the_filter_toggle_shows_how_many_filters_are_set_and_opens_when_some_are(viewer_client, name):
-    html = viewer_client.get(reverse(name, args=["local"]), {"status": "failed", "since": "7d", "sort": "-created"}).content.decode()
+    html = viewer_client.get(
+        reverse(name, args=["local"]), {"status": "failed", "since": "7d", "sort": "-created"}
+    ).content.decode()
     kind = name.split("-")[0]
     assert f'<summary>Filters (<span id="{kind}-filters-set">2</span>)</summary>' in html
     assert '<details class="filters-toggle" data-wide-open open>' in html

@@ -99,7 +99,16 @@ def test_exact_times_are_iso_in_utc_with_a_z():
 
 @pytest.mark.parametrize(
     "value, shown",
-    [(None, "—"), (0, "0%"), (42.5, "42.5%"), (42.0, "42%"), (100.0, "100%"), (37.54, "37.5%"), (7, "7%"), (99.96, "99.9%")],
+    [
+        (None, "—"),
+        (0, "0%"),
+        (42.5, "42.5%"),
+        (42.0, "42%"),
+        (100.0, "100%"),
+        (37.54, "37.5%"),
+        (7, "7%"),
+        (99.96, "99.9%"),
+    ],
 )
 def test_percentages_drop_a_useless_decimal(value, shown):
     assert formatting.percent(value) == shown
@@ -175,19 +184,24 @@ def test_long_names_are_cut_in_the_middle_so_the_dated_end_shows(name, length, s
 def test_the_cut_middle_filter_is_what_templates_use():
     from django.template import Context, Template
 
-    rendered = Template("{% load restoreui %}{{ name|cut_middle:20 }}").render(Context({"name": "customer-reviews-restore-1125-2"}))
+    rendered = Template("{% load restoreui %}{{ name|cut_middle:20 }}").render(
+        Context({"name": "customer-reviews-restore-1125-2"})
+    )
     assert rendered == "customer-…ore-1125-2"
 
 
 def test_a_table_timestamp_can_leave_out_the_zone_and_a_date_the_row_already_gives():
     from django.template import Context, Template
 
-    template = Template("{% load restoreui %}{% timestamp done relative=False seconds=False zone=False same_day_as=start %}")
+    template = Template(
+        "{% load restoreui %}{% timestamp done relative=False seconds=False zone=False same_day_as=start %}"
+    )
     start = datetime(2026, 11, 25, 13, 52, tzinfo=UTC)
     same_day = template.render(Context({"done": start + timedelta(minutes=2), "start": start}))
     next_day = template.render(Context({"done": start + timedelta(hours=12), "start": start}))
     assert ">13:54</time>" in same_day and 'datetime="2026-11-25T13:54:00Z"' in same_day
     assert ">2026-11-26 01:52</time>" in next_day
+
 
 def test_an_expiry_reads_as_a_day_and_the_days_left():
     from datetime import UTC, datetime

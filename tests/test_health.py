@@ -9,7 +9,6 @@ from django.contrib.auth.models import User
 from django.test import Client, override_settings
 from django.urls import reverse
 
-
 TOKEN = {"Authorization": "Bearer secret-token"}
 
 
@@ -75,7 +74,9 @@ def test_readyz_fails_when_pinecone_is_unreachable(client, settings, project, fr
 
 @pytest.mark.django_db
 def test_readyz_fails_when_the_cache_is_down(client, fresh_readiness):
-    nowhere = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}}
+    nowhere = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+    }
     with override_settings(CACHES=nowhere):
         response = client.get(reverse("readyz"), headers=TOKEN)
     assert response.status_code == 503
@@ -89,7 +90,9 @@ def test_readyz_reuses_its_answer_for_a_few_seconds(client, settings, emulator, 
     settings.RESTOREUI_READYZ_CACHE_SECONDS = 60
     emulator.set_faults(error_rate=1.0)
     calls = emulator.stats()["total"]
-    assert client.get(reverse("readyz"), headers=TOKEN).status_code == 200, "a probe went to Pinecone within the reuse window"
+    assert client.get(reverse("readyz"), headers=TOKEN).status_code == 200, (
+        "a probe went to Pinecone within the reuse window"
+    )
     assert emulator.stats()["total"] == calls
     settings.RESTOREUI_READYZ_CACHE_SECONDS = 0
     assert client.get(reverse("readyz"), headers=TOKEN).status_code == 503
@@ -141,5 +144,7 @@ def test_metrics_count_pages_upstream_calls_and_cache_lookups(settings):
     assert response.status_code == 200
     text = response.content.decode()
     assert re.search(r'restoreui_page_render_seconds_count\{status="200",view="jobs-list"\} [1-9]', text)
-    assert re.search(r'restoreui_upstream_request_seconds_count\{endpoint="GET /restore-jobs",status="200"\} [1-9]', text)
+    assert re.search(
+        r'restoreui_upstream_request_seconds_count\{endpoint="GET /restore-jobs",status="200"\} [1-9]', text
+    )
     assert re.search(r'restoreui_cache_lookups_total\{result="miss"\} [1-9]', text)

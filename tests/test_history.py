@@ -10,9 +10,9 @@ import requests
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
-
 from pages import ids_in, rows, text
 from upstream import upstream_backups, upstream_jobs
+
 from restoreui.history import record
 from restoreui.history.merge import lookup
 from restoreui.models import AuditEntry, RestoreRecord
@@ -80,7 +80,11 @@ def test_loading_the_job_list_records_every_job_with_its_backup(viewer_client, p
     backups = {b.id: b for b in upstream_backups(emulator)}
     named = next(j for j in upstream.values() if j.finished and backups.get(j.backup_id) and backups[j.backup_id].name)
     row = RestoreRecord.objects.get(project="local", restore_job_id=named.id)
-    assert (row.status, row.target_index_name, row.created_at) == (named.status, named.target_index_name, named.created_at)
+    assert (row.status, row.target_index_name, row.created_at) == (
+        named.status,
+        named.target_index_name,
+        named.created_at,
+    )
     assert row.backup_name == backups[named.backup_id].name, "the backup's name was not kept with the job"
     assert row.backup_size_bytes == backups[named.backup_id].size_bytes
     assert row.listed and row.first_seen == row.last_seen == row.last_listed
@@ -187,7 +191,9 @@ def test_exports_include_remembered_jobs_and_say_which(operator_client, vanished
     [row] = body["jobs"]
     assert (row["restore_job_id"], row["listed_by_pinecone"], row["backup_name"]) == (job.id, False, backup.name)
     response = operator_client.get(reverse("jobs-export", args=["local", "csv"]))
-    listed = {r["restore_job_id"]: r["listed_by_pinecone"] for r in csv.DictReader(io.StringIO(response.content.decode()))}
+    listed = {
+        r["restore_job_id"]: r["listed_by_pinecone"] for r in csv.DictReader(io.StringIO(response.content.decode()))
+    }
     assert listed[job.id] == "False" and list(listed.values()).count("True") == len(listed) - 1
 
 
@@ -220,7 +226,8 @@ def test_backup_names_stay_on_job_rows_after_the_backup_is_deleted(viewer_client
     backups = {b.id: b for b in upstream_backups(emulator)}
     busy = {j.backup_id for j in upstream_jobs(emulator) if not j.finished}
     job = next(
-        j for j in upstream_jobs(emulator)
+        j
+        for j in upstream_jobs(emulator)
         if j.backup_id in backups and backups[j.backup_id].name and j.backup_id not in busy
     )
     name = backups[job.backup_id].name
@@ -237,7 +244,9 @@ def test_backup_names_stay_on_job_rows_after_the_backup_is_deleted(viewer_client
     [row] = rows(response)
     # Long names are cut in the middle; the whole name is on hover.
     shown = f'title="{name} ({job.backup_id})"'
-    assert shown in response.content.decode(), f"the deleted backup showed as {row.cells[4]!r} instead of its name {name!r}"
+    assert shown in response.content.decode(), (
+        f"the deleted backup showed as {row.cells[4]!r} instead of its name {name!r}"
+    )
 
 
 # -- who started it ----------------------------------------------------------------------
@@ -245,7 +254,9 @@ def test_backup_names_stay_on_job_rows_after_the_backup_is_deleted(viewer_client
 
 def test_the_job_page_says_who_started_a_restore_here_and_links_its_audit_entry(operator_client, emulator):
     backup = restorable(emulator)
-    response = restore(operator_client, backup.id, "audited-restore", tags="team=search\nticket=OPS-1", deletion_protection="enabled")
+    response = restore(
+        operator_client, backup.id, "audited-restore", tags="team=search\nticket=OPS-1", deletion_protection="enabled"
+    )
     page = operator_client.get(response["Location"])
     words = text(page)
     assert "Started from restoreui By operator" in words
@@ -262,15 +273,25 @@ def test_a_restore_without_tags_says_they_come_from_the_backup(operator_client, 
     backup = restorable(emulator)
     response = restore(operator_client, backup.id, "plain-restore")
     record_ = lookup(project, response["Location"].rstrip("/").rsplit("/", 1)[1])
-    assert (record_.started_by, record_.requested_tags, record_.requested_deletion_protection) == ("operator", None, "disabled")
+    assert (record_.started_by, record_.requested_tags, record_.requested_deletion_protection) == (
+        "operator",
+        None,
+        "disabled",
+    )
     assert "none given: copied from the backup" in text(operator_client.get(response["Location"]))
 
 
 def test_a_listed_job_that_404s_is_shown_from_history_as_not_found_just_now(viewer_client):
     now = timezone.now()
     RestoreRecord.objects.create(
-        project="local", restore_job_id="flickering", status="Pending", target_index_name="somewhere",
-        first_seen=now, last_seen=now, last_listed=now, listed=True,
+        project="local",
+        restore_job_id="flickering",
+        status="Pending",
+        target_index_name="somewhere",
+        first_seen=now,
+        last_seen=now,
+        last_listed=now,
+        listed=True,
     )
     page = text(job_page(viewer_client, "flickering"))
     assert "Pinecone did not find this restore job just now, though its list still held it when last read" in page
@@ -280,7 +301,9 @@ def test_a_listed_job_that_404s_is_shown_from_history_as_not_found_just_now(view
 def test_a_job_pinecone_describes_but_no_longer_lists_has_the_banner_on_its_live_page(viewer_client, project, emulator):
     job = next(j for j in upstream_jobs(emulator) if j.finished)
     listing = service.list_restore_jobs(project).value
-    record.record_listing(project, dataclasses.replace(listing, items=tuple(j for j in listing.items if j.id != job.id)))
+    record.record_listing(
+        project, dataclasses.replace(listing, items=tuple(j for j in listing.items if j.id != job.id))
+    )
     page = text(job_page(viewer_client, job.id))
     assert "Pinecone no longer lists this restore job (its target index was probably deleted)." in page
     assert "shown from restoreui's history" not in page, "a live page claimed to come from history"

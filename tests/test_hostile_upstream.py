@@ -3,10 +3,10 @@ every value Pinecone sends is untrusted."""
 
 import pytest
 from django.urls import reverse
+from stub import Stub
 
 from restoreui.models import AuditEntry
 from restoreui.projects import Project
-from stub import Stub
 from tests.conftest import API_KEY
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,9 @@ def test_a_redirect_on_a_restore_is_not_followed_nor_reported_as_started(operato
     upstream.routes["GET /backups/b1"] = (200, {}, BACKUP)
     upstream.routes["POST /backups/b1/create-index"] = _redirect_to(elsewhere)
     url = reverse("backups-restore", args=["local", "b1"])
-    response = operator_client.post(url, {"name": "restored", "tags": "", "deletion_protection": "disabled"}, follow=True)
+    response = operator_client.post(
+        url, {"name": "restored", "tags": "", "deletion_protection": "disabled"}, follow=True
+    )
     assert elsewhere.received == [], "the restore was sent on to the host Pinecone redirected to"
     assert "Restore started" not in response.content.decode()
     assert "restoreui does not follow redirects" in response.content.decode()
@@ -101,13 +103,24 @@ HOSTILE_JOBS = [
 ]
 HOSTILE_BACKUPS = [
     BACKUP | {"backup_id": "huge", "size_bytes": 10**400, "record_count": 10**30, "namespace_count": -1e308},
-    BACKUP | {"backup_id": "typed", "size_bytes": "big", "dimension": [8], "tags": {"k": {"deep": [1]}}, "created_at": "0001-01-01T00:00:00+01:00"},
+    BACKUP
+    | {
+        "backup_id": "typed",
+        "size_bytes": "big",
+        "dimension": [8],
+        "tags": {"k": {"deep": [1]}},
+        "created_at": "0001-01-01T00:00:00+01:00",
+    },
 ]
 
 
 @pytest.fixture
 def hostile(upstream):
-    jobs = {job["restore_job_id"]: job for job in HOSTILE_JOBS if isinstance(job, dict) and isinstance(job.get("restore_job_id"), str)}
+    jobs = {
+        job["restore_job_id"]: job
+        for job in HOSTILE_JOBS
+        if isinstance(job, dict) and isinstance(job.get("restore_job_id"), str)
+    }
     backups = {b["backup_id"]: b for b in HOSTILE_BACKUPS}
     upstream.routes["GET /restore-jobs"] = (200, {}, {"data": HOSTILE_JOBS})
     upstream.routes["GET /backups"] = (200, {}, {"data": HOSTILE_BACKUPS})
@@ -132,7 +145,9 @@ def test_hostile_values_never_make_a_page_fail(viewer_client, hostile):
         *[reverse("backups-detail", args=["local", backup_id]) for backup_id in hostile["backups"]],
     ]
     for page in pages:
-        assert viewer_client.get(page, follow=True).status_code == 200, f"{page} failed on values Pinecone should not send"
+        assert viewer_client.get(page, follow=True).status_code == 200, (
+            f"{page} failed on values Pinecone should not send"
+        )
 
 
 def test_the_job_table_lists_every_readable_job_even_with_impossible_dates(viewer_client, hostile):
@@ -143,7 +158,11 @@ def test_the_job_table_lists_every_readable_job_even_with_impossible_dates(viewe
 
 @pytest.mark.parametrize(
     "body",
-    [b"[" * 100_000 + b"]" * 100_000, b'{"data": ' + b"[" * 5000 + b"]" * 5000 + b"}", b'{"data": [' + b"1" * 5000 + b"]}"],
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"data": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        b'{"data": [' + b"1" * 5000 + b"]}",
+    ],
     ids=["deep", "deep-inside", "long-number"],
 )
 def test_a_deep_or_unreadable_answer_is_an_upstream_error_not_a_500(viewer_client, upstream, body):
@@ -174,7 +193,11 @@ def test_the_api_key_is_scrubbed_from_every_upstream_field(operator_client, upst
         "message": f"key {API_KEY} rejected; did you mean {API_KEY[1:10].upper()}?",
     }
     upstream.routes["GET /backups/b1"] = (200, {}, BACKUP)
-    upstream.routes["POST /backups/b1/create-index"] = (400, {"x-pinecone-request-id": f"rq-{API_KEY}"}, {"error": leak})
+    upstream.routes["POST /backups/b1/create-index"] = (
+        400,
+        {"x-pinecone-request-id": f"rq-{API_KEY}"},
+        {"error": leak},
+    )
     url = reverse("backups-restore", args=["local", "b1"])
     response = operator_client.post(url, {"name": "restored", "tags": "", "deletion_protection": "disabled"})
     entry = AuditEntry.objects.get(action=AuditEntry.Action.RESTORE)
@@ -214,7 +237,9 @@ def test_links_to_dot_ids_stay_on_their_resource(viewer_client, name, ident):
     from urllib.parse import urljoin
 
     url = reverse(name, args=["local", ident])
-    assert urljoin("http://restoreui.example/", url) == f"http://restoreui.example{url}", f"a browser would turn {url} into another page"
+    assert urljoin("http://restoreui.example/", url) == f"http://restoreui.example{url}", (
+        f"a browser would turn {url} into another page"
+    )
     assert viewer_client.get(url).status_code in (403, 404)
 
 

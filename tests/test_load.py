@@ -111,8 +111,9 @@ def job_pages(emulator):
 def test_64_connections_on_the_job_pages_get_no_server_error(served):
     app, emulator = served
     emulator.reset()
-    result = closed_loop(app.port, job_pages(emulator), CONNECTIONS, LOAD_SECONDS,
-                         cookie_header(app.login()), max_requests=20_000)
+    result = closed_loop(
+        app.port, job_pages(emulator), CONNECTIONS, LOAD_SECONDS, cookie_header(app.login()), max_requests=20_000
+    )
     assert result.count > CONNECTIONS, f"only {result.count} answers in {LOAD_SECONDS:g} s"
     assert result.server_errors == 0, f"viewers saw server errors: {dict(result.statuses)}"
     assert result.transport_errors == 0, f"{result.transport_errors} connections broke"

@@ -7,7 +7,7 @@ import threading
 import time
 import uuid
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -16,6 +16,10 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.urls import reverse
+from pages import text
+from test_settings import _run, production_env  # noqa: F401 (a fixture)
+from test_watch import POSTGRES, environment, finished, manage
+from upstream import upstream_backups, upstream_jobs
 
 from restoreui.emulator import Emulator
 from restoreui.lib.markdown import job_line
@@ -28,16 +32,11 @@ from restoreui.notifications.transitions import Seen, Transition, recipients, tr
 from restoreui.pinecone import RestoreJob, service
 from restoreui.projects import Project
 
-from pages import text
-from test_settings import _run, production_env  # noqa: F401 (a fixture)
-from test_watch import POSTGRES, environment, finished, manage
-from upstream import upstream_backups, upstream_jobs
-
 BASE_URL = "https://restoreui.example.com"
 SLACK_SECRET = "services/T000/B000/slack-s3cr3t-token"
 JSON_SECRET = "hooks/json-s3cr3t-token"
 SECRETS = ("s3cr3t",)
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 # -- a local webhook receiver --------------------------------------------------------------
@@ -57,7 +56,9 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver.lock:
-                    receiver.posts.append({"path": self.path, "type": self.headers.get("Content-Type"), "body": json.loads(body)})
+                    receiver.posts.append(
+                        {"path": self.path, "type": self.headers.get("Content-Type"), "body": json.loads(body)}
+                    )
                     status = receiver.answers.pop(0) if receiver.answers else 200
                 time.sleep(receiver.delay)
                 # Like some services, a refusal names the path it was sent to.
@@ -96,8 +97,14 @@ def targets(receiver) -> tuple[Target, ...]:
 
 def notifying_project(emulator, receiver) -> Project:
     # API 2026-04 has no backup schedules, so the seed's failed scheduled run adds no message of its own here.
-    return Project(name="local", api_key=emulator.api_key, host=emulator.url, api_version="2026-04", emulated=True,
-                   notify=targets(receiver))
+    return Project(
+        name="local",
+        api_key=emulator.api_key,
+        host=emulator.url,
+        api_version="2026-04",
+        emulated=True,
+        notify=targets(receiver),
+    )
 
 
 @pytest.fixture
@@ -112,8 +119,13 @@ def notifying(settings, emulator, receiver):
 
 def job(status="Pending", completed_at=None, job_id="job-1", **fields) -> RestoreJob:
     values = {
-        "id": job_id, "backup_id": "bk-1", "target_index_name": "products-restore-1", "target_index_id": "ix-1",
-        "status": status, "created_at": NOW - timedelta(minutes=3), "completed_at": completed_at,
+        "id": job_id,
+        "backup_id": "bk-1",
+        "target_index_name": "products-restore-1",
+        "target_index_id": "ix-1",
+        "status": status,
+        "created_at": NOW - timedelta(minutes=3),
+        "completed_at": completed_at,
         "percent_complete": None,
     }
     return RestoreJob(**(values | fields))
@@ -121,12 +133,19 @@ def job(status="Pending", completed_at=None, job_id="job-1", **fields) -> Restor
 
 def recorded(job_id="job-1", status="Failed", watched="Pending", **fields) -> RestoreRecord:
     """A job in the history that changed status since the watcher last looked."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     values = {
-        "project": "local", "restore_job_id": job_id, "backup_id": "bk-1", "backup_name": "nightly",
-        "target_index_name": "products-restore-1", "status": status, "watched_status": watched,
-        "created_at": now - timedelta(minutes=3), "completed_at": now if status in ("Completed", "Failed") else None,
-        "first_seen": now, "last_seen": now,
+        "project": "local",
+        "restore_job_id": job_id,
+        "backup_id": "bk-1",
+        "backup_name": "nightly",
+        "target_index_name": "products-restore-1",
+        "status": status,
+        "watched_status": watched,
+        "created_at": now - timedelta(minutes=3),
+        "completed_at": now if status in ("Completed", "Failed") else None,
+        "first_seen": now,
+        "last_seen": now,
     }
     return RestoreRecord.objects.create(**(values | fields))
 
@@ -151,7 +170,9 @@ def test_a_job_that_ended_since_the_last_look_is_a_transition_from_the_status_se
 def test_a_job_first_seen_running_or_just_ended_is_a_transition_from_nothing():
     running, ended = job("Pending", job_id="a"), job("Completed", completed_at=NOW - timedelta(minutes=5), job_id="b")
     assert transitions([Seen(running, ""), Seen(ended, "")], NOW) == [
-        Transition(running, "", "Pending"), Transition(ended, "", "Completed")]
+        Transition(running, "", "Pending"),
+        Transition(ended, "", "Completed"),
+    ]
 
 
 def test_a_job_first_seen_long_after_it_ended_is_not_announced():
@@ -160,7 +181,9 @@ def test_a_job_first_seen_long_after_it_ended_is_not_announced():
 
 
 def test_a_change_after_a_job_ended_is_not_a_transition():
-    assert transitions([Seen(job("Pending"), "Completed"), Seen(job("Failed", completed_at=NOW), "Completed")], NOW) == []
+    assert (
+        transitions([Seen(job("Pending"), "Completed"), Seen(job("Failed", completed_at=NOW), "Completed")], NOW) == []
+    )
 
 
 def test_subscribed_targets_hear_when_a_job_ends_and_failure_targets_only_of_failures(receiver):
@@ -172,7 +195,9 @@ def test_subscribed_targets_hear_when_a_job_ends_and_failure_targets_only_of_fai
     assert recipients(completed, set(), project_targets) == {}
     assert recipients(running, {"pager", "incidents"}, project_targets) == {}
     assert recipients(failed, set(), project_targets) == {"incidents": "restore_failed"}
-    assert recipients(failed, {"incidents"}, project_targets) == {"incidents": "subscription"}, "one target, one message"
+    assert recipients(failed, {"incidents"}, project_targets) == {"incidents": "subscription"}, (
+        "one target, one message"
+    )
 
 
 def test_retries_wait_longer_each_time():
@@ -183,10 +208,16 @@ def test_retries_wait_longer_each_time():
 
 
 def test_the_markdown_line_names_job_target_status_and_utc_time():
-    ended = job("Failed", completed_at=datetime(2026, 11, 25, 9, 5, tzinfo=timezone.utc), job_id="0123456789ab")
-    assert job_line(ended, "https://x/j/") == "[Restore job 01234567 → products-restore-1](https://x/j/): Failed at 2026-11-25 09:05 UTC"
+    ended = job("Failed", completed_at=datetime(2026, 11, 25, 9, 5, tzinfo=UTC), job_id="0123456789ab")
+    assert (
+        job_line(ended, "https://x/j/")
+        == "[Restore job 01234567 → products-restore-1](https://x/j/): Failed at 2026-11-25 09:05 UTC"
+    )
     running = job("InProgress", percent_complete=42.5)
-    assert job_line(running, "u", now=NOW) == "[Restore job job-1 → products-restore-1](u): InProgress 42.5% as of 2026-11-25 12:00 UTC"
+    assert (
+        job_line(running, "u", now=NOW)
+        == "[Restore job job-1 → products-restore-1](u): InProgress 42.5% as of 2026-11-25 12:00 UTC"
+    )
 
 
 def test_slack_gets_the_markdown_line_and_a_json_webhook_gets_the_job():
@@ -216,10 +247,13 @@ def test_slack_gets_the_markdown_line_and_a_json_webhook_gets_the_job():
 def test_targets_take_their_url_from_an_environment_variable_or_a_file(monkeypatch, tmp_path):
     monkeypatch.setenv("SLACK_INCIDENTS_URL", "https://hooks.slack.com/services/T/B/x")
     (tmp_path / "hook").write_text("https://example.com/hook\n")
-    parsed = parse_targets("prod", {
-        "incidents": {"kind": "slack", "url_env": "SLACK_INCIDENTS_URL", "events": ["restore_failed"]},
-        "pager": {"kind": "webhook", "url_file": str(tmp_path / "hook")},
-    })
+    parsed = parse_targets(
+        "prod",
+        {
+            "incidents": {"kind": "slack", "url_env": "SLACK_INCIDENTS_URL", "events": ["restore_failed"]},
+            "pager": {"kind": "webhook", "url_file": str(tmp_path / "hook")},
+        },
+    )
     assert parsed == (
         Target("incidents", "slack", "https://hooks.slack.com/services/T/B/x", frozenset({"restore_failed"})),
         Target("pager", "webhook", "https://example.com/hook"),
@@ -227,15 +261,27 @@ def test_targets_take_their_url_from_an_environment_variable_or_a_file(monkeypat
     assert "hooks.slack.com" not in repr(parsed), "a target's repr shows its URL"
 
 
-@pytest.mark.parametrize("table, message", [
-    ({"kind": "slack", "url": "https://hooks.slack.com/services/s3cr3t"}, "a webhook URL is a secret and is not accepted in the projects file"),
-    ({"kind": "teams", "url_env": "HOOK"}, "kind must be one of slack, webhook"),
-    ({"kind": "slack"}, "give exactly one of url_env and url_file"),
-    ({"kind": "slack", "url_env": "HOOK", "events": ["restore_started"]}, "events must be a list of restore_failed, scheduled_backup_failed"),
-    ({"kind": "slack", "url_env": "EMPTY_HOOK"}, "environment variable EMPTY_HOOK is empty"),
-    ({"kind": "slack", "url_env": "BAD_HOOK"}, "environment variable BAD_HOOK does not hold an http:// or https:// URL"),
-    ({"kind": "slack", "url_file": "/nonexistent/hook"}, "url_file '/nonexistent/hook' cannot be read"),
-])
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        (
+            {"kind": "slack", "url": "https://hooks.slack.com/services/s3cr3t"},
+            "a webhook URL is a secret and is not accepted in the projects file",
+        ),
+        ({"kind": "teams", "url_env": "HOOK"}, "kind must be one of slack, webhook"),
+        ({"kind": "slack"}, "give exactly one of url_env and url_file"),
+        (
+            {"kind": "slack", "url_env": "HOOK", "events": ["restore_started"]},
+            "events must be a list of restore_failed, scheduled_backup_failed",
+        ),
+        ({"kind": "slack", "url_env": "EMPTY_HOOK"}, "environment variable EMPTY_HOOK is empty"),
+        (
+            {"kind": "slack", "url_env": "BAD_HOOK"},
+            "environment variable BAD_HOOK does not hold an http:// or https:// URL",
+        ),
+        ({"kind": "slack", "url_file": "/nonexistent/hook"}, "url_file '/nonexistent/hook' cannot be read"),
+    ],
+)
 def test_a_bad_target_stops_the_start_naming_it_but_never_its_url(monkeypatch, table, message):
     monkeypatch.setenv("HOOK", "https://example.com/hook")
     monkeypatch.setenv("BAD_HOOK", "hooks.slack.com/services/s3cr3t")
@@ -252,7 +298,8 @@ def test_the_projects_file_reads_targets_per_project(monkeypatch, tmp_path):
 
     (tmp_path / "projects.toml").write_text(
         '[projects.prod]\napi_key_env = "PROD_KEY"\n'
-        '[projects.prod.notify.incidents]\nkind = "slack"\nurl_env = "SLACK_INCIDENTS_URL"\nevents = ["restore_failed"]\n'
+        '[projects.prod.notify.incidents]\nkind = "slack"\n'
+        'url_env = "SLACK_INCIDENTS_URL"\nevents = ["restore_failed"]\n'
     )
     monkeypatch.setenv("RESTOREUI_PROJECTS_FILE", str(tmp_path / "projects.toml"))
     monkeypatch.setenv("PROD_KEY", "k")
@@ -267,13 +314,19 @@ def test_the_site_refuses_to_start_with_targets_but_no_base_url_or_with_a_url_in
         '[projects.prod]\napi_key_env = "PINECONE_API_KEY_PROD"\n'
         '[projects.prod.notify.incidents]\nkind = "slack"\nurl_env = "SLACK_INCIDENTS_URL"\n'
     )
-    env = production_env | {"RESTOREUI_PROJECTS_FILE": str(projects),
-                            "SLACK_INCIDENTS_URL": "https://hooks.slack.com/services/T/B/s3cr3t"}
+    env = production_env | {
+        "RESTOREUI_PROJECTS_FILE": str(projects),
+        "SLACK_INCIDENTS_URL": "https://hooks.slack.com/services/T/B/s3cr3t",
+    }
     result = _run(env, "manage.py", "check")
     assert result.returncode != 0
     assert "RESTOREUI_BASE_URL must be set when the projects file names notification targets" in result.stderr
     assert _run(env | {"RESTOREUI_BASE_URL": "https://restoreui.example.com"}, "manage.py", "check").returncode == 0
-    projects.write_text(projects.read_text().replace('url_env = "SLACK_INCIDENTS_URL"', 'url = "https://hooks.slack.com/services/T/B/s3cr3t"'))
+    projects.write_text(
+        projects.read_text().replace(
+            'url_env = "SLACK_INCIDENTS_URL"', 'url = "https://hooks.slack.com/services/T/B/s3cr3t"'
+        )
+    )
     result = _run(env | {"RESTOREUI_BASE_URL": "https://restoreui.example.com"}, "manage.py", "check")
     assert "a webhook URL is a secret and is not accepted in the projects file" in result.stderr
     assert "s3cr3t" not in result.stderr, "the start-up error showed the webhook URL"
@@ -297,9 +350,16 @@ def test_an_operator_subscribes_a_target_to_a_running_job_and_it_is_audited(noti
     assert response.status_code == 200
     assert "pager will be told when this restore job ends." in text(response)
     assert "Told when this job ends: pager." in text(response)
-    assert Subscription.objects.filter(project="local", restore_job_id=job_id, target="pager", created_by="operator").exists()
+    assert Subscription.objects.filter(
+        project="local", restore_job_id=job_id, target="pager", created_by="operator"
+    ).exists()
     entry = AuditEntry.objects.get(action="subscribe")
-    assert (entry.username, entry.target, entry.outcome, entry.extra) == ("operator", job_id, "ok", {"notify_target": "pager"})
+    assert (entry.username, entry.target, entry.outcome, entry.extra) == (
+        "operator",
+        job_id,
+        "ok",
+        {"notify_target": "pager"},
+    )
 
     response = operator_client.post(notify_url(job_id), {"target": "pager", "action": "unsubscribe"}, follow=True)
     assert "pager will not be told about this restore job." in text(response)
@@ -349,11 +409,18 @@ def test_a_failed_restore_reaches_the_failure_target_once_across_rounds(notifyin
     second = watch_round(notifying)
     assert (first.sent, second.sent) == (1, 0)
     [body] = receiver.bodies(f"/{SLACK_SECRET}")
-    assert body == {"text": f"[Restore job job-1 → products-restore-1]({BASE_URL}/p/local/jobs/job-1/): Failed at "
-                            f"{RestoreRecord.objects.get().completed_at:%Y-%m-%d %H:%M} UTC"}
+    assert body == {
+        "text": f"[Restore job job-1 → products-restore-1]({BASE_URL}/p/local/jobs/job-1/): Failed at "
+        f"{RestoreRecord.objects.get().completed_at:%Y-%m-%d %H:%M} UTC"
+    }
     assert receiver.bodies(f"/{JSON_SECRET}") == [], "a target without restore_failed heard of it"
     entry = AuditEntry.objects.get(action="notify")
-    assert (entry.username, entry.outcome, entry.target, entry.extra["notify_target"]) == ("(watcher)", "ok", "job-1", "incidents")
+    assert (entry.username, entry.outcome, entry.target, entry.extra["notify_target"]) == (
+        "(watcher)",
+        "ok",
+        "job-1",
+        "incidents",
+    )
     assert entry.path == "/p/local/jobs/job-1/"
 
 
@@ -385,7 +452,10 @@ def postgres_notify_env(tmp_path, emulator, receiver):
         conn.execute(f'CREATE DATABASE "{name}"')
     env = environment(tmp_path, emulator, f"{POSTGRES}/{name}")
     with open(env["RESTOREUI_PROJECTS_FILE"], "a") as projects:
-        projects.write('[projects.local.notify.incidents]\nkind = "slack"\nurl_env = "INCIDENTS_URL"\nevents = ["restore_failed"]\n')
+        projects.write(
+            '[projects.local.notify.incidents]\nkind = "slack"\n'
+            'url_env = "INCIDENTS_URL"\nevents = ["restore_failed"]\n'
+        )
     env |= {"INCIDENTS_URL": f"{receiver.url}/{SLACK_SECRET}", "RESTOREUI_BASE_URL": BASE_URL}
     finished(manage(env, "migrate", "-v0"))
     yield env
@@ -398,8 +468,10 @@ from django.utils import timezone
 from restoreui.models import RestoreRecord
 now = timezone.now()
 for n in range(5):
-    RestoreRecord.objects.create(project="local", restore_job_id=f"job-{n}", status="Failed", watched_status="Pending",
-                                 target_index_name="products-restore-1", completed_at=now, first_seen=now, last_seen=now)
+    RestoreRecord.objects.create(
+        project="local", restore_job_id=f"job-{n}", status="Failed", watched_status="Pending",
+        target_index_name="products-restore-1", completed_at=now, first_seen=now, last_seen=now,
+    )
 """
 
 # A watcher round's notification steps, without the lease, started together on a signal file.
@@ -428,7 +500,9 @@ def test_two_watcher_processes_at_once_on_postgresql_post_each_message_once(post
     outputs = [finished(w) for w in watchers]
     sent = [int(out.strip().splitlines()[-1].removeprefix("sent ")) for out in outputs]
     texts = sorted(b["text"].split("]")[0] for b in receiver.bodies(f"/{SLACK_SECRET}"))
-    assert texts == [f"[Restore job job-{n} → products-restore-1" for n in range(5)], f"lost or doubled; the watchers sent {sent}"
+    assert texts == [f"[Restore job job-{n} → products-restore-1" for n in range(5)], (
+        f"lost or doubled; the watchers sent {sent}"
+    )
     assert sum(sent) == 5
 
 
@@ -441,7 +515,11 @@ def test_a_subscribed_json_webhook_hears_the_job_end_as_json(notifying, receiver
     assert post["type"] == "application/json"
     body = post["body"]
     assert (body["event"], body["status"], body["previous_status"], body["backup_name"]) == (
-        "restore_completed", "Completed", "Pending", "nightly")
+        "restore_completed",
+        "Completed",
+        "Pending",
+        "nightly",
+    )
     assert body["url"] == f"{BASE_URL}/p/local/jobs/job-1/" and body["duration_seconds"] == 180
     assert receiver.bodies(f"/{SLACK_SECRET}") == [], "a completed restore went to the failure channel"
 
@@ -503,7 +581,7 @@ def test_a_refusal_is_not_retried_and_an_answer_too_late_is_never_sent_again(not
 def test_a_message_a_dead_watcher_was_sending_is_never_sent_again(notifying, receiver):
     recorded("job-1", status="Failed", watched="Pending")
     outbox.detect(notifying)
-    long_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
     Notification.objects.update(state="sending", attempts=1, claimed_by="gone:1:abc", claimed_at=long_ago)
     outbox.deliver_due("test-watcher")
     assert Notification.objects.get().state == "unknown" and receiver.posts == []
@@ -532,8 +610,13 @@ def test_webhook_urls_never_show_in_pages_logs_audit_or_errors(notifying, receiv
     assert "incidents" in page and "closed" in page
     audit = json.dumps(list(AuditEntry.objects.values()), default=str)
     audit_page = operator_client.get(reverse("audit")).content.decode()
-    for where, content in (("page", page), ("audit", audit), ("audit page", audit_page), ("errors", json.dumps(errors)),
-                           ("log", caplog.text)):
+    for where, content in (
+        ("page", page),
+        ("audit", audit),
+        ("audit page", audit_page),
+        ("errors", json.dumps(errors)),
+        ("log", caplog.text),
+    ):
         assert not any(secret in content for secret in SECRETS), f"a webhook URL showed in the {where}"
 
 
@@ -547,8 +630,12 @@ def test_a_scheduled_backup_failure_reaches_the_targets_that_asked_once(notifyin
     assert outbox.deliver_due("w").sent == 1
     [body] = receiver.bodies(f"/{JSON_SECRET}")
     assert body == {
-        "event": "scheduled_backup_failed", "project": "local", "backup_id": "bk-9",
-        "backup_name": "nightly-20261125", "schedule_name": "nightly", "status": "Failed",
+        "event": "scheduled_backup_failed",
+        "project": "local",
+        "backup_id": "bk-9",
+        "backup_name": "nightly-20261125",
+        "schedule_name": "nightly",
+        "status": "Failed",
         "url": f"{BASE_URL}/p/local/backups/bk-9/",
         "text": f"[Scheduled backup nightly-20261125]({BASE_URL}/p/local/backups/bk-9/) of schedule nightly: Failed",
     }
@@ -561,7 +648,7 @@ def test_messages_and_subscriptions_are_forgotten_with_the_history(notifying, se
     watch_round(notifying)
     Subscription.objects.create(project="local", restore_job_id="job-1", target="pager")
     assert outbox.prune() == 0
-    old = datetime.now(timezone.utc) - timedelta(days=8)
+    old = datetime.now(UTC) - timedelta(days=8)
     Notification.objects.update(created_at=old)
     Subscription.objects.update(created_at=old)
     call_command("watch", "--once")
@@ -626,11 +713,16 @@ def test_the_watcher_tells_the_failure_channel_of_a_restore_that_fails_in_the_em
         cache.clear()
         call_command("watch", "--once")
     [slack] = receiver.bodies(f"/{SLACK_SECRET}")
-    assert f"[Restore job {started.restore_job_id[:8]} → doomed-restore]({BASE_URL}/p/local/jobs/{started.restore_job_id}/): Failed at" in slack["text"]
+    link = f"{BASE_URL}/p/local/jobs/{started.restore_job_id}/"
+    assert f"[Restore job {started.restore_job_id[:8]} → doomed-restore]({link}): Failed at" in slack["text"]
     [body] = receiver.bodies(f"/{JSON_SECRET}")
-    assert (body["event"], body["previous_status"], body["restore_job_id"]) == ("restore_failed", "Pending", started.restore_job_id)
+    assert (body["event"], body["previous_status"], body["restore_job_id"]) == (
+        "restore_failed",
+        "Pending",
+        started.restore_job_id,
+    )
     page = operator_client.get(reverse("jobs-detail", args=["local", started.restore_job_id]))
-    assert [row for row in text(page).split("Messages about this job")[1:]], "the job page does not list the messages"
+    assert text(page).split("Messages about this job")[1:], "the job page does not list the messages"
     assert "Pending → Failed delivered" in text(page)
 
 

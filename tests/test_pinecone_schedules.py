@@ -13,8 +13,16 @@ def calls(emulator, endpoint):
 
 
 def test_a_schedule_parses_from_untrusted_values():
-    schedule = Schedule.from_api({"schedule_id": "s1", "enabled": "yes", "retention_expire_after_days": -3,
-                                  "frequency": 7, "next_scheduled_run": "soon"}, "2026-07")
+    schedule = Schedule.from_api(
+        {
+            "schedule_id": "s1",
+            "enabled": "yes",
+            "retention_expire_after_days": -3,
+            "frequency": 7,
+            "next_scheduled_run": "soon",
+        },
+        "2026-07",
+    )
     assert (schedule.enabled, schedule.retention_days, schedule.next_run) == (False, None, None)
     assert schedule.frequency == "7" and schedule.period is None
     with pytest.raises(ValueError):
@@ -22,10 +30,12 @@ def test_a_schedule_parses_from_untrusted_values():
 
 
 def test_a_schedule_knows_its_runs_by_name_and_when_they_expire():
-    schedule = Schedule.from_api({"schedule_id": "s1", "name": "nightly", "frequency": "daily",
-                                  "retention_expire_after_days": 30}, "2026-07")
-    made = Backup.from_api({"backup_id": "b1", "name": "nightly-20261125T020000Z",
-                            "created_at": "2026-11-25T02:00:00Z"}, "2026-07")
+    schedule = Schedule.from_api(
+        {"schedule_id": "s1", "name": "nightly", "frequency": "daily", "retention_expire_after_days": 30}, "2026-07"
+    )
+    made = Backup.from_api(
+        {"backup_id": "b1", "name": "nightly-20261125T020000Z", "created_at": "2026-11-25T02:00:00Z"}, "2026-07"
+    )
     other = Backup.from_api({"backup_id": "b2", "name": "nightly-manual"}, "2026-07")
     assert schedule.made(made) and not schedule.made(other)
     assert schedule.expires(made) == datetime(2026, 12, 25, 2, tzinfo=UTC)
@@ -35,8 +45,7 @@ def test_a_schedule_knows_its_runs_by_name_and_when_they_expire():
 def test_schedules_are_not_available_before_api_2026_07(project_2026_04):
     with pytest.raises(NotAvailable) as raised:
         service.list_schedules(project_2026_04, "products")
-    assert raised.value.explain() == (
-        "Backup schedules are not available on API 2026-04: they came with API 2026-07.")
+    assert raised.value.explain() == ("Backup schedules are not available on API 2026-04: they came with API 2026-07.")
 
 
 def test_an_index_schedules_are_cached_for_minutes(emulator, scheduling_project):
@@ -46,14 +55,19 @@ def test_an_index_schedules_are_cached_for_minutes(emulator, scheduling_project)
     assert calls(emulator, "GET /indexes/{index_name}/backup-schedules") == 1
 
 
-@pytest.mark.parametrize("name, frequency, days, message", [
-    ("Nightly", "daily", 7, "lowercase letters"),
-    ("nightly", "hourly", 7, "daily, weekly or monthly"),
-    ("nightly", "daily", 0, "1 to 365 days"),
-    ("nightly", "daily", 366, "1 to 365 days"),
-    ("x" * 46, "daily", 7, "at most 45"),
-])
-def test_a_bad_schedule_is_refused_without_an_upstream_call(emulator, scheduling_project, name, frequency, days, message):
+@pytest.mark.parametrize(
+    "name, frequency, days, message",
+    [
+        ("Nightly", "daily", 7, "lowercase letters"),
+        ("nightly", "hourly", 7, "daily, weekly or monthly"),
+        ("nightly", "daily", 0, "1 to 365 days"),
+        ("nightly", "daily", 366, "1 to 365 days"),
+        ("x" * 46, "daily", 7, "at most 45"),
+    ],
+)
+def test_a_bad_schedule_is_refused_without_an_upstream_call(
+    emulator, scheduling_project, name, frequency, days, message
+):
     with pytest.raises(InvalidRequest) as raised:
         service.create_schedule(scheduling_project, "docs-embeddings", name, frequency, days)
     assert message in raised.value.message

@@ -11,17 +11,20 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import redis
 from django.core.cache import cache
+from upstream import upstream_backups, upstream_jobs
 
 from restoreui.pinecone import (
     InvalidRequest,
     NotFound,
     Unavailable,
+    client,
     create_backup,
     create_index_from_backup,
     delete_backup,
     get_backup,
     get_index,
     get_restore_job,
+    hooks,
     known_backup,
     list_backups,
     list_indexes,
@@ -31,9 +34,7 @@ from restoreui.pinecone import (
     validate_index_name,
     validate_tags,
 )
-from restoreui.pinecone import client, hooks
 from restoreui.projects import API_VERSIONS, Project
-from upstream import upstream_backups, upstream_jobs
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 SEED_JOBS = 260
@@ -101,7 +102,7 @@ def test_jobs_are_newest_first_with_unknown_start_times_last(project):
     unknown = [j for j in jobs if j.created_at is None]
     assert unknown, "the seed has no job without created_at, so this proves nothing"
     assert known == sorted(known, reverse=True), "the newest job would not be on top"
-    assert all(j.created_at is None for j in jobs[len(known):]), "jobs without a time would be on top"
+    assert all(j.created_at is None for j in jobs[len(known) :]), "jobs without a time would be on top"
 
 
 def test_hitting_the_page_cap_says_the_list_is_incomplete(project, settings):
@@ -363,8 +364,18 @@ def test_a_restore_with_a_bad_name_is_refused_before_calling_pinecone(emulator, 
 
 @pytest.mark.parametrize(
     ("name", "valid"),
-    [("movies-2", True), ("a", True), ("a" * 45, True), ("", False), ("a" * 46, False),
-     ("Movies", False), ("-movies", False), ("movies-", False), ("mo_vies", False), ("mo vies", False)],
+    [
+        ("movies-2", True),
+        ("a", True),
+        ("a" * 45, True),
+        ("", False),
+        ("a" * 46, False),
+        ("Movies", False),
+        ("-movies", False),
+        ("movies-", False),
+        ("mo_vies", False),
+        ("mo vies", False),
+    ],
 )
 def test_index_names_follow_pinecones_rules(name, valid):
     assert (validate_index_name(name) == []) is valid, f"{name!r} would be {'refused' if valid else 'sent'}"

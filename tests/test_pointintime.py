@@ -56,8 +56,14 @@ def backup(id, state="ready", hours_ago=1):
 
 
 def test_it_picks_the_newest_ready_backup_before_the_time_and_the_one_before_it():
-    backups = [backup("after", hours_ago=0.5), backup("failed", "failed", 2), backup("chosen", hours_ago=3),
-               backup("building", "initializing", 1.5), backup("previous", hours_ago=30), backup("old", hours_ago=50)]
+    backups = [
+        backup("after", hours_ago=0.5),
+        backup("failed", "failed", 2),
+        backup("chosen", hours_ago=3),
+        backup("building", "initializing", 1.5),
+        backup("previous", hours_ago=30),
+        backup("old", hours_ago=50),
+    ]
     chosen, previous = last_ready_before(backups, NOW - timedelta(hours=1))
     assert (chosen.id, previous.id) == ("chosen", "previous")
 

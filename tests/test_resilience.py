@@ -201,7 +201,9 @@ def test_a_restore_is_sent_once_and_not_reported_started(operator_client, upstre
     path = f"/p/local/backups/{backup.backup_id}/restore/"
     assert operator_client.get(path).status_code == 200
     upstream.fail()
-    response = operator_client.post(path, {"name": "restored-under-fault", "tags": "", "deletion_protection": "disabled"})
+    response = operator_client.post(
+        path, {"name": "restored-under-fault", "tags": "", "deletion_protection": "disabled"}
+    )
     assert_failed_write(response, upstream, "POST /backups/{backup_id}/create-index", AuditEntry.Action.RESTORE)
 
 

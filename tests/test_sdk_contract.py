@@ -195,8 +195,9 @@ def test_the_sdk_parses_every_index(pc):
 
 def test_the_sdk_creates_and_deletes_a_backup(pc, writes):
     source = a_ready_backup(pc).source_index_name
-    created = pc.backups.create(index_name=source, name=unique_name("restoreui-contract"),
-                                description="restoreui contract test")
+    created = pc.backups.create(
+        index_name=source, name=unique_name("restoreui-contract"), description="restoreui contract test"
+    )
     try:
         assert created.status in ("Initializing", "Ready")
         assert created.source_index_name == source
@@ -249,8 +250,10 @@ def test_the_sdk_reports_a_restore_from_a_backup_not_ready_as_a_failed_precondit
 
 @emulator_only
 def test_the_sdk_restores_onto_dedicated_read_nodes(pc, upstream):
-    capacity = {"mode": "Dedicated", "dedicated": {"node_type": "b1", "scaling": "Manual",
-                                                   "manual": {"shards": 1, "replicas": 1}}}
+    capacity = {
+        "mode": "Dedicated",
+        "dedicated": {"node_type": "b1", "scaling": "Manual", "manual": {"shards": 1, "replicas": 1}},
+    }
     backup = a_ready_backup(pc)
     pc.create_index_from_backup(name="dedicated-copy", backup_id=backup.backup_id, read_capacity=capacity, timeout=-1)
     assert pc.indexes.describe("dedicated-copy").read_capacity.dedicated.node_type == "b1"
@@ -271,8 +274,11 @@ def test_the_sdk_reports_a_wrong_key_as_unauthorized(upstream):
 def test_the_sdk_reports_a_key_without_backup_permissions_as_forbidden(upstream):
     if upstream is None and not REAL_LIMITED_KEY:
         pytest.skip("needs RESTOREUI_CONTRACT_LIMITED_API_KEY, a key without backup permissions")
-    limited = (Pinecone(api_key=REAL_LIMITED_KEY, host=REAL_HOST) if upstream is None
-               else Pinecone(api_key=LIMITED_API_KEY, host=upstream.url))
+    limited = (
+        Pinecone(api_key=REAL_LIMITED_KEY, host=REAL_HOST)
+        if upstream is None
+        else Pinecone(api_key=LIMITED_API_KEY, host=upstream.url)
+    )
     with pytest.raises(ForbiddenError) as raised:
         limited.backups.list()
     assert raised.value.error_code == "PERMISSION_DENIED"
@@ -352,8 +358,9 @@ def test_the_sdk_sees_seeded_schedules_a_failed_run_and_a_disabled_schedule(pc):
     tickets = list(pc.backup_schedules.iter_schedules(index_name="support-tickets"))
     assert sorted(s.enabled for s in tickets) == [False, True]
     nightly = next(s for s in tickets if s.enabled)
-    finished = [r for r in pc.backup_schedules.iter_history(schedule_id=nightly.schedule_id)
-                if r.status != "Initializing"]
+    finished = [
+        r for r in pc.backup_schedules.iter_history(schedule_id=nightly.schedule_id) if r.status != "Initializing"
+    ]
     assert finished[0].status == "InitializationFailed"
     reviews = list(pc.backup_schedules.iter_schedules(index_name="customer-reviews"))
     assert [(s.enabled, s.next_scheduled_run) for s in reviews] == [(False, None)]
@@ -363,17 +370,20 @@ def test_the_sdk_creates_updates_and_deletes_a_schedule(pc, writes):
     index = "docs-embeddings" if not REAL_KEY else os.environ.get("RESTOREUI_CONTRACT_SCHEDULE_INDEX")
     if not index:
         pytest.skip("name an unscheduled index in RESTOREUI_CONTRACT_SCHEDULE_INDEX")
-    created = pc.backup_schedules.create(index_name=index, name=unique_name("contract"),
-                                         frequency="weekly", retention_days=3)
+    created = pc.backup_schedules.create(
+        index_name=index, name=unique_name("contract"), frequency="weekly", retention_days=3
+    )
     try:
         assert created.enabled and created.retention_expire_after_days == 3
         with pytest.raises(ConflictError):
-            pc.backup_schedules.create(index_name=index, name=unique_name("second"),
-                                       frequency="daily", retention_days=3)
+            pc.backup_schedules.create(
+                index_name=index, name=unique_name("second"), frequency="daily", retention_days=3
+            )
         paused = pc.backup_schedules.update(schedule_id=created.schedule_id, enabled=False)
         assert not paused.enabled and paused.next_scheduled_run is None
-        changed = pc.backup_schedules.update(schedule_id=created.schedule_id, frequency="daily",
-                                             retention_days=2, enabled=True)
+        changed = pc.backup_schedules.update(
+            schedule_id=created.schedule_id, frequency="daily", retention_days=2, enabled=True
+        )
         assert (changed.frequency, changed.retention_expire_after_days, changed.enabled) == ("daily", 2, True)
         assert changed.next_scheduled_run is not None
     finally:

@@ -35,7 +35,10 @@ def operator(db):
 
 def _ids(emulator, key):
     headers = {"Api-Key": key, "X-Pinecone-Api-Version": "2026-04"}
-    get = lambda path: requests.get(f"{emulator.url}{path}", headers=headers, params={"limit": 5}, timeout=5).json()
+
+    def get(path):
+        return requests.get(f"{emulator.url}{path}", headers=headers, params={"limit": 5}, timeout=5).json()
+
     return (
         get("/restore-jobs")["data"][0]["restore_job_id"],
         get("/backups")["data"][0]["backup_id"],

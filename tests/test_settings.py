@@ -62,8 +62,15 @@ def test_check_deploy_would_catch_plain_http(production_env):
 def test_production_defaults_are_safe(production_env):
     values = _settings(
         production_env,
-        "DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT",
-        "SECURE_HSTS_SECONDS", "CSRF_TRUSTED_ORIGINS", "ALLOWED_HOSTS", "DEMO", "STATIC_ROOT",
+        "DEBUG",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "CSRF_TRUSTED_ORIGINS",
+        "ALLOWED_HOSTS",
+        "DEMO",
+        "STATIC_ROOT",
     )
     assert values == {
         "DEBUG": "False",
@@ -79,7 +86,9 @@ def test_production_defaults_are_safe(production_env):
 
 
 def test_static_root_and_debug_follow_the_environment(production_env):
-    values = _settings(production_env | {"DJANGO_STATIC_ROOT": "/srv/static", "DJANGO_DEBUG": "1"}, "STATIC_ROOT", "DEBUG")
+    values = _settings(
+        production_env | {"DJANGO_STATIC_ROOT": "/srv/static", "DJANGO_DEBUG": "1"}, "STATIC_ROOT", "DEBUG"
+    )
     assert values == {"STATIC_ROOT": "/srv/static", "DEBUG": "True"}
 
 
@@ -87,8 +96,14 @@ def test_static_root_and_debug_follow_the_environment(production_env):
     "change,message",
     [
         ({"DJANGO_SECRET_KEY_FILE": ""}, "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) must be set"),
-        ({"RESTOREUI_SSO_HEADER": "X-Forwarded-User", "RESTOREUI_TRUSTED_PROXIES": ""}, "RESTOREUI_SSO_HEADER needs RESTOREUI_TRUSTED_PROXIES"),
-        ({"RESTOREUI_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, "RESTOREUI_TRUSTED_PROXIES: 'proxy.local' is not an IP address"),
+        (
+            {"RESTOREUI_SSO_HEADER": "X-Forwarded-User", "RESTOREUI_TRUSTED_PROXIES": ""},
+            "RESTOREUI_SSO_HEADER needs RESTOREUI_TRUSTED_PROXIES",
+        ),
+        (
+            {"RESTOREUI_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"},
+            "RESTOREUI_TRUSTED_PROXIES: 'proxy.local' is not an IP address",
+        ),
         ({"RESTOREUI_READ_ONLY": "maybe"}, "RESTOREUI_READ_ONLY='maybe' is not a boolean"),
     ],
 )
@@ -110,7 +125,9 @@ def _api_versions(env) -> dict:
 
 def test_a_new_configuration_speaks_the_official_sdk_s_api_version(production_env, tmp_path):
     assert _api_versions(production_env) == {"prod": "2026-07"}, "a projects file without api_version"
-    single = {k: v for k, v in production_env.items() if k != "RESTOREUI_PROJECTS_FILE"} | {"PINECONE_API_KEY": "pcsk_example"}
+    single = {k: v for k, v in production_env.items() if k != "RESTOREUI_PROJECTS_FILE"} | {
+        "PINECONE_API_KEY": "pcsk_example"
+    }
     assert _api_versions(single) == {"default": "2026-07"}, "PINECONE_API_KEY without PINECONE_API_VERSION"
 
 
@@ -156,10 +173,14 @@ def test_a_project_s_environment_is_one_short_lowercase_word():
 
 def test_the_readme_s_projects_file_marks_prod_as_production(production_env, tmp_path):
     projects = tmp_path / "projects.toml"
-    projects.write_text('[projects.prod]\napi_key_env = "PINECONE_API_KEY_PROD"\nenvironment = "production"\n'
-                        '[projects.dev]\napi_key = "k"\nenvironment = "dev"\n')
-    code = ("import django; django.setup(); from django.conf import settings; "
-            "print({n: p.environment for n, p in settings.RESTOREUI_PROJECTS.items()})")
+    projects.write_text(
+        '[projects.prod]\napi_key_env = "PINECONE_API_KEY_PROD"\nenvironment = "production"\n'
+        '[projects.dev]\napi_key = "k"\nenvironment = "dev"\n'
+    )
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print({n: p.environment for n, p in settings.RESTOREUI_PROJECTS.items()})"
+    )
     result = _run(production_env | {"RESTOREUI_PROJECTS_FILE": str(projects)}, "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "{'prod': 'production', 'dev': 'dev'}"

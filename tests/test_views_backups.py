@@ -5,9 +5,9 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
-
 from pages import ids_in, rows, text, title
 from upstream import upstream_backups, upstream_jobs
+
 from restoreui.lib.formatting import bytes_human
 from restoreui.models import AuditEntry
 from restoreui.pinecone import Backup
@@ -75,7 +75,11 @@ def test_it_shows_a_status_it_does_not_know_verbatim(viewer_client):
 
 def test_it_filters_by_several_statuses_and_an_index(viewer_client, emulator):
     response = backups_page(viewer_client, status=["ready", "initializing"], index="products")
-    expected = {b.id for b in upstream_backups(emulator) if b.source_index_name == "products" and b.state in ("ready", "initializing")}
+    expected = {
+        b.id
+        for b in upstream_backups(emulator)
+        if b.source_index_name == "products" and b.state in ("ready", "initializing")
+    }
     assert set(ids_in(response, "backups")) == expected, "the status and index filters did not combine"
 
 
@@ -90,7 +94,9 @@ def test_it_sorts_by_size_with_unknown_sizes_last(viewer_client, emulator):
     for sort, descending in (("size", False), ("-size", True)):
         shown = [sizes[i] for i in ids_in(backups_page(viewer_client, sort=sort, size=50), "backups")]
         known = [s for s in shown if s is not None]
-        assert shown == known + [None] * (len(shown) - len(known)), f"sorted by {sort}, backups still initializing were not last"
+        assert shown == known + [None] * (len(shown) - len(known)), (
+            f"sorted by {sort}, backups still initializing were not last"
+        )
         assert known == sorted(known, reverse=descending), f"sorted by {sort}, sizes were out of order"
 
 
@@ -102,15 +108,18 @@ def test_an_htmx_request_gets_only_the_table(viewer_client):
 
 
 def test_the_table_shows_the_source_index_was_deleted(viewer_client, settings, emulator):
-    settings.RESTOREUI_PROJECTS = {"local": Project(name="local", api_key=emulator.api_key, host=emulator.url, api_version="2026-07")}
+    settings.RESTOREUI_PROJECTS = {
+        "local": Project(name="local", api_key=emulator.api_key, host=emulator.url, api_version="2026-07")
+    }
     response = backups_page(viewer_client, index="legacy-catalog")
     assert rows(response) and all("legacy-catalog (deleted)" in row.cells[2] for row in rows(response))
 
 
-
 @pytest.mark.parametrize("version", ["2025-04", "2025-10", "2026-04"])
 def test_before_2026_07_the_table_says_it_cannot_mark_deleted_sources(viewer_client, settings, emulator, version):
-    settings.RESTOREUI_PROJECTS = {"local": Project(name="local", api_key=emulator.api_key, host=emulator.url, api_version=version)}
+    settings.RESTOREUI_PROJECTS = {
+        "local": Project(name="local", api_key=emulator.api_key, host=emulator.url, api_version=version)
+    }
     response = backups_page(viewer_client, index="legacy-catalog")
     assert response.status_code == 200
     assert f"API version {version} does not say which source indexes were deleted" in text(response)
@@ -141,8 +150,12 @@ def test_an_initializing_backup_says_its_counts_come_later(viewer_client, emulat
 
 
 @pytest.mark.parametrize("version", API_VERSIONS)
-def test_the_metadata_schema_is_a_table_in_every_api_version(viewer_client, settings, emulator, sending_metric, version):
-    settings.RESTOREUI_PROJECTS = {"local": Project(name="local", api_key=emulator.api_key, host=emulator.url, api_version=version)}
+def test_the_metadata_schema_is_a_table_in_every_api_version(
+    viewer_client, settings, emulator, sending_metric, version
+):
+    settings.RESTOREUI_PROJECTS = {
+        "local": Project(name="local", api_key=emulator.api_key, host=emulator.url, api_version=version)
+    }
     backup = backup_where(emulator, lambda b: b.status == "Ready" and b.source_index_name == "articles", version)
     response = backup_page(viewer_client, backup.id)
     page = text(response)
@@ -153,7 +166,9 @@ def test_the_metadata_schema_is_a_table_in_every_api_version(viewer_client, sett
         return
     assert "Metric dotproduct" in page, f"on {version} the metric was lost"
     schema = {row.cells[0]: row.cells[1:] for row in rows(response, 0)}
-    assert {"genre", "published_year", "author"} <= set(schema), f"on {version} the schema table lacked fields: {schema}"
+    assert {"genre", "published_year", "author"} <= set(schema), (
+        f"on {version} the schema table lacked fields: {schema}"
+    )
     assert schema["genre"][1] == "yes", "the genre field was not shown as filterable"
     if version == "2026-07":
         assert schema["_values"] == ["dense_vector", "—", "768", "dotproduct"], schema["_values"]
@@ -184,9 +199,9 @@ def test_a_backup_without_a_metric_takes_it_from_its_source_index(viewer_client,
     backup = backup_where(emulator, lambda b: b.source_index_name in live and not restored_from(emulator, b.id))
     metric = without_metric(emulator, backup.id)
     page = text(backup_page(viewer_client, backup.id))
-    assert (
-        f"Metric {metric}, from the index {backup.source_index_name}, which has the source index's name" in page
-    ), "the metric was not taken from the source index"
+    assert f"Metric {metric}, from the index {backup.source_index_name}, which has the source index's name" in page, (
+        "the metric was not taken from the source index"
+    )
 
 
 def test_a_backup_without_a_metric_or_an_index_to_take_it_from_says_pinecone_did_not_report_it(viewer_client, emulator):
@@ -272,7 +287,9 @@ def test_a_viewer_may_not_restore_and_the_refusal_is_audited(viewer_client, emul
 
 
 def test_a_read_only_project_refuses_even_an_operator(operator_client, emulator, settings):
-    settings.RESTOREUI_PROJECTS = {"local": Project(name="local", api_key=emulator.api_key, host=emulator.url, read_only=True)}
+    settings.RESTOREUI_PROJECTS = {
+        "local": Project(name="local", api_key=emulator.api_key, host=emulator.url, read_only=True)
+    }
     backup = restorable(emulator)
     response = restore(operator_client, backup.id, "frozen-restore")
     assert response.status_code == 403
@@ -331,7 +348,13 @@ def test_a_restore_lands_on_the_new_job_s_page(operator_client, emulator):
 
 def test_restore_tags_are_parsed_one_per_line(operator_client, emulator):
     backup = restorable(emulator)
-    response = restore(operator_client, backup.id, "tagged-restore", tags="team = search\n\nticket=OPS-1; urgent\n", deletion_protection="enabled")
+    response = restore(
+        operator_client,
+        backup.id,
+        "tagged-restore",
+        tags="team = search\n\nticket=OPS-1; urgent\n",
+        deletion_protection="enabled",
+    )
     assert response.status_code == 302
     index = emulator.store.indexes["tagged-restore"]
     assert index.tags == {"team": "search", "ticket": "OPS-1; urgent"}, f"the new index got tags {index.tags}"
@@ -381,7 +404,9 @@ def test_deleting_needs_the_backup_s_name_typed(operator_client, emulator):
     backup = restorable(emulator)
     response = delete(operator_client, backup.id, backup.name + "x")
     assert response.status_code == 400
-    assert f"Type “{backup.name}” exactly, or the backup id {backup.id}, to delete this backup." in field_errors(response, "confirm")
+    assert f"Type “{backup.name}” exactly, or the backup id {backup.id}, to delete this backup." in field_errors(
+        response, "confirm"
+    )
     assert "DELETE /backups/{backup_id}" not in emulator.stats()["calls"]
 
 

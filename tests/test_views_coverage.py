@@ -2,7 +2,6 @@
 
 import pytest
 from django.urls import reverse
-
 from pages import rows, text
 
 pytestmark = pytest.mark.django_db
@@ -68,8 +67,9 @@ def test_its_timeline_is_an_inline_svg_without_styles(viewer_client, scheduling_
 
 
 def test_a_schedule_written_here_shows_on_the_next_view(operator_client, scheduling_project, emulator):
-    assert "—" == by_index(overview(operator_client))["docs-embeddings"].cells[2]
-    operator_client.post(reverse("schedules-create", args=["local", "docs-embeddings"]),
-                         {"name": "docs-nightly", "frequency": "weekly", "retention_days": "14"})
+    assert by_index(overview(operator_client))["docs-embeddings"].cells[2] == "—"
+    operator_client.post(
+        reverse("schedules-create", args=["local", "docs-embeddings"]),
+        {"name": "docs-nightly", "frequency": "weekly", "retention_days": "14"},
+    )
     assert by_index(overview(operator_client))["docs-embeddings"].cells[2].startswith("weekly, kept 14 d")
-

@@ -6,9 +6,9 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
-
 from pages import rows, text
 from upstream import upstream_backups, upstream_jobs
+
 from restoreui.projects import Project
 
 pytestmark = pytest.mark.django_db
@@ -17,10 +17,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def several(settings, emulator):
     """Three projects, all served by the one emulator; staging is read-only."""
+
     def project(name, **kwargs):
         return Project(name=name, api_key=emulator.api_key, host=emulator.url, emulated=True, **kwargs)
 
-    settings.RESTOREUI_PROJECTS = {p.name: p for p in (project("dev"), project("staging", read_only=True), project("prod"))}
+    settings.RESTOREUI_PROJECTS = {
+        p.name: p for p in (project("dev"), project("staging", read_only=True), project("prod"))
+    }
     return settings.RESTOREUI_PROJECTS
 
 
@@ -41,18 +44,23 @@ def test_with_several_projects_home_has_a_card_for_each(viewer_client, several):
 @pytest.fixture
 def overview(settings, emulator):
     """dev and prod (marked production) on the emulator; broken's Pinecone refuses its key."""
+
     def project(name, api_key=emulator.api_key, **kwargs):
         return Project(name=name, api_key=api_key, host=emulator.url, emulated=True, **kwargs)
 
     settings.RESTOREUI_PROJECTS = {
-        p.name: p for p in (project("dev"), project("prod", environment="production"), project("broken", api_key="wrong"))
+        p.name: p
+        for p in (project("dev"), project("prod", environment="production"), project("broken", api_key="wrong"))
     }
     return settings.RESTOREUI_PROJECTS
 
 
 def card(response, name) -> str:
-    found = re.search(rf'<section class="card project-card[^"]*" aria-labelledby="project-{name}">.*?</section>',
-                      response.content.decode(), re.S)
+    found = re.search(
+        rf'<section class="card project-card[^"]*" aria-labelledby="project-{name}">.*?</section>',
+        response.content.decode(),
+        re.S,
+    )
     assert found, f"project {name} has no card"
     return found.group(0)
 
@@ -85,7 +93,9 @@ def test_each_project_s_card_counts_the_last_day_s_failed_restores_and_links_to_
     assert len(rows(viewer_client.get(target + "&size=100"))) == len(failed)
 
 
-def test_each_project_s_card_counts_the_coverage_flags_and_links_to_the_flagged_indexes(viewer_client, overview, emulator):
+def test_each_project_s_card_counts_the_coverage_flags_and_links_to_the_flagged_indexes(
+    viewer_client, overview, emulator
+):
     html = card(viewer_client.get(reverse("home")), "dev")
     flags = {key: int(count) for key, count in re.findall(r'href="/p/dev/\?flag=(\w+)"[^>]*>(\d+) ', html)}
     assert {"failed", "disabled", "pod", "deleted", "never"} <= set(flags), f"seeded flags missing from {flags}"
@@ -103,7 +113,9 @@ def test_a_project_whose_pinecone_fails_gets_an_error_on_its_card_and_the_others
     broken = card(response, "broken")
     assert "Pinecone rejected the API key for project &#x27;broken&#x27;" in broken
     assert "Running restores, failures and coverage unknown" in broken and "HTTP 401" in broken
-    assert " running" in card(response, "dev") and "failed" in card(response, "prod"), "one failing project hid the others"
+    assert " running" in card(response, "dev") and "failed" in card(response, "prod"), (
+        "one failing project hid the others"
+    )
 
 
 def test_while_pinecone_fails_a_card_shows_its_last_counts_with_their_age(viewer_client, overview, emulator, settings):
@@ -128,7 +140,9 @@ def test_the_overview_marks_the_production_project(viewer_client, overview):
 @pytest.mark.parametrize("page", ["project", "jobs-list", "backups-list", "indexes-list"])
 def test_a_production_project_s_pages_carry_its_banner(viewer_client, overview, page):
     response = viewer_client.get(reverse(page, args=["prod"]))
-    assert '<div class="banner banner-production" role="note">Production project: prod</div>' in response.content.decode()
+    assert (
+        '<div class="banner banner-production" role="note">Production project: prod</div>' in response.content.decode()
+    )
     assert "Production project" not in text(viewer_client.get(reverse(page, args=["dev"]))), "dev was called production"
 
 
@@ -186,7 +200,9 @@ def test_a_project_s_address_opens_its_coverage_overview(viewer_client):
     assert response.status_code == 200 and "Coverage: can we restore" in text(response)
 
 
-@pytest.mark.parametrize("path", ["/p/nope/", "/p/nope/jobs/", "/p/nope/backups/", "/p/nope/indexes/", "/p/nope/search/?q=x"])
+@pytest.mark.parametrize(
+    "path", ["/p/nope/", "/p/nope/jobs/", "/p/nope/backups/", "/p/nope/indexes/", "/p/nope/search/?q=x"]
+)
 def test_an_unknown_project_answers_404_naming_it(viewer_client, emulator, path):
     response = viewer_client.get(path)
     assert response.status_code == 404

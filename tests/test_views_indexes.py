@@ -4,9 +4,9 @@ import time
 
 import pytest
 from django.urls import reverse
-
 from pages import rows, text
 from upstream import upstream_backups
+
 from restoreui.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +78,11 @@ def test_the_index_page_shows_the_index_and_its_backups_newest_first(viewer_clie
     assert response.status_code == 200
     assert "Dimension · metric 1536 · cosine" in page and "Deletion protection enabled" in page
     assert "Tag env production" in page and "Tag team catalog" in page
-    backups = sorted((b for b in upstream_backups(emulator) if b.source_index_name == "products"), key=lambda b: b.created_at, reverse=True)
+    backups = sorted(
+        (b for b in upstream_backups(emulator) if b.source_index_name == "products"),
+        key=lambda b: b.created_at,
+        reverse=True,
+    )
     positions = [page.index(b.display_name) for b in backups]
     assert positions == sorted(positions), "the index's backups were not newest first"
     assert f'href="{reverse("jobs-list", args=["local"])}?index=products"' in response.content.decode()
@@ -134,7 +138,9 @@ def test_a_backup_started_from_the_index_page_lands_on_the_backup(operator_clien
 def test_the_new_backup_appears_in_the_lists_at_once(operator_client, emulator):
     operator_client.get(reverse("backups-list", args=["local"]))
     back_up(operator_client, "articles", name="fresh-one")
-    assert "fresh-one" in text(operator_client.get(reverse("backups-list", args=["local"]))), "the backup list was stale"
+    assert "fresh-one" in text(operator_client.get(reverse("backups-list", args=["local"]))), (
+        "the backup list was stale"
+    )
     assert "fresh-one" in text(index_page(operator_client, "articles")), "the index page was stale"
 
 

@@ -11,9 +11,9 @@ from html import unescape
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
-
 from pages import ids_in, rows, text, title
 from upstream import upstream_jobs
+
 from restoreui.history.models import JobNote
 from restoreui.models import AuditEntry
 from restoreui.pinecone import RestoreJob
@@ -32,7 +32,12 @@ def quick_retries(settings):
 def finish(emulator, job_id, status="Completed"):
     """End a running job in the emulator now, and forget the dashboard's copy of it."""
     job = emulator.store.jobs[job_id]
-    job.live, job.status, job.completed_at, job.percent = False, status, time.time(), 100.0 if status == "Completed" else None
+    job.live, job.status, job.completed_at, job.percent = (
+        False,
+        status,
+        time.time(),
+        100.0 if status == "Completed" else None,
+    )
     cache.clear()
 
 
@@ -171,7 +176,9 @@ def test_it_sorts_the_whole_list_both_ways(viewer_client, emulator, sort, key, d
     by_id = {j.id: j for j in upstream_jobs(emulator)}
     values = [key(by_id[i]) for i in shown]
     known = [v for v in values if v is not None]
-    assert values == known + [None] * (len(values) - len(known)), f"sorted by {param}, jobs without a value were not last"
+    assert values == known + [None] * (len(values) - len(known)), (
+        f"sorted by {param}, jobs without a value were not last"
+    )
     assert known == sorted(known, reverse=descending), f"the table sorted by {param} was out of order"
 
 
@@ -306,13 +313,17 @@ def test_the_job_page_shows_the_job(viewer_client, emulator):
     assert response.status_code == 200
     assert job.id in page and job.target_index_name in page and job.backup_id in page
     assert "Ended without completing" in page and "Pinecone gives no failure reason" in page
-    assert title(response) == f"Failed restore -> {job.target_index_name} · local", "the tab title did not say it failed"
+    assert title(response) == f"Failed restore -> {job.target_index_name} · local", (
+        "the tab title did not say it failed"
+    )
 
 
 def test_the_job_page_gives_its_times_in_utc(viewer_client, emulator):
     job = job_where(emulator, lambda j: j.status == "Completed" and j.created_at)
     page = text(job_page(viewer_client, job.id))
-    assert f"Started {job.created_at:%Y-%m-%d %H:%M:%S} UTC" in page, "the start time did not match the incident timeline"
+    assert f"Started {job.created_at:%Y-%m-%d %H:%M:%S} UTC" in page, (
+        "the start time did not match the incident timeline"
+    )
     assert f"Ended {job.completed_at:%Y-%m-%d %H:%M:%S} UTC" in page
     assert "Duration " in page and "Running for" not in page
 
@@ -435,7 +446,9 @@ def test_only_a_change_of_state_is_announced(viewer_client, emulator):
     assert 'id="job-announce"' not in same_state.content.decode(), "screen readers would hear an unchanged state again"
     finish(emulator, running.id)
     changed = job_poll(viewer_client, running.id, seen)
-    assert re.search(r'<p id="job-announce" hx-swap-oob="innerHTML">Restore job \w+: Completed.</p>', changed.content.decode())
+    assert re.search(
+        r'<p id="job-announce" hx-swap-oob="innerHTML">Restore job \w+: Completed.</p>', changed.content.decode()
+    )
 
 
 def test_the_page_announces_only_its_status_sentence(viewer_client, emulator):
@@ -468,7 +481,9 @@ UNIQUE_SIZE = 7 * 10**15  # no seeded backup is within a factor of two of this
 
 def longest_waiting(emulator) -> RestoreJob:
     """The Pending job without a percentage that has run longest."""
-    waiting = [j for j in upstream_jobs(emulator) if j.state == "pending" and j.percent_complete is None and j.created_at]
+    waiting = [
+        j for j in upstream_jobs(emulator) if j.state == "pending" and j.percent_complete is None and j.created_at
+    ]
     return min(waiting, key=lambda j: j.created_at)
 
 
@@ -494,11 +509,14 @@ def test_the_page_of_a_job_without_a_percentage_gives_its_expected_duration_and_
     restores_took(emulator, waiting.backup_id, HISTORY)
     page = text(job_page(viewer_client, waiting.id))
     assert "Running for " in page, "the page did not say how long the restore has run"
-    assert "Expected Restores of backups this size took 1 h to 2 h 20 min here, median 1 h 40 min, from 11 restores." in page
-    finish = waiting.created_at + timedelta(minutes=100)
-    assert re.search(rf"Time left about (1 h )?\d+ min if it takes the median: done around {finish:%Y-%m-%d %H:%M} UTC", page), (
-        "the page gave no time left from the median"
+    assert (
+        "Expected Restores of backups this size took 1 h to 2 h 20 min here, median 1 h 40 min, from 11 restores."
+        in page
     )
+    finish = waiting.created_at + timedelta(minutes=100)
+    assert re.search(
+        rf"Time left about (1 h )?\d+ min if it takes the median: done around {finish:%Y-%m-%d %H:%M} UTC", page
+    ), "the page gave no time left from the median"
     assert "Taking longer than usual" not in page
 
 
@@ -510,9 +528,16 @@ def test_completed_restores_pinecone_stopped_listing_still_count_in_the_estimate
     started = datetime.now(UTC) - timedelta(days=2)
     for n, minutes in enumerate((70, 80, 90)):
         RestoreRecord.objects.create(
-            project="local", restore_job_id=f"gone-{n}", backup_id="a-backup-since-deleted",
-            backup_size_bytes=UNIQUE_SIZE, status="Completed", created_at=started,
-            completed_at=started + timedelta(minutes=minutes), first_seen=started, last_seen=started, listed=False,
+            project="local",
+            restore_job_id=f"gone-{n}",
+            backup_id="a-backup-since-deleted",
+            backup_size_bytes=UNIQUE_SIZE,
+            status="Completed",
+            created_at=started,
+            completed_at=started + timedelta(minutes=minutes),
+            first_seen=started,
+            last_seen=started,
+            listed=False,
         )
     page = text(job_page(viewer_client, waiting.id))
     assert "median 1 h 10 min, from 6 restores." in page, (
@@ -555,7 +580,8 @@ def test_the_markdown_line_carries_elapsed_and_expected_time(viewer_client, emul
     html = job_page(viewer_client, waiting.id).content.decode()
     line = unescape(re.search(r'data-copy="(\[Restore job[^"]*)"', html).group(1))
     assert re.search(
-        r": Pending \(running \d+ (s|min), restores this size take 1 h to 2 h 20 min \(median 1 h 40 min\)\) as of ", line
+        r": Pending \(running \d+ (s|min), restores this size take 1 h to 2 h 20 min \(median 1 h 40 min\)\) as of ",
+        line,
     ), line
 
 
@@ -661,12 +687,12 @@ def test_a_logged_out_visitor_is_sent_to_log_in_and_back(client, emulator):
 def test_a_poll_after_the_session_ended_sends_the_whole_tab_to_login(client, emulator):
     job = job_where(emulator, lambda j: not j.finished)
     page = reverse("jobs-detail", args=["local", job.id])
-    response = client.get(
-        page, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{page}?from=channel"
-    )
+    response = client.get(page, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{page}?from=channel")
     assert response.status_code == 401, "a logged-out poll would swap the login form into the progress box"
     assert response["HX-Redirect"].startswith(reverse("login") + "?next="), "the tab would not go to the login page"
-    assert "from%3Dchannel" in response["HX-Redirect"], "after login the teammate would not land on the page they had open"
+    assert "from%3Dchannel" in response["HX-Redirect"], (
+        "after login the teammate would not land on the page they had open"
+    )
 
 
 def test_an_uncached_job_page_costs_one_upstream_call(viewer_client, emulator):
@@ -707,7 +733,9 @@ def test_the_job_page_gives_the_backup_s_source_index_size_and_records(viewer_cl
     assert re.search(rf"Backup size [\d.]+ [KMGT]?i?B, {backup.record_count:,} records", page), page
 
 
-def test_an_operator_attaches_an_incident_note_that_is_shown_audited_and_carried_in_the_markdown(operator_client, emulator):
+def test_an_operator_attaches_an_incident_note_that_is_shown_audited_and_carried_in_the_markdown(
+    operator_client, emulator
+):
     job = job_where(emulator, lambda j: j.status == "Failed")
     response = note_on(operator_client, job.id, "INC-4412: restore after the [bad] deploy")
     assert response.status_code == 302 and response["Location"] == reverse("jobs-detail", args=["local", job.id])

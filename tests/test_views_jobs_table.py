@@ -4,7 +4,6 @@ import pytest
 import requests
 from django.core.cache import cache
 from django.urls import reverse
-
 from pages import ids_in, rows
 from upstream import upstream_backups, upstream_jobs
 
@@ -26,17 +25,23 @@ def test_each_row_names_the_backup_s_source_index(viewer_client, emulator):
     backups = {b.id: b for b in upstream_backups(emulator)}
     response = jobs_page(viewer_client)
     jobs = {j.id: j for j in upstream_jobs(emulator)}
-    for row, job_id in zip(rows(response), ids_in(response, "jobs")):
+    for row, job_id in zip(rows(response), ids_in(response, "jobs"), strict=False):
         if jobs[job_id].backup_id not in backups:
             continue
         source = backups[jobs[job_id].backup_id].source_index_name
-        assert reverse("indexes-detail", args=["local", source]) in row.links, f"job {job_id} did not link its source {source}"
+        assert reverse("indexes-detail", args=["local", source]) in row.links, (
+            f"job {job_id} did not link its source {source}"
+        )
 
 
 def test_the_source_index_filter_matches_part_of_a_name(viewer_client, emulator):
     backups = {b.id: b for b in upstream_backups(emulator)}
     response = jobs_page(viewer_client, source="reviews")
-    expected = {j.id for j in upstream_jobs(emulator) if j.backup_id in backups and "reviews" in backups[j.backup_id].source_index_name}
+    expected = {
+        j.id
+        for j in upstream_jobs(emulator)
+        if j.backup_id in backups and "reviews" in backups[j.backup_id].source_index_name
+    }
     assert expected and set(ids_in(response, "jobs")) == expected
 
 
@@ -64,7 +69,9 @@ def test_long_names_are_cut_in_the_middle_with_the_full_name_on_hover(viewer_cli
     job = next(j for j in upstream_jobs(emulator) if len(j.target_index_name) > 26)
     response = jobs_page(viewer_client, q=job.id)
     [row] = rows(response)
-    assert job.target_index_name[-8:] in row.cells[5], f"the end of {job.target_index_name} was cut off: {row.cells[5]!r}"
+    assert job.target_index_name[-8:] in row.cells[5], (
+        f"the end of {job.target_index_name} was cut off: {row.cells[5]!r}"
+    )
     assert "…" in row.cells[5]
     assert f'title="{job.target_index_name}"' in response.content.decode(), "the full name is not on hover"
 

@@ -5,7 +5,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
-
 from pages import text
 from upstream import upstream_backups
 
@@ -39,7 +38,9 @@ def test_a_typed_time_redirects_to_a_stable_utc_link(viewer_client, emulator):
     moment = second.created_at + timedelta(minutes=2)
     response = pick(viewer_client, before=utc_text(moment), tz="utc", offset="")
     assert response.status_code == 302
-    assert urlsplit(response["Location"]).query == f"before={moment:%Y-%m-%dT%H:%MZ}", f"the link to share was {response['Location']}"
+    assert urlsplit(response["Location"]).query == f"before={moment:%Y-%m-%dT%H:%MZ}", (
+        f"the link to share was {response['Location']}"
+    )
 
 
 def test_it_picks_the_last_ready_backup_before_the_time_beside_the_one_before_it(operator_client, emulator):
@@ -49,18 +50,24 @@ def test_it_picks_the_last_ready_backup_before_the_time_beside_the_one_before_it
     assert response.status_code == 200
     page = text(response)
     chosen_cell = page.split("Backup", 1)[1]
-    assert second.short_id in chosen_cell and third.short_id in chosen_cell, "the chosen backup or the one before it is missing"
+    assert second.short_id in chosen_cell and third.short_id in chosen_cell, (
+        "the chosen backup or the one before it is missing"
+    )
     assert newest.short_id not in page, "a backup taken after the time was offered"
-    assert f"{second.record_count:,}" in page and f"{third.record_count:,}" in page, "record counts are not side by side"
+    assert f"{second.record_count:,}" in page and f"{third.record_count:,}" in page, (
+        "record counts are not side by side"
+    )
     name = f"products-restore-{second.created_at.astimezone(UTC):%Y%m%d-%H%M}"
     assert name in page, "the suggested index name is missing"
-    restore = f'{reverse("backups-restore", args=["local", second.id])}?name={name}'
+    restore = f"{reverse('backups-restore', args=['local', second.id])}?name={name}"
     assert f'href="{restore}"' in response.content.decode(), "there is no link to the restore form filled in"
 
 
 def test_the_restore_form_is_filled_in_from_the_link(operator_client, emulator):
     backup = ready_backups(emulator)[0]
-    response = operator_client.get(reverse("backups-restore", args=["local", backup.id]), {"name": "products-restore-20261125-1430"})
+    response = operator_client.get(
+        reverse("backups-restore", args=["local", backup.id]), {"name": "products-restore-20261125-1430"}
+    )
     assert 'value="products-restore-20261125-1430"' in response.content.decode(), "the suggested name was not prefilled"
 
 
@@ -115,7 +122,9 @@ def test_viewers_see_the_pick_but_no_restore_button(viewer_client, emulator):
 def test_a_deleted_index_can_still_be_restored_to_before_a_time(operator_client, emulator):
     assert "legacy-catalog" not in emulator.store.indexes
     newest = ready_backups(emulator, "legacy-catalog")[0]
-    response = pick(operator_client, "legacy-catalog", before=(newest.created_at + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%MZ"))
+    response = pick(
+        operator_client, "legacy-catalog", before=(newest.created_at + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%MZ")
+    )
     assert response.status_code == 200
     assert f"legacy-catalog-restore-{newest.created_at.astimezone(UTC):%Y%m%d-%H%M}" in text(response)
 

@@ -2,8 +2,8 @@
 
 import pytest
 from django.urls import reverse
-
 from pages import rows, text
+
 from restoreui.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -54,8 +54,10 @@ def test_a_schedule_page_on_an_older_api_is_a_note(viewer_client, project_2026_0
 
 
 def test_an_operator_creates_a_schedule_and_it_is_audited(operator_client, emulator):
-    response = operator_client.post(reverse("schedules-create", args=["local", "docs-embeddings"]),
-                                    {"name": "docs-nightly", "frequency": "daily", "retention_days": "14"})
+    response = operator_client.post(
+        reverse("schedules-create", args=["local", "docs-embeddings"]),
+        {"name": "docs-nightly", "frequency": "daily", "retention_days": "14"},
+    )
     assert response.status_code == 302
     entry = AuditEntry.objects.get(action=AuditEntry.Action.CREATE_SCHEDULE)
     assert entry.outcome == "ok" and entry.target == "docs-embeddings" and entry.extra["retention_days"] == 14
@@ -63,12 +65,15 @@ def test_an_operator_creates_a_schedule_and_it_is_audited(operator_client, emula
     assert "docs-nightly" in page
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"name": "Docs Nightly", "frequency": "daily", "retention_days": "7"}, "lowercase letters"),
-    ({"name": "docs", "frequency": "hourly", "retention_days": "7"}, "daily, weekly or monthly, not “hourly”"),
-    ({"name": "docs", "frequency": "daily", "retention_days": "0"}, "1 to 365 days"),
-    ({"name": "docs", "frequency": "daily", "retention_days": "400"}, "1 to 365 days"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"name": "Docs Nightly", "frequency": "daily", "retention_days": "7"}, "lowercase letters"),
+        ({"name": "docs", "frequency": "hourly", "retention_days": "7"}, "daily, weekly or monthly, not “hourly”"),
+        ({"name": "docs", "frequency": "daily", "retention_days": "0"}, "1 to 365 days"),
+        ({"name": "docs", "frequency": "daily", "retention_days": "400"}, "1 to 365 days"),
+    ],
+)
 def test_a_bad_schedule_is_explained_without_an_upstream_call(operator_client, emulator, data, message):
     response = operator_client.post(reverse("schedules-create", args=["local", "docs-embeddings"]), data)
     assert response.status_code == 400 and message in text(response)
@@ -76,8 +81,10 @@ def test_a_bad_schedule_is_explained_without_an_upstream_call(operator_client, e
 
 
 def test_a_second_enabled_schedule_is_explained_as_one_per_index(operator_client, emulator):
-    response = operator_client.post(reverse("schedules-create", args=["local", "products"]),
-                                    {"name": "more", "frequency": "weekly", "retention_days": "7"})
+    response = operator_client.post(
+        reverse("schedules-create", args=["local", "products"]),
+        {"name": "more", "frequency": "weekly", "retention_days": "7"},
+    )
     assert response.status_code == 400
     assert "already has an enabled backup schedule" in text(response)
     assert AuditEntry.objects.get().outcome == "failed"
@@ -85,8 +92,10 @@ def test_a_second_enabled_schedule_is_explained_as_one_per_index(operator_client
 
 def test_the_plan_gate_is_explained_as_the_plan(operator_client, emulator):
     emulator.set_behaviour(plan_gate=True)
-    response = operator_client.post(reverse("schedules-create", args=["local", "docs-embeddings"]),
-                                    {"name": "docs", "frequency": "weekly", "retention_days": "7"})
+    response = operator_client.post(
+        reverse("schedules-create", args=["local", "docs-embeddings"]),
+        {"name": "docs", "frequency": "weekly", "retention_days": "7"},
+    )
     assert "plan does not include scheduled backups" in text(response)
 
 
@@ -103,14 +112,18 @@ def test_an_operator_disables_and_enables_a_schedule(operator_client, emulator):
 def test_re_enabling_beside_an_enabled_schedule_is_explained(operator_client, emulator):
     store = emulator.store
     old = next(s for s in store.schedules.values() if s.name == "tickets-weekly-old")
-    response = operator_client.post(schedule_url("schedules-toggle", "support-tickets", old.schedule_id), {"enabled": "true"})
+    response = operator_client.post(
+        schedule_url("schedules-toggle", "support-tickets", old.schedule_id), {"enabled": "true"}
+    )
     assert response.status_code == 400 and "one per index" in text(response)
 
 
 def test_an_operator_changes_frequency_and_retention(operator_client, emulator):
     schedule = enabled_schedule(emulator, "legal-contracts")
-    response = operator_client.post(schedule_url("schedules-edit", "legal-contracts", schedule.schedule_id),
-                                    {"frequency": "weekly", "retention_days": "90"})
+    response = operator_client.post(
+        schedule_url("schedules-edit", "legal-contracts", schedule.schedule_id),
+        {"frequency": "weekly", "retention_days": "90"},
+    )
     assert response.status_code == 302
     assert (schedule.frequency, schedule.retention_days) == ("weekly", 90)
 
@@ -127,7 +140,9 @@ def test_deleting_a_schedule_needs_its_name_typed(operator_client, emulator):
 
 def test_a_viewer_cannot_change_a_schedule(viewer_client, emulator):
     schedule = enabled_schedule(emulator, "articles")
-    response = viewer_client.post(schedule_url("schedules-toggle", "articles", schedule.schedule_id), {"enabled": "false"})
+    response = viewer_client.post(
+        schedule_url("schedules-toggle", "articles", schedule.schedule_id), {"enabled": "false"}
+    )
     assert response.status_code == 403 and emulator.store.schedules[schedule.schedule_id].enabled
     assert AuditEntry.objects.get().outcome == "refused"
 
@@ -144,8 +159,9 @@ def test_the_backup_list_shows_what_expires_within_days(viewer_client, emulator)
     response = viewer_client.get(reverse("backups-list", args=["local"]) + "?expires=3&size=100")
     store = emulator.store
     soon = store.now() + 3 * 86400
-    expected = {b.name for b in store.backups.values()
-                if b.retention_days and b.created_at + b.retention_days * 86400 <= soon}
+    expected = {
+        b.name for b in store.backups.values() if b.retention_days and b.created_at + b.retention_days * 86400 <= soon
+    }
     assert expected and {r.cells[0] for r in rows(response)} == expected
 
 
@@ -157,7 +173,9 @@ def test_a_missing_schedule_is_a_404_page(viewer_client):
 def test_a_schedule_write_without_a_clear_answer_is_audited_as_unknown(operator_client, emulator, settings):
     settings.PINECONE_RETRIES = 0
     emulator.set_faults(error_rate=1.0)
-    response = operator_client.post(reverse("schedules-create", args=["local", "docs-embeddings"]),
-                                    {"name": "docs", "frequency": "weekly", "retention_days": "7"})
+    response = operator_client.post(
+        reverse("schedules-create", args=["local", "docs-embeddings"]),
+        {"name": "docs", "frequency": "weekly", "retention_days": "7"},
+    )
     assert response.status_code == 400 and "may or may not have been made" in text(response)
     assert AuditEntry.objects.get().outcome == "unknown"

@@ -6,7 +6,6 @@ import pytest
 import requests
 from django.core.cache import cache
 from django.urls import reverse
-
 from pages import text
 from upstream import upstream_backups, upstream_jobs
 
@@ -26,7 +25,9 @@ def test_an_exact_job_id_lands_on_the_job(viewer_client, emulator):
     job = upstream_jobs(emulator)[0]
     response = search(viewer_client, f"  {job.id}\n")
     assert response.status_code == 302
-    assert response["Location"] == reverse("jobs-detail", args=["local", job.id]), "a pasted job id did not open the job"
+    assert response["Location"] == reverse("jobs-detail", args=["local", job.id]), (
+        "a pasted job id did not open the job"
+    )
 
 
 def test_an_exact_backup_id_lands_on_the_backup(viewer_client, emulator):
@@ -39,7 +40,9 @@ def test_a_backup_name_lands_on_the_backup(viewer_client, emulator):
     counts = Counter(b.name for b in upstream_backups(emulator))
     backup = next(b for b in upstream_backups(emulator) if b.name and counts[b.name] == 1)
     response = search(viewer_client, backup.name)
-    assert response["Location"] == reverse("backups-detail", args=["local", backup.id]), "a backup's name did not open it"
+    assert response["Location"] == reverse("backups-detail", args=["local", backup.id]), (
+        "a backup's name did not open it"
+    )
 
 
 def test_a_name_several_backups_share_lists_them_all(viewer_client, emulator):
@@ -118,7 +121,9 @@ def test_a_search_while_pinecone_fails_does_not_claim_nothing_exists(viewer_clie
     response = search(viewer_client, job.id)
     page = text(response)
     assert "Pinecone is having trouble" in page, "the search hid that Pinecone is failing"
-    assert "Nothing matches." not in page and "has that id or name" not in page, "the search said a real job does not exist"
+    assert "Nothing matches." not in page and "has that id or name" not in page, (
+        "the search said a real job does not exist"
+    )
 
 
 def test_the_search_box_keeps_the_query(viewer_client):
@@ -143,7 +148,9 @@ def test_a_job_s_short_id_lands_on_the_job(viewer_client, emulator):
     job = upstream_jobs(emulator)[3]
     response = search(viewer_client, job.short_id)
     assert response.status_code == 302
-    assert response["Location"] == reverse("jobs-detail", args=["local", job.id]), "the short id shown in the table did not open its job"
+    assert response["Location"] == reverse("jobs-detail", args=["local", job.id]), (
+        "the short id shown in the table did not open its job"
+    )
 
 
 def test_a_backup_s_short_id_lands_on_the_backup(viewer_client, emulator):
@@ -193,4 +200,6 @@ def test_the_short_id_of_a_job_pinecone_no_longer_lists_lands_on_it(viewer_clien
     cache.clear()
     viewer_client.get(reverse("jobs-list", args=["local"]))
     response = search(viewer_client, job.short_id)
-    assert response["Location"] == reverse("jobs-detail", args=["local", job.id]), "a remembered job's short id was not found"
+    assert response["Location"] == reverse("jobs-detail", args=["local", job.id]), (
+        "a remembered job's short id was not found"
+    )

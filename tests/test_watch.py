@@ -1,7 +1,6 @@
 """`manage.py watch`: one round loads every list like a viewer, fills history, and runs once per cluster."""
 
 import math
-import os
 import secrets
 import signal
 import subprocess
@@ -78,7 +77,9 @@ def test_a_released_or_expired_lease_can_be_taken_and_a_held_one_cannot():
 def test_a_round_prunes_history_older_than_the_retention(project, settings, caplog):
     settings.RESTOREUI_HISTORY_DAYS = 7
     old = timezone.now() - timezone.timedelta(days=8)
-    RestoreRecord.objects.create(project="local", restore_job_id="ancient", status="Completed", first_seen=old, last_seen=old)
+    RestoreRecord.objects.create(
+        project="local", restore_job_id="ancient", status="Completed", first_seen=old, last_seen=old
+    )
     caplog.set_level("INFO", logger="restoreui.watch")
     call_command("watch", "--once")
     assert not RestoreRecord.objects.filter(restore_job_id="ancient").exists()
@@ -106,8 +107,13 @@ def environment(tmp_path, emulator, database_url) -> dict:
 
 def manage(env, *args, **kwargs):
     return subprocess.Popen(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **kwargs,
     )
 
 

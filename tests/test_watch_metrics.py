@@ -29,8 +29,15 @@ def value(name, **labels):
 
 def test_a_round_exports_recovery_points_failed_runs_and_restore_jobs(project, emulator):
     call_command("watch", "--once", "--metrics-port", "0")
-    assert value("restoreui_schedule_last_run_failed", project="local", index="support-tickets", schedule="tickets-nightly") == 1
-    assert value("restoreui_schedule_last_run_failed", project="local", index="products", schedule="products-daily") == 0
+    assert (
+        value(
+            "restoreui_schedule_last_run_failed", project="local", index="support-tickets", schedule="tickets-nightly"
+        )
+        == 1
+    )
+    assert (
+        value("restoreui_schedule_last_run_failed", project="local", index="products", schedule="products-daily") == 0
+    )
     products = [b for b in emulator.store.backups.values() if b.source_index_name == "products"]
     assert value("restoreui_index_backups", project="local", index="products") == len(products)
     age = value("restoreui_index_last_backup_age_seconds", project="local", index="products")

@@ -47,10 +47,12 @@ class Instances:
             log = open(self.tmp / f"gunicorn-{port}.log", "wb")
             env = self.env | {"PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(self.tmp / f"m{port}")} | extra
             self.processes.append(
-                subprocess.Popen(["gunicorn", "--config", "gunicorn.conf.py"], cwd=ROOT, env=env, stdout=log, stderr=log)
+                subprocess.Popen(
+                    ["gunicorn", "--config", "gunicorn.conf.py"], cwd=ROOT, env=env, stdout=log, stderr=log
+                )
             )
             bases.append(f"http://127.0.0.1:{port}")
-        for base, process in zip(bases, self.processes[-count:]):
+        for base, process in zip(bases, self.processes[-count:], strict=False):
             deadline = time.monotonic() + 30
             while True:
                 try:
@@ -158,7 +160,9 @@ def test_the_login_throttle_counts_failures_on_every_worker_together(workers):
 def test_one_address_trying_many_usernames_is_locked_out_on_every_worker(workers):
     a, b = workers
     for attempt in range(ADDRESS_LIMIT):
-        response = _login(requests.Session(), (a, b)[attempt % 2], username=f"spray{attempt}", password="wrong", address="192.0.2.3")
+        response = _login(
+            requests.Session(), (a, b)[attempt % 2], username=f"spray{attempt}", password="wrong", address="192.0.2.3"
+        )
         assert "Please enter a correct username and password" in response.text
     for base in (a, b):
         response = _login(requests.Session(), base, username="spray-next", password="wrong", address="192.0.2.3")

@@ -14,7 +14,9 @@ def upstream_jobs(emulator) -> list[RestoreJob]:
     store = emulator.store
     with store.lock:
         now = time.time()
-        return [RestoreJob.from_api(store.render_job(j, now), "2026-04") for j in store.jobs.values() if store.listed(j)]
+        return [
+            RestoreJob.from_api(store.render_job(j, now), "2026-04") for j in store.jobs.values() if store.listed(j)
+        ]
 
 
 def upstream_backups(emulator, version="2026-04") -> list[Backup]:

@@ -24,9 +24,15 @@ NAMES = {b.id: b.display_name for b in _backups}
 SOURCES = {b.id: b.source_index_name for b in _backups if b.source_index_name}
 JOB = Fetched(RestoreJob.from_api(_rows["job"], "2026-04"), _now)
 BACKUP = Backup.from_api(_rows["backup"], "2026-04")
-_sizes = {b.id: b.size_bytes for b in (Backup.from_api(b, "2026-04") for b in _rows["backups"]) if b.size_bytes is not None}
+_sizes = {
+    b.id: b.size_bytes for b in (Backup.from_api(b, "2026-04") for b in _rows["backups"]) if b.size_bytes is not None
+}
 DURATIONS = RestoreDurations(
-    tuple((_sizes.get(j.backup_id), j.duration.total_seconds()) for j in JOBS.value.items if j.state == "completed" and j.duration),
+    tuple(
+        (_sizes.get(j.backup_id), j.duration.total_seconds())
+        for j in JOBS.value.items
+        if j.state == "completed" and j.duration
+    ),
     _sizes,
 )
 

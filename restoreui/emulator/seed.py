@@ -160,30 +160,96 @@ class World:
 
 # name, dimension, metric, cloud, region, metadata fields, hybrid, tags, deletion protection
 INDEXES = (
-    ("products", 1536, "cosine", "aws", "us-east-1",
-     (("category", "string"), ("price", "float"), ("in_stock", "boolean"), ("labels", "string_list")),
-     False, {"env": "production", "team": "catalog"}, "enabled"),
-    ("articles", 768, "dotproduct", "gcp", "us-central1",
-     (("genre", "string"), ("published_year", "integer"), ("author", None)),
-     False, {"env": "production", "team": "editorial"}, "disabled"),
-    ("support-tickets", 1024, "cosine", "aws", "us-west-2",
-     (("priority", "integer"), ("team", None), ("resolved", "boolean")),
-     False, {"env": "production", "pii": "redacted"}, "disabled"),
-    ("product-search-v2", 1536, "dotproduct", "aws", "us-east-1",
-     (("genre", "string"), ("brand", None)), True, {"env": "staging"}, "disabled"),
+    (
+        "products",
+        1536,
+        "cosine",
+        "aws",
+        "us-east-1",
+        (("category", "string"), ("price", "float"), ("in_stock", "boolean"), ("labels", "string_list")),
+        False,
+        {"env": "production", "team": "catalog"},
+        "enabled",
+    ),
+    (
+        "articles",
+        768,
+        "dotproduct",
+        "gcp",
+        "us-central1",
+        (("genre", "string"), ("published_year", "integer"), ("author", None)),
+        False,
+        {"env": "production", "team": "editorial"},
+        "disabled",
+    ),
+    (
+        "support-tickets",
+        1024,
+        "cosine",
+        "aws",
+        "us-west-2",
+        (("priority", "integer"), ("team", None), ("resolved", "boolean")),
+        False,
+        {"env": "production", "pii": "redacted"},
+        "disabled",
+    ),
+    (
+        "product-search-v2",
+        1536,
+        "dotproduct",
+        "aws",
+        "us-east-1",
+        (("genre", "string"), ("brand", None)),
+        True,
+        {"env": "staging"},
+        "disabled",
+    ),
     ("docs-embeddings", 3072, "euclidean", "azure", "eastus2", (), False, None, "disabled"),
-    ("customer-reviews", 384, "cosine", "gcp", "europe-west4",
-     (("genre", None), ("rating", "float")), False, {"env": "production", "team": "insights"}, "disabled"),
-    ("legal-contracts", 1536, "cosine", "aws", "eu-west-1",
-     (("jurisdiction", "string"),), False, {"env": "production", "compliance": "gdpr"}, "enabled"),
+    (
+        "customer-reviews",
+        384,
+        "cosine",
+        "gcp",
+        "europe-west4",
+        (("genre", None), ("rating", "float")),
+        False,
+        {"env": "production", "team": "insights"},
+        "disabled",
+    ),
+    (
+        "legal-contracts",
+        1536,
+        "cosine",
+        "aws",
+        "eu-west-1",
+        (("jurisdiction", "string"),),
+        False,
+        {"env": "production", "compliance": "gdpr"},
+        "enabled",
+    ),
 )
-DELETED_INDEX = ("legacy-catalog", 512, "cosine", "aws", "us-east-1",
-                 (("genre", None),), False, {"env": "production"}, "disabled")
+DELETED_INDEX = (
+    "legacy-catalog",
+    512,
+    "cosine",
+    "aws",
+    "us-east-1",
+    (("genre", None),),
+    False,
+    {"env": "production"},
+    "disabled",
+)
 # Bulk-loaded minutes before the emulator starts: a backup of it now counts too few records.
 JUST_LOADED = "product-search-v2"
 BACKUPS_PER_INDEX = {
-    "products": 9, "articles": 7, "support-tickets": 7, "product-search-v2": 6,
-    "docs-embeddings": 4, "customer-reviews": 6, "legal-contracts": 5, "legacy-catalog": 4,
+    "products": 9,
+    "articles": 7,
+    "support-tickets": 7,
+    "product-search-v2": 6,
+    "docs-embeddings": 4,
+    "customer-reviews": 6,
+    "legal-contracts": 5,
+    "legacy-catalog": 4,
 }
 # Tags as the API returns them: sometimes null, sometimes empty, values not always strings.
 BACKUP_TAGS = (
@@ -195,8 +261,13 @@ BACKUP_TAGS = (
     {"owner": "ml-platform", "checkpoint": 3, "verified": False},
     {"reason": "pre-deploy; v2.14.0", "score": 0.98},
 )
-DESCRIPTIONS = (None, "Nightly snapshot", "Before bulk metadata update",
-                "Taken by the ops runbook before reindexing", None)
+DESCRIPTIONS = (
+    None,
+    "Nightly snapshot",
+    "Before bulk metadata update",
+    "Taken by the ops runbook before reindexing",
+    None,
+)
 
 
 def new_id(rng: random.Random) -> str:
@@ -221,12 +292,23 @@ def build(rng: random.Random, now: float, speed: float, jobs: int | None = None,
 def _indexes(rng, now, world):
     for spec in INDEXES + (DELETED_INDEX,):
         name, dimension, metric, cloud, region, fields, sparse, tags, protection = spec
-        world.indexes.append(Index(
-            name=name, index_id=new_id(rng), dimension=dimension, metric=metric, cloud=cloud,
-            region=region, fields=fields, sparse=sparse, tags=tags, deletion_protection=protection,
-            record_count=int(10 ** rng.uniform(4, 7.3)), namespace_count=rng.randint(1, 48),
-            created_at=now - rng.uniform(60, 400) * DAY,
-        ))
+        world.indexes.append(
+            Index(
+                name=name,
+                index_id=new_id(rng),
+                dimension=dimension,
+                metric=metric,
+                cloud=cloud,
+                region=region,
+                fields=fields,
+                sparse=sparse,
+                tags=tags,
+                deletion_protection=protection,
+                record_count=int(10 ** rng.uniform(4, 7.3)),
+                namespace_count=rng.randint(1, 48),
+                created_at=now - rng.uniform(60, 400) * DAY,
+            )
+        )
     for index in world.indexes:
         index.last_write_at = now - rng.uniform(HOUR, 3 * DAY)
         index.recent_records = int(index.record_count * rng.uniform(0.01, 0.1))
@@ -242,22 +324,36 @@ def _backups(rng, now, world):
         for _ in range(BACKUPS_PER_INDEX[index.name]):
             created = newest - rng.uniform(2 * HOUR, 30 * DAY - (now - newest))
             records = max(1, int(index.record_count * rng.uniform(0.6, 1.0)))
-            name = rng.choice((
-                f"{index.name}-nightly-{datetime.fromtimestamp(created, UTC):%Y%m%d}",
-                f"pre-deploy-{datetime.fromtimestamp(created, UTC):%Y-%m-%d}",
-                f"backup_{datetime.fromtimestamp(created, UTC):%Y_%m_%d}",
-                None,
-            ))
-            world.backups.append(Backup(
-                backup_id=new_id(rng), name=name, description=rng.choice(DESCRIPTIONS),
-                source_index_id=index.index_id, source_index_name=index.name,
-                cloud=index.cloud, region=index.region, dimension=index.dimension,
-                metric=index.metric, fields=index.fields, sparse=index.sparse, status="Ready",
-                record_count=records, namespace_count=rng.randint(1, index.namespace_count),
-                size_bytes=backup_size(rng, records, index.dimension),
-                tags=BACKUP_TAGS[len(world.backups) % len(BACKUP_TAGS)],
-                created_at=created, style=rng.choice(STYLES),
-            ))
+            name = rng.choice(
+                (
+                    f"{index.name}-nightly-{datetime.fromtimestamp(created, UTC):%Y%m%d}",
+                    f"pre-deploy-{datetime.fromtimestamp(created, UTC):%Y-%m-%d}",
+                    f"backup_{datetime.fromtimestamp(created, UTC):%Y_%m_%d}",
+                    None,
+                )
+            )
+            world.backups.append(
+                Backup(
+                    backup_id=new_id(rng),
+                    name=name,
+                    description=rng.choice(DESCRIPTIONS),
+                    source_index_id=index.index_id,
+                    source_index_name=index.name,
+                    cloud=index.cloud,
+                    region=index.region,
+                    dimension=index.dimension,
+                    metric=index.metric,
+                    fields=index.fields,
+                    sparse=index.sparse,
+                    status="Ready",
+                    record_count=records,
+                    namespace_count=rng.randint(1, index.namespace_count),
+                    size_bytes=backup_size(rng, records, index.dimension),
+                    tags=BACKUP_TAGS[len(world.backups) % len(BACKUP_TAGS)],
+                    created_at=created,
+                    style=rng.choice(STYLES),
+                )
+            )
     active = [b for b in world.backups if b.source_index_name != DELETED_INDEX[0]]
     odd = rng.sample(active, 7)
     for backup in odd[:4]:
@@ -266,7 +362,7 @@ def _backups(rng, now, world):
     for backup in odd[4:]:
         backup.status = "InitializationFailed"
     # Taken minutes after a bulk load: the newest records are not counted yet.
-    for backup, counted in zip(rng.sample([b for b in active if b not in odd], 2), (0.0, 0.55)):
+    for backup, counted in zip(rng.sample([b for b in active if b not in odd], 2), (0.0, 0.55), strict=False):
         backup.record_count = int(backup.record_count * counted)
         backup.description = "Taken minutes after a bulk load"
 
@@ -287,25 +383,44 @@ def _jobs(rng, now, speed, count, world):
 
     def job(backup, created, **kwargs):
         return Job(
-            restore_job_id=new_id(rng), backup_id=backup.backup_id,
+            restore_job_id=new_id(rng),
+            backup_id=backup.backup_id,
             target_index_name=target_name(backup, created if created is not None else now),
-            target_index_id=new_id(rng), created_at=created, style=rng.choice(STYLES),
-            omit_unset=rng.random() < 0.5, **kwargs,
+            target_index_id=new_id(rng),
+            created_at=created,
+            style=rng.choice(STYLES),
+            omit_unset=rng.random() < 0.5,
+            **kwargs,
         )
 
     # Running now, each at most MAX_LEFT_S from done at speed 1.0:
     # (share of its duration already done, seconds it queued, says only "Pending" when progress is reported)
-    live = ((0.15, RESTORE_QUEUE_S, False), (0.6, RESTORE_QUEUE_S, False), (0.0, 20.0, False),
-            (0.3, RESTORE_QUEUE_S, True), (0.45, RESTORE_QUEUE_S, True), (0.9, RESTORE_QUEUE_S, False))
+    live = (
+        (0.15, RESTORE_QUEUE_S, False),
+        (0.6, RESTORE_QUEUE_S, False),
+        (0.0, 20.0, False),
+        (0.3, RESTORE_QUEUE_S, True),
+        (0.45, RESTORE_QUEUE_S, True),
+        (0.9, RESTORE_QUEUE_S, False),
+    )
     specials = []
     for done, pending_s, only_pending in live:
         backup = rng.choice(live_sources)
         total = max(restore_seconds(rng, backup.size_bytes), pending_s + 30)
         head_start = max(total * done, total - MAX_LEFT_S)
-        specials.append(job(
-            backup, now - head_start / speed, status="Pending", live=True, clock_start=now,
-            head_start=head_start, pending_s=pending_s, run_s=total - pending_s, shows_percent=not only_pending,
-        ))
+        specials.append(
+            job(
+                backup,
+                now - head_start / speed,
+                status="Pending",
+                live=True,
+                clock_start=now,
+                head_start=head_start,
+                pending_s=pending_s,
+                run_s=total - pending_s,
+                shows_percent=not only_pending,
+            )
+        )
     # A status this dashboard has never heard of, to be shown verbatim.
     specials.append(job(rng.choice(ready), now - 5 * HOUR, status="Paused", percent=37.5))
     # created_at has been seen null in the wild.
@@ -341,7 +456,8 @@ def _target_indexes(world, now):
     backups = {b.backup_id: b for b in world.backups}
     completed = sorted(
         (j for j in world.jobs if j.status == "Completed" and j.created_at and j.backup_id in backups),
-        key=lambda j: j.created_at, reverse=True,
+        key=lambda j: j.created_at,
+        reverse=True,
     )
     for job in [j for j in world.jobs if j.live] + completed[:3]:
         backup = backups[job.backup_id]
@@ -350,13 +466,23 @@ def _target_indexes(world, now):
 
 def restored_index(job: Job, backup: Backup, tags: dict | None, protection: str, now: float) -> Index:
     return Index(
-        name=job.target_index_name, index_id=job.target_index_id, dimension=backup.dimension,
-        metric=backup.metric, cloud=backup.cloud, region=backup.region, fields=backup.fields,
-        sparse=backup.sparse, tags=tags if tags is not None else index_tags(backup.tags),
-        deletion_protection=protection, record_count=backup.record_count,
-        namespace_count=backup.namespace_count, created_at=now,
-        last_write_at=job.completed_at or now, recent_records=backup.record_count,
-        source_backup_id=backup.backup_id, restore_job_id=job.restore_job_id if job.live else None,
+        name=job.target_index_name,
+        index_id=job.target_index_id,
+        dimension=backup.dimension,
+        metric=backup.metric,
+        cloud=backup.cloud,
+        region=backup.region,
+        fields=backup.fields,
+        sparse=backup.sparse,
+        tags=tags if tags is not None else index_tags(backup.tags),
+        deletion_protection=protection,
+        record_count=backup.record_count,
+        namespace_count=backup.namespace_count,
+        created_at=now,
+        last_write_at=job.completed_at or now,
+        recent_records=backup.record_count,
+        source_backup_id=backup.backup_id,
+        restore_job_id=job.restore_job_id if job.live else None,
     )
 
 
@@ -391,13 +517,26 @@ def run_name(schedule_name: str, at: float) -> str:
 def scheduled_backup(rng, schedule: Schedule, index: Index, at: float, status: str) -> Backup:
     records = max(1, int(index.record_count * rng.uniform(0.9, 1.0)))
     return Backup(
-        backup_id=new_id(rng), name=run_name(schedule.name, at), description=None,
-        source_index_id=index.index_id, source_index_name=index.name, cloud=index.cloud,
-        region=index.region, dimension=index.dimension, metric=index.metric, fields=index.fields,
-        sparse=index.sparse, status=status, record_count=records,
-        namespace_count=index.namespace_count, size_bytes=backup_size(rng, records, index.dimension),
-        tags=index_tags(index.tags), created_at=at, style="6Z",
-        schedule_id=schedule.schedule_id, retention_days=schedule.retention_days,
+        backup_id=new_id(rng),
+        name=run_name(schedule.name, at),
+        description=None,
+        source_index_id=index.index_id,
+        source_index_name=index.name,
+        cloud=index.cloud,
+        region=index.region,
+        dimension=index.dimension,
+        metric=index.metric,
+        fields=index.fields,
+        sparse=index.sparse,
+        status=status,
+        record_count=records,
+        namespace_count=index.namespace_count,
+        size_bytes=backup_size(rng, records, index.dimension),
+        tags=index_tags(index.tags),
+        created_at=at,
+        style="6Z",
+        schedule_id=schedule.schedule_id,
+        retention_days=schedule.retention_days,
     )
 
 
@@ -416,10 +555,17 @@ def _schedules(rng, now, speed, world):
             # Disabled: its last run was -next_in days ago.
             slot = now + next_in * DAY + period
         schedule = Schedule(
-            schedule_id=new_id(rng), name=sname, index_id=index.index_id, frequency=frequency,
-            retention_days=retention, enabled=enabled, created_at=created,
-            next_run=slot if enabled else None, next_backup_id=new_id(rng),
-            planned_at=max(created, slot - period), style=rng.choice(("6Z", "0Z", "3+00:00")),
+            schedule_id=new_id(rng),
+            name=sname,
+            index_id=index.index_id,
+            frequency=frequency,
+            retention_days=retention,
+            enabled=enabled,
+            created_at=created,
+            next_run=slot if enabled else None,
+            next_backup_id=new_id(rng),
+            planned_at=max(created, slot - period),
+            style=rng.choice(("6Z", "0Z", "3+00:00")),
         )
         world.schedules.append(schedule)
         at = slot - period
@@ -428,28 +574,58 @@ def _schedules(rng, now, speed, world):
                 status = "InitializationFailed" if failed and at == slot - period else "Ready"
                 world.backups.append(scheduled_backup(rng, schedule, index, at, status))
             at -= period
-    world.indexes.append(Index(
-        name=POD_INDEX, index_id=new_id(rng), dimension=768, metric="cosine", cloud="aws",
-        region="us-east-1", fields=(), sparse=False, tags={"env": "archive"},
-        deletion_protection="disabled", record_count=250_000, namespace_count=1,
-        created_at=now - 700 * DAY, last_write_at=now - 200 * DAY, pod=True,
-    ))
+    world.indexes.append(
+        Index(
+            name=POD_INDEX,
+            index_id=new_id(rng),
+            dimension=768,
+            metric="cosine",
+            cloud="aws",
+            region="us-east-1",
+            fields=(),
+            sparse=False,
+            tags={"env": "archive"},
+            deletion_protection="disabled",
+            record_count=250_000,
+            namespace_count=1,
+            created_at=now - 700 * DAY,
+            last_write_at=now - 200 * DAY,
+            pod=True,
+        )
+    )
 
 
 def _extra_indexes(rng, now, count, world):
     """COUNT more indexes for measuring growth: each with two backups, every other one a daily schedule."""
     for n in range(count):
         index = Index(
-            name=f"bulk-{n:04d}", index_id=new_id(rng), dimension=384, metric="cosine", cloud="aws",
-            region="us-east-1", fields=(), sparse=False, tags=None, deletion_protection="disabled",
-            record_count=rng.randint(1_000, 100_000), namespace_count=1, created_at=now - 90 * DAY,
+            name=f"bulk-{n:04d}",
+            index_id=new_id(rng),
+            dimension=384,
+            metric="cosine",
+            cloud="aws",
+            region="us-east-1",
+            fields=(),
+            sparse=False,
+            tags=None,
+            deletion_protection="disabled",
+            record_count=rng.randint(1_000, 100_000),
+            namespace_count=1,
+            created_at=now - 90 * DAY,
             last_write_at=now - 2 * DAY,
         )
         world.indexes.append(index)
         schedule = Schedule(
-            schedule_id=new_id(rng), name=f"bulk-{n:04d}-daily", index_id=index.index_id, frequency="daily",
-            retention_days=3, enabled=True, created_at=now - 30 * DAY, next_run=now + rng.uniform(1, 23) * HOUR,
-            next_backup_id=new_id(rng), planned_at=now - HOUR,
+            schedule_id=new_id(rng),
+            name=f"bulk-{n:04d}-daily",
+            index_id=index.index_id,
+            frequency="daily",
+            retention_days=3,
+            enabled=True,
+            created_at=now - 30 * DAY,
+            next_run=now + rng.uniform(1, 23) * HOUR,
+            next_backup_id=new_id(rng),
+            planned_at=now - HOUR,
         )
         if n % 2 == 0:
             world.schedules.append(schedule)

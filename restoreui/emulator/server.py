@@ -59,9 +59,7 @@ PERMISSIONS = {
     "delete_backup_schedule": "control::backup_schedules::delete",
     "list_backup_schedule_history": "control::backup_schedules::list",
 }
-PLAN_GATED = (
-    "Backups are not available on the Starter plan. Upgrade your plan to use backups."
-)
+PLAN_GATED = "Backups are not available on the Starter plan. Upgrade your plan to use backups."
 COMPILED = tuple(
     (method, template, re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$"), name)
     for method, template, name in ROUTES
@@ -82,8 +80,7 @@ class Faults:
     slow_body_seconds: float = 2.0  # how long a slow body takes
     transient_404_rate: float = 0.0  # describe restore job answers 404 for a job that exists
 
-    RATES = ("error_rate", "rate_limit_rate", "malformed_rate", "reset_rate", "slow_body_rate",
-             "transient_404_rate")
+    RATES = ("error_rate", "rate_limit_rate", "malformed_rate", "reset_rate", "slow_body_rate", "transient_404_rate")
 
     def updated(self, **changes) -> "Faults":
         known = {f.name for f in fields(self)}
@@ -103,12 +100,23 @@ class Faults:
 class Emulator:
     """A local Pinecone control plane: seeded data, real restores, switchable faults."""
 
-    def __init__(self, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-                 api_key: str = DEFAULT_API_KEY, seed: int = DEFAULT_SEED, speed: float = 1.0,
-                 jobs: int | None = None, max_backups: int | None = None,
-                 max_indexes: int | None = None, limited_api_key: str | None = None,
-                 report_progress: bool = False, send_metric: bool = False, plan_gate: bool = False,
-                 extra_indexes: int = 0, **faults):
+    def __init__(
+        self,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        api_key: str = DEFAULT_API_KEY,
+        seed: int = DEFAULT_SEED,
+        speed: float = 1.0,
+        jobs: int | None = None,
+        max_backups: int | None = None,
+        max_indexes: int | None = None,
+        limited_api_key: str | None = None,
+        report_progress: bool = False,
+        send_metric: bool = False,
+        plan_gate: bool = False,
+        extra_indexes: int = 0,
+        **faults,
+    ):
         self.host = host
         self.port = port
         self.api_key = api_key
@@ -118,9 +126,11 @@ class Emulator:
         self.seed = seed
         limits = {k: v for k, v in (("max_backups", max_backups), ("max_indexes", max_indexes)) if v is not None}
         self._start_behaviour = Behaviour().updated(
-            report_progress=report_progress, send_metric=send_metric, plan_gate=plan_gate)
-        self.store = Store(seed, speed=speed, jobs=jobs, behaviour=self._start_behaviour,
-                           extra_indexes=extra_indexes, **limits)
+            report_progress=report_progress, send_metric=send_metric, plan_gate=plan_gate
+        )
+        self.store = Store(
+            seed, speed=speed, jobs=jobs, behaviour=self._start_behaviour, extra_indexes=extra_indexes, **limits
+        )
         self._lock = threading.Lock()
         self._faults = Faults().updated(**faults)
         self._fault_rng = random.Random(seed)
@@ -136,8 +146,10 @@ class Emulator:
         self._server.emulator = self
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-            name=f"pinecone-emulator-{self.port}", daemon=True,
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"pinecone-emulator-{self.port}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -206,8 +218,7 @@ class Emulator:
 
     def stats(self) -> dict:
         with self._lock:
-            return {"total": sum(self._calls.values()), "calls": dict(self._calls),
-                    "faulted": dict(self._faulted)}
+            return {"total": sum(self._calls.values()), "calls": dict(self._calls), "faulted": dict(self._faulted)}
 
     def _roll(self, endpoint: str) -> tuple[Faults, list[float]]:
         """Count the call and draw its dice; every request draws the same number of them."""
@@ -356,8 +367,11 @@ class Handler(BaseHTTPRequestHandler):
         if not version:
             return VERSIONS[0]
         if version not in VERSIONS:
-            raise ApiError(400, "INVALID_ARGUMENT",
-                           f"Unsupported API version {version!r}; supported versions: {', '.join(VERSIONS)}.")
+            raise ApiError(
+                400,
+                "INVALID_ARGUMENT",
+                f"Unsupported API version {version!r}; supported versions: {', '.join(VERSIONS)}.",
+            )
         return version
 
     def control(self, emulator: Emulator, path: str, body: bytes) -> tuple[int, dict]:
@@ -394,7 +408,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_emulator/clock" and self.command == "POST":
             seconds = changes.get("advance") if isinstance(changes, dict) else None
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
-                return 400, {"error": "the body must be {\"advance\": seconds}, 0 or more"}
+                return 400, {"error": 'the body must be {"advance": seconds}, 0 or more'}
             emulator.store.advance_clock(float(seconds))
             return 200, emulator.store.summary()
         if path == "/_emulator/state" and self.command == "GET":
@@ -421,7 +435,7 @@ class Handler(BaseHTTPRequestHandler):
         step = -(-len(data) // pieces)
         for start in range(0, len(data), step):
             time.sleep(slow_seconds / pieces)
-            self.wfile.write(data[start:start + step])
+            self.wfile.write(data[start : start + step])
             self.wfile.flush()
 
     def reset_connection(self) -> None:

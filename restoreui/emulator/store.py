@@ -65,7 +65,8 @@ def not_found(what: str) -> ApiError:
 
 def unprocessable(detail: str) -> ApiError:
     return ApiError(
-        422, "UNPROCESSABLE_ENTITY",
+        422,
+        "UNPROCESSABLE_ENTITY",
         f"Failed to deserialize the JSON body into the target type: {detail}",
     )
 
@@ -86,9 +87,8 @@ def decode_token(token: str) -> tuple[int, int]:
         decoded = json.loads(base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True))
         limit, offset = decoded["limit"], decoded["offset"]
     except (binascii.Error, ValueError, TypeError, KeyError):
-        raise ApiError(400, "INVALID_ARGUMENT", f"Invalid pagination token: {token!r}")
-    if (type(limit) is not int or type(offset) is not int
-            or not 1 <= limit <= MAX_LIMIT or offset < 0):
+        raise ApiError(400, "INVALID_ARGUMENT", f"Invalid pagination token: {token!r}") from None
+    if type(limit) is not int or type(offset) is not int or not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise ApiError(400, "INVALID_ARGUMENT", f"Invalid pagination token: {token!r}")
     return limit, offset
 
@@ -120,16 +120,23 @@ def parse_body(body: bytes) -> dict:
     try:
         data = json.loads(body or b"{}")
     except ValueError as e:
-        raise ApiError(400, "INVALID_ARGUMENT", f"Failed to parse the request body as JSON: {e}")
+        raise ApiError(400, "INVALID_ARGUMENT", f"Failed to parse the request body as JSON: {e}") from e
     if not isinstance(data, dict):
         raise unprocessable("invalid type: expected a JSON object at line 1 column 1")
     return data
 
 
 class Store:
-    def __init__(self, seed_value: int = 42, speed: float = 1.0, jobs: int | None = None,
-                 max_backups: int = DEFAULT_MAX_BACKUPS, max_indexes: int = DEFAULT_MAX_INDEXES,
-                 behaviour: Behaviour = Behaviour(), extra_indexes: int = 0):
+    def __init__(
+        self,
+        seed_value: int = 42,
+        speed: float = 1.0,
+        jobs: int | None = None,
+        max_backups: int = DEFAULT_MAX_BACKUPS,
+        max_indexes: int = DEFAULT_MAX_INDEXES,
+        behaviour: Behaviour = Behaviour(),
+        extra_indexes: int = 0,
+    ):
         if speed <= 0:
             raise ValueError("speed must be above 0")
         if jobs is not None and jobs < 0:
@@ -188,8 +195,9 @@ class Store:
         if index is None or index.deleted_at is not None:
             return
         quota_left = len(self.backups) < self.max_backups
-        backup = seed.scheduled_backup(self.rng, schedule, index, at,
-                                       "Initializing" if quota_left else "InitializationFailed")
+        backup = seed.scheduled_backup(
+            self.rng, schedule, index, at, "Initializing" if quota_left else "InitializationFailed"
+        )
         backup.backup_id = schedule.next_backup_id
         if quota_left:
             backup.ready_at = at + BACKUP_READY_S / self.speed
@@ -246,8 +254,9 @@ class Store:
         if index.restore_job_id is None:
             return "Ready"
         status = self.job_state(self.jobs[index.restore_job_id], now)[0]
-        return {"Completed": "Ready", "Failed": "InitializationFailed",
-                "Cancelled": "InitializationFailed"}.get(status, "Initializing")
+        return {"Completed": "Ready", "Failed": "InitializationFailed", "Cancelled": "InitializationFailed"}.get(
+            status, "Initializing"
+        )
 
     # -- rendering per API version --------------------------------------------
 
@@ -312,8 +321,9 @@ class Store:
                 "name": index.name,
                 "status": status,
                 "schema": typed_schema(index),
-                "deployment": pod_spec(index, "pod") if index.pod else {
-                    "deployment_type": "managed", "cloud": index.cloud, "region": index.region},
+                "deployment": pod_spec(index, "pod")
+                if index.pod
+                else {"deployment_type": "managed", "cloud": index.cloud, "region": index.region},
                 "deletion_protection": index.deletion_protection,
                 "host": index.host,
                 "read_capacity": read_capacity,
@@ -353,9 +363,8 @@ class Store:
                 raise ApiError(400, "INVALID_ARGUMENT", f"limit must be an integer, got {raw!r}")
             limit = int(raw)
             if not 1 <= limit <= MAX_LIMIT:
-                raise ApiError(400, "INVALID_ARGUMENT",
-                               f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
-        ids = [object_id for _, object_id in order[offset:offset + limit]]
+                raise ApiError(400, "INVALID_ARGUMENT", f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+        ids = [object_id for _, object_id in order[offset : offset + limit]]
         if offset + limit < len(order):
             return ids, {"pagination": {"next": encode_token(limit, offset + limit)}}
         # The last page says so either way the API does: pagination null, or no member.
@@ -376,8 +385,11 @@ class Store:
         with self.lock:
             index = self.active_index(index_name)
             if index.deletion_protection == "enabled":
-                raise ApiError(403, "FORBIDDEN", "Deletion protection is enabled for this index. "
-                               "Disable deletion protection before retrying.")
+                raise ApiError(
+                    403,
+                    "FORBIDDEN",
+                    "Deletion protection is enabled for this index. Disable deletion protection before retrying.",
+                )
             index.deleted_at = self.now()
             del self.indexes[index_name]
             return 202, None
@@ -390,18 +402,17 @@ class Store:
         with self.lock:
             include_deleted = query.get("include_deleted", "false").lower()
             if include_deleted not in ("true", "false"):
-                raise ApiError(400, "INVALID_ARGUMENT",
-                               f"include_deleted must be true or false, got {query['include_deleted']!r}")
+                raise ApiError(
+                    400, "INVALID_ARGUMENT", f"include_deleted must be true or false, got {query['include_deleted']!r}"
+                )
             # Only 2026-07 knows about backups of deleted indexes of the same name.
             if version == "2026-07" and include_deleted == "true":
-                order = [e for e in self.backup_order
-                         if self.backups[e[1]].source_index_name == index_name]
+                order = [e for e in self.backup_order if self.backups[e[1]].source_index_name == index_name]
                 if not order and index_name not in self.indexes:
                     raise not_found(f"Index {index_name}")
             else:
                 index = self.active_index(index_name)
-                order = [e for e in self.backup_order
-                         if self.backups[e[1]].source_index_id == index.index_id]
+                order = [e for e in self.backup_order if self.backups[e[1]].source_index_id == index.index_id]
             return self.backup_page(order, version, query)
 
     def backup_page(self, order, version, query):
@@ -426,20 +437,35 @@ class Store:
             if self.index_state(index, now) != "Ready":
                 raise ApiError(412, "FAILED_PRECONDITION", f"Index {index_name} is not ready.")
             if len(self.backups) >= self.max_backups:
-                raise ApiError(403, "FORBIDDEN",
-                               f"Backup quota of {self.max_backups} reached for this project. "
-                               "Delete backups or upgrade to create more.")
+                raise ApiError(
+                    403,
+                    "FORBIDDEN",
+                    f"Backup quota of {self.max_backups} reached for this project. "
+                    "Delete backups or upgrade to create more.",
+                )
             records = index.record_count
             if now - self.last_write(index, now) < seed.RECORD_COUNT_LAG_S:
                 records = max(0, records - index.recent_records)
             backup = Backup(
-                backup_id=seed.new_id(self.rng), name=data.get("name"), description=data.get("description"),
-                source_index_id=index.index_id, source_index_name=index.name, cloud=index.cloud,
-                region=index.region, dimension=index.dimension, metric=index.metric,
-                fields=index.fields, sparse=index.sparse, status="Initializing",
-                record_count=records, namespace_count=index.namespace_count,
+                backup_id=seed.new_id(self.rng),
+                name=data.get("name"),
+                description=data.get("description"),
+                source_index_id=index.index_id,
+                source_index_name=index.name,
+                cloud=index.cloud,
+                region=index.region,
+                dimension=index.dimension,
+                metric=index.metric,
+                fields=index.fields,
+                sparse=index.sparse,
+                status="Initializing",
+                record_count=records,
+                namespace_count=index.namespace_count,
                 size_bytes=seed.backup_size(self.rng, index.record_count, index.dimension),
-                tags=index.tags, created_at=now, style="3Z", ready_at=now + BACKUP_READY_S / self.speed,
+                tags=index.tags,
+                created_at=now,
+                style="3Z",
+                ready_at=now + BACKUP_READY_S / self.speed,
             )
             self.add_backup(backup)
             return 201, self.render_backup(backup, version, now)
@@ -448,11 +474,17 @@ class Store:
         with self.lock:
             self.backup(backup_id)
             now = self.now()
-            pending = [j.restore_job_id for j in self.jobs.values()
-                       if j.backup_id == backup_id and self.listed(j) and self.job_state(j, now)[0] not in FINISHED]
+            pending = [
+                j.restore_job_id
+                for j in self.jobs.values()
+                if j.backup_id == backup_id and self.listed(j) and self.job_state(j, now)[0] not in FINISHED
+            ]
             if pending:
-                raise ApiError(412, "FAILED_PRECONDITION",
-                               f"Unable to delete backup. There are pending restore jobs for this backup: {pending}")
+                raise ApiError(
+                    412,
+                    "FAILED_PRECONDITION",
+                    f"Unable to delete backup. There are pending restore jobs for this backup: {pending}",
+                )
             self.remove_backup(backup_id)
             return 202, None
 
@@ -462,21 +494,20 @@ class Store:
         for key in data:
             if key not in known:
                 # Versions before 2026-07 have no read_capacity: an unknown field fails deserialising.
-                raise unprocessable(f"unknown field `{key}`, expected one of "
-                                    + ", ".join(f"`{k}`" for k in known))
+                raise unprocessable(f"unknown field `{key}`, expected one of " + ", ".join(f"`{k}`" for k in known))
         name = data.get("name")
         if name is None:
             raise unprocessable("missing field `name` at line 1 column 2")
         if not isinstance(name, str):
             raise unprocessable("name: invalid type: expected a string")
         tags = data.get("tags")
-        if tags is not None and (not isinstance(tags, dict)
-                                 or not all(isinstance(v, str) for v in tags.values())):
+        if tags is not None and (not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values())):
             raise unprocessable("tags: invalid type: expected a map of strings to strings")
         protection = data.get("deletion_protection")
         if protection is not None and protection not in ("enabled", "disabled"):
             raise unprocessable(
-                f"deletion_protection: unknown variant `{protection}`, expected `disabled` or `enabled`")
+                f"deletion_protection: unknown variant `{protection}`, expected `disabled` or `enabled`"
+            )
         read_capacity = check_read_capacity(data.get("read_capacity"))
         with self.lock:
             backup = self.backup(backup_id)
@@ -492,9 +523,16 @@ class Store:
                 raise ApiError(403, "FORBIDDEN", "Increase your quota or upgrade to create more indexes.")
             total = seed.restore_seconds(self.rng, backup.size_bytes)
             job = Job(
-                restore_job_id=seed.new_id(self.rng), backup_id=backup_id, target_index_name=name,
-                target_index_id=seed.new_id(self.rng), created_at=now, style="6Z", live=True,
-                clock_start=now, pending_s=seed.RESTORE_QUEUE_S, run_s=total - seed.RESTORE_QUEUE_S,
+                restore_job_id=seed.new_id(self.rng),
+                backup_id=backup_id,
+                target_index_name=name,
+                target_index_id=seed.new_id(self.rng),
+                created_at=now,
+                style="6Z",
+                live=True,
+                clock_start=now,
+                pending_s=seed.RESTORE_QUEUE_S,
+                run_s=total - seed.RESTORE_QUEUE_S,
                 fails=self.behaviour.fail_restores,
             )
             index = seed.restored_index(job, backup, tags, protection or "disabled", now)
@@ -554,8 +592,11 @@ class Store:
         if not isinstance(plan, dict) or not isinstance(retention, dict):
             raise unprocessable("schedule, retention: invalid type: expected an object")
         if plan.get("type") != "time-based":
-            raise ApiError(400, "INVALID_ARGUMENT",
-                           f"Unsupported schedule type {plan.get('type')!r}: only 'time-based' is supported.")
+            raise ApiError(
+                400,
+                "INVALID_ARGUMENT",
+                f"Unsupported schedule type {plan.get('type')!r}: only 'time-based' is supported.",
+            )
         frequency = check_frequency(plan.get("frequency"))
         days = check_retention(retention)
         if not NAME_RE.match(name):
@@ -567,9 +608,16 @@ class Store:
             self.check_one_enabled(index.index_id)
             now = self.now()
             schedule = Schedule(
-                schedule_id=seed.new_id(self.rng), name=name, index_id=index.index_id, frequency=frequency,
-                retention_days=days, enabled=True, created_at=now, next_run=now + PERIODS[frequency],
-                next_backup_id=seed.new_id(self.rng), planned_at=now,
+                schedule_id=seed.new_id(self.rng),
+                name=name,
+                index_id=index.index_id,
+                frequency=frequency,
+                retention_days=days,
+                enabled=True,
+                created_at=now,
+                next_run=now + PERIODS[frequency],
+                next_backup_id=seed.new_id(self.rng),
+                planned_at=now,
             )
             self.schedules[schedule.schedule_id] = schedule
             bisect.insort(self.schedule_order, (order_key(schedule.schedule_id), schedule.schedule_id))
@@ -624,12 +672,16 @@ class Store:
         """The backups it made, newest first, led by the planned next run as Initializing."""
         with self.lock:
             schedule = self.schedule(schedule_id)
-            made = sorted((b for b in self.backups.values() if b.schedule_id == schedule_id),
-                          key=lambda b: b.created_at, reverse=True)
+            made = sorted(
+                (b for b in self.backups.values() if b.schedule_id == schedule_id),
+                key=lambda b: b.created_at,
+                reverse=True,
+            )
             index = self.indexes_by_id.get(schedule.index_id)
             if schedule.next_run is not None and index is not None and index.deleted_at is None:
-                planned = seed.scheduled_backup(random.Random(schedule.next_backup_id), schedule, index,
-                                                schedule.next_run, "Initializing")
+                planned = seed.scheduled_backup(
+                    random.Random(schedule.next_backup_id), schedule, index, schedule.next_run, "Initializing"
+                )
                 planned.backup_id, planned.created_at = schedule.next_backup_id, schedule.planned_at
                 made.insert(0, planned)
             rows = {b.backup_id: b for b in made}
@@ -642,9 +694,12 @@ class Store:
     def check_one_enabled(self, index_id: str) -> None:
         for other in self.schedules.values():
             if other.index_id == index_id and other.enabled:
-                raise ApiError(409, "ALREADY_EXISTS",
-                               f"The index already has an enabled backup schedule ({other.name}, "
-                               f"{other.schedule_id}). Disable or delete it first.")
+                raise ApiError(
+                    409,
+                    "ALREADY_EXISTS",
+                    f"The index already has an enabled backup schedule ({other.name}, "
+                    f"{other.schedule_id}). Disable or delete it first.",
+                )
 
     # -- lookups ----------------------------------------------------------------
 
@@ -673,9 +728,15 @@ class Store:
             for job in filter(self.listed, self.jobs.values()):
                 status = self.job_state(job, now)[0]
                 jobs[status] = jobs.get(status, 0) + 1
-            return {"seed": self.seed, "speed": self.speed, "indexes": len(self.indexes),
-                    "backups": len(self.backups), "restore_jobs": jobs, "schedules": len(self.schedules),
-                    "clock": stamp(now, "0Z")}
+            return {
+                "seed": self.seed,
+                "speed": self.speed,
+                "indexes": len(self.indexes),
+                "backups": len(self.backups),
+                "restore_jobs": jobs,
+                "schedules": len(self.schedules),
+                "clock": stamp(now, "0Z"),
+            }
 
 
 def check_fields(data: dict, known: tuple) -> None:
@@ -686,17 +747,21 @@ def check_fields(data: dict, known: tuple) -> None:
 
 def check_frequency(value) -> str:
     if value not in PERIODS:
-        raise ApiError(400, "INVALID_ARGUMENT",
-                       f"Invalid frequency {value!r}: expected one of daily, weekly or monthly.")
+        raise ApiError(
+            400, "INVALID_ARGUMENT", f"Invalid frequency {value!r}: expected one of daily, weekly or monthly."
+        )
     return value
 
 
 def check_retention(value) -> int:
     days = value.get("expire_after_days") if isinstance(value, dict) else None
     if type(days) is not int or not 1 <= days <= MAX_RETENTION_DAYS:
-        raise ApiError(400, "INVALID_ARGUMENT",
-                       f"retention.expire_after_days must be between 1 and the project's "
-                       f"max_backup_retention_days ({MAX_RETENTION_DAYS}), got {days!r}.")
+        raise ApiError(
+            400,
+            "INVALID_ARGUMENT",
+            f"retention.expire_after_days must be between 1 and the project's "
+            f"max_backup_retention_days ({MAX_RETENTION_DAYS}), got {days!r}.",
+        )
     return days
 
 
@@ -708,13 +773,19 @@ def pod_spec(index: Index, deployment_type: str | None) -> dict:
 def check_tags(tags: dict | None) -> None:
     for key, value in (tags or {}).items():
         if not TAG_KEY_RE.match(key):
-            raise ApiError(400, "INVALID_ARGUMENT",
-                           f"Invalid tag key {key!r}: keys must be 80 characters or less "
-                           "and contain only alphanumeric characters, '_' or '-'.")
+            raise ApiError(
+                400,
+                "INVALID_ARGUMENT",
+                f"Invalid tag key {key!r}: keys must be 80 characters or less "
+                "and contain only alphanumeric characters, '_' or '-'.",
+            )
         if not TAG_VALUE_RE.match(value):
-            raise ApiError(400, "INVALID_ARGUMENT",
-                           f"Invalid value for tag {key!r}: values must be 120 characters or less "
-                           "and contain only alphanumeric characters, ';', '@', '_', '-', '.', '+' or ' '.")
+            raise ApiError(
+                400,
+                "INVALID_ARGUMENT",
+                f"Invalid value for tag {key!r}: values must be 120 characters or less "
+                "and contain only alphanumeric characters, ';', '@', '_', '-', '.', '+' or ' '.",
+            )
 
 
 def check_read_capacity(value) -> dict | None:
@@ -729,8 +800,7 @@ def check_read_capacity(value) -> dict | None:
     if mode != "Dedicated":
         raise unprocessable(f"read_capacity: unknown variant `{mode}`, expected `OnDemand` or `Dedicated`")
     dedicated = value.get("dedicated")
-    if not isinstance(dedicated, dict) or not all(
-            isinstance(dedicated.get(k), str) for k in ("node_type", "scaling")):
+    if not isinstance(dedicated, dict) or not all(isinstance(dedicated.get(k), str) for k in ("node_type", "scaling")):
         raise unprocessable("read_capacity: missing field `dedicated` with `node_type` and `scaling`")
     return {"mode": "Dedicated", "dedicated": dedicated}
 

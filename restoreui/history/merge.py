@@ -51,7 +51,9 @@ def merge(project: Project, listing: Listing[RestoreJob]) -> Merged:
         records = RestoreRecord.objects.filter(project=project.name)
         names = dict(records.exclude(backup_name="").values_list("backup_id", "backup_name").distinct())
         sources = dict(records.exclude(source_index_name="").values_list("backup_id", "source_index_name").distinct())
-        percents = dict(records.filter(percent_complete__isnull=False).values_list("restore_job_id", "percent_complete"))
+        percents = dict(
+            records.filter(percent_complete__isnull=False).values_list("restore_job_id", "percent_complete")
+        )
         live = {job.id for job in listing.items}
         remembered = [as_job(r) for r in records.filter(listed=False) if r.restore_job_id not in live]
     except DatabaseError:
@@ -63,7 +65,11 @@ def merge(project: Project, listing: Listing[RestoreJob]) -> Merged:
 def lookup(project: Project, job_id: str) -> RestoreRecord | None:
     """The remembered job, with its audit entry; None when restoreui never saw it."""
     try:
-        return RestoreRecord.objects.select_related("audit_entry").filter(project=project.name, restore_job_id=job_id).first()
+        return (
+            RestoreRecord.objects.select_related("audit_entry")
+            .filter(project=project.name, restore_job_id=job_id)
+            .first()
+        )
     except DatabaseError:
         log.exception("project %s: restore history unreadable", project.name)
         return None
@@ -89,8 +95,11 @@ def remembered_durations(project: Project) -> tuple[tuple[int | None, float], ..
         return pairs
     try:
         rows = RestoreRecord.objects.filter(
-            project=project.name, listed=False, status__iexact="completed",
-            created_at__isnull=False, completed_at__isnull=False,
+            project=project.name,
+            listed=False,
+            status__iexact="completed",
+            created_at__isnull=False,
+            completed_at__isnull=False,
         ).values_list("backup_size_bytes", "created_at", "completed_at")
         pairs = tuple((size, (done - start).total_seconds()) for size, start, done in rows if done >= start)
     except DatabaseError:

@@ -2,7 +2,7 @@
 
 import math
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 DASH = "—"
 
@@ -49,7 +49,7 @@ def relative(value: datetime | None, now: datetime | None = None) -> str:
     """Largest unit only: '5 min ago', 'in 2 h'."""
     if value is None:
         return DASH
-    seconds = int(((now or datetime.now(timezone.utc)) - value).total_seconds())
+    seconds = int(((now or datetime.now(UTC)) - value).total_seconds())
     if abs(seconds) < 5:
         return "just now"
     amount = next(
@@ -64,11 +64,11 @@ def utc(value: datetime | None, seconds: bool = True) -> str:
     if value is None:
         return DASH
     pattern = "%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC"
-    return value.astimezone(timezone.utc).strftime(pattern)
+    return value.astimezone(UTC).strftime(pattern)
 
 
 def iso(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def percent(value) -> str:
@@ -166,12 +166,13 @@ def cut_middle(value, length: int = 28) -> str:
     tail = length - 1 - head
     return f"{text[:head]}…{text[-tail:]}"
 
+
 def expires(value: datetime | None, now: datetime | None = None) -> str:
     """When retention deletes a backup: 'expires 2026-12-24, in 29 days'."""
     if value is None:
         return DASH
-    left = value - (now or datetime.now(timezone.utc))
-    day = value.astimezone(timezone.utc).strftime("%Y-%m-%d")
+    left = value - (now or datetime.now(UTC))
+    day = value.astimezone(UTC).strftime("%Y-%m-%d")
     if left <= timedelta(0):
         return f"expired {day}, due for deletion"
     if left < timedelta(days=1):

@@ -1,6 +1,6 @@
 """The one-line Markdown summary of a restore job, shared by the job page and the notifications."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from restoreui.lib import formatting
 
@@ -14,7 +14,7 @@ def job_line(job, url: str, estimate=None, now: datetime | None = None, note=Non
         progress = f" {formatting.percent(job.percent_complete)}" if job.percent_complete is not None else ""
         running = formatting.running_note(estimate)
         progress += f" ({running})" if running else ""
-        when = f"{progress} as of {formatting.utc(now or datetime.now(timezone.utc), seconds=False)}"
+        when = f"{progress} as of {formatting.utc(now or datetime.now(UTC), seconds=False)}"
     name, status, short_id = (formatting.markdown_escape(t) for t in (job.target_index_name, job.status, job.short_id))
     # An id's parentheses would end the link target early.
     url = url.replace("(", "%28").replace(")", "%29")

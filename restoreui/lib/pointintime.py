@@ -47,7 +47,9 @@ def parse_moment(text: str, offset_minutes: int | None, now: datetime) -> dateti
     try:
         moment = datetime.strptime(f"{date} {clock.zfill(8)}", "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC) - offset
     except (ValueError, OverflowError):
-        raise BadMoment(f"{date} {match['time']} is not a date and time that exists (24-hour clock, 00:00 to 23:59).")
+        raise BadMoment(
+            f"{date} {match['time']} is not a date and time that exists (24-hour clock, 00:00 to 23:59)."
+        ) from None
     if moment > now:
         raise BadMoment(f"{moment:%Y-%m-%d %H:%M} UTC is in the future. Enter a time that has passed.")
     return moment

@@ -5,7 +5,7 @@ percentage Pinecone sends, or how long this project's earlier restores of simila
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 # Fewer comparable restores than this make percentiles guesswork.
 MIN_SAMPLE = 5
@@ -73,7 +73,7 @@ class Estimate:
 
 
 def estimate(job, expected: Expected | None = None, now: datetime | None = None) -> Estimate:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     elapsed = max((job.completed_at or now) - job.created_at, timedelta(0)) if job.created_at else None
     if job.finished:
         return Estimate(elapsed, None, None)

@@ -5,36 +5,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('when', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('username', models.CharField(blank=True, db_index=True, max_length=150)),
-                ('project', models.CharField(db_index=True, max_length=40)),
-                ('action', models.CharField(choices=[('restore', 'restore'), ('create_backup', 'create backup'), ('delete_backup', 'delete backup')], max_length=32)),
-                ('target', models.CharField(max_length=255)),
-                ('outcome', models.CharField(choices=[('ok', 'ok'), ('refused', 'refused'), ('failed', 'failed')], max_length=16)),
-                ('detail', models.TextField(blank=True)),
-                ('method', models.CharField(max_length=10)),
-                ('path', models.CharField(max_length=2000)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('request_id', models.CharField(blank=True, max_length=64)),
-                ('upstream_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('upstream_code', models.CharField(blank=True, max_length=64)),
-                ('upstream_message', models.TextField(blank=True)),
-                ('extra', models.JSONField(blank=True, default=dict)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("when", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("username", models.CharField(blank=True, db_index=True, max_length=150)),
+                ("project", models.CharField(db_index=True, max_length=40)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("restore", "restore"),
+                            ("create_backup", "create backup"),
+                            ("delete_backup", "delete backup"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("target", models.CharField(max_length=255)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("ok", "ok"), ("refused", "refused"), ("failed", "failed")], max_length=16
+                    ),
+                ),
+                ("detail", models.TextField(blank=True)),
+                ("method", models.CharField(max_length=10)),
+                ("path", models.CharField(max_length=2000)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("request_id", models.CharField(blank=True, max_length=64)),
+                ("upstream_status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("upstream_code", models.CharField(blank=True, max_length=64)),
+                ("upstream_message", models.TextField(blank=True)),
+                ("extra", models.JSONField(blank=True, default=dict)),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-when', '-id'],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-when", "-id"],
             },
         ),
     ]

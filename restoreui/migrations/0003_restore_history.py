@@ -5,49 +5,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('restoreui', '0002_preference'),
+        ("restoreui", "0002_preference"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Lease',
+            name="Lease",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, unique=True)),
-                ('holder', models.CharField(blank=True, max_length=200)),
-                ('expires', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=64, unique=True)),
+                ("holder", models.CharField(blank=True, max_length=200)),
+                ("expires", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='RestoreRecord',
+            name="RestoreRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('project', models.CharField(max_length=40)),
-                ('restore_job_id', models.CharField(max_length=255)),
-                ('backup_id', models.CharField(blank=True, max_length=255)),
-                ('backup_name', models.CharField(blank=True, max_length=255)),
-                ('backup_size_bytes', models.BigIntegerField(blank=True, null=True)),
-                ('backup_record_count', models.BigIntegerField(blank=True, null=True)),
-                ('source_index_name', models.CharField(blank=True, max_length=255)),
-                ('target_index_name', models.CharField(blank=True, max_length=255)),
-                ('target_index_id', models.CharField(blank=True, max_length=255)),
-                ('status', models.CharField(max_length=64)),
-                ('percent_complete', models.FloatField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('first_seen', models.DateTimeField()),
-                ('last_seen', models.DateTimeField(db_index=True)),
-                ('last_listed', models.DateTimeField(blank=True, null=True)),
-                ('listed', models.BooleanField(default=True)),
-                ('started_by', models.CharField(blank=True, max_length=150)),
-                ('requested_tags', models.JSONField(blank=True, null=True)),
-                ('requested_deletion_protection', models.CharField(blank=True, max_length=16)),
-                ('audit_entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='restoreui.auditentry')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("project", models.CharField(max_length=40)),
+                ("restore_job_id", models.CharField(max_length=255)),
+                ("backup_id", models.CharField(blank=True, max_length=255)),
+                ("backup_name", models.CharField(blank=True, max_length=255)),
+                ("backup_size_bytes", models.BigIntegerField(blank=True, null=True)),
+                ("backup_record_count", models.BigIntegerField(blank=True, null=True)),
+                ("source_index_name", models.CharField(blank=True, max_length=255)),
+                ("target_index_name", models.CharField(blank=True, max_length=255)),
+                ("target_index_id", models.CharField(blank=True, max_length=255)),
+                ("status", models.CharField(max_length=64)),
+                ("percent_complete", models.FloatField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("first_seen", models.DateTimeField()),
+                ("last_seen", models.DateTimeField(db_index=True)),
+                ("last_listed", models.DateTimeField(blank=True, null=True)),
+                ("listed", models.BooleanField(default=True)),
+                ("started_by", models.CharField(blank=True, max_length=150)),
+                ("requested_tags", models.JSONField(blank=True, null=True)),
+                ("requested_deletion_protection", models.CharField(blank=True, max_length=16)),
+                (
+                    "audit_entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="restoreui.auditentry",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('project', 'restore_job_id'), name='restorerecord_one_per_job')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("project", "restore_job_id"), name="restorerecord_one_per_job")
+                ],
             },
         ),
     ]

@@ -5,22 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('restoreui', '0003_restore_history'),
+        ("restoreui", "0003_restore_history"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LoginFailures',
+            name="LoginFailures",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=80, unique=True)),
-                ('count', models.PositiveIntegerField(default=0)),
-                ('started', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=80, unique=True)),
+                ("count", models.PositiveIntegerField(default=0)),
+                ("started", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name_plural': 'login failures',
+                "verbose_name_plural": "login failures",
             },
         ),
     ]

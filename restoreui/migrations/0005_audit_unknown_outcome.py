@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('restoreui', '0004_login_failures'),
+        ("restoreui", "0004_login_failures"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='outcome',
-            field=models.CharField(choices=[('ok', 'ok'), ('refused', 'refused'), ('failed', 'failed'), ('unknown', 'unknown')], max_length=16),
+            model_name="auditentry",
+            name="outcome",
+            field=models.CharField(
+                choices=[("ok", "ok"), ("refused", "refused"), ("failed", "failed"), ("unknown", "unknown")],
+                max_length=16,
+            ),
         ),
     ]

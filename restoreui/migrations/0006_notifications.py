@@ -10,59 +10,93 @@ def watched_as_of_now(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('restoreui', '0005_audit_unknown_outcome'),
+        ("restoreui", "0005_audit_unknown_outcome"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='restorerecord',
-            name='watched_status',
+            model_name="restorerecord",
+            name="watched_status",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('restore', 'restore'), ('create_backup', 'create backup'), ('delete_backup', 'delete backup'), ('subscribe', 'subscribe'), ('unsubscribe', 'unsubscribe'), ('notify', 'notify')], max_length=32),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("restore", "restore"),
+                    ("create_backup", "create backup"),
+                    ("delete_backup", "delete backup"),
+                    ("subscribe", "subscribe"),
+                    ("unsubscribe", "unsubscribe"),
+                    ("notify", "notify"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('project', models.CharField(max_length=40)),
-                ('subject', models.CharField(choices=[('restore_job', 'restore job'), ('backup', 'backup')], max_length=16)),
-                ('subject_id', models.CharField(max_length=255)),
-                ('target', models.CharField(max_length=40)),
-                ('status', models.CharField(max_length=64)),
-                ('previous_status', models.CharField(blank=True, max_length=64)),
-                ('reason', models.CharField(max_length=32)),
-                ('payload', models.JSONField()),
-                ('state', models.CharField(choices=[('pending', 'pending'), ('sending', 'sending'), ('delivered', 'delivered'), ('failed', 'failed'), ('unknown', 'outcome unknown')], default='pending', max_length=16)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(db_index=True)),
-                ('claimed_by', models.CharField(blank=True, max_length=200)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField()),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("project", models.CharField(max_length=40)),
+                (
+                    "subject",
+                    models.CharField(choices=[("restore_job", "restore job"), ("backup", "backup")], max_length=16),
+                ),
+                ("subject_id", models.CharField(max_length=255)),
+                ("target", models.CharField(max_length=40)),
+                ("status", models.CharField(max_length=64)),
+                ("previous_status", models.CharField(blank=True, max_length=64)),
+                ("reason", models.CharField(max_length=32)),
+                ("payload", models.JSONField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "pending"),
+                            ("sending", "sending"),
+                            ("delivered", "delivered"),
+                            ("failed", "failed"),
+                            ("unknown", "outcome unknown"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(db_index=True)),
+                ("claimed_by", models.CharField(blank=True, max_length=200)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField()),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('project', 'subject', 'subject_id', 'target', 'status'), name='notification_once_per_transition')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("project", "subject", "subject_id", "target", "status"),
+                        name="notification_once_per_transition",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('project', models.CharField(max_length=40)),
-                ('restore_job_id', models.CharField(max_length=255)),
-                ('target', models.CharField(max_length=40)),
-                ('created_by', models.CharField(blank=True, max_length=150)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("project", models.CharField(max_length=40)),
+                ("restore_job_id", models.CharField(max_length=255)),
+                ("target", models.CharField(max_length=40)),
+                ("created_by", models.CharField(blank=True, max_length=150)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('project', 'restore_job_id', 'target'), name='subscription_one_per_target')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("project", "restore_job_id", "target"), name="subscription_one_per_target"
+                    )
+                ],
             },
         ),
         migrations.RunPython(watched_as_of_now, migrations.RunPython.noop),

@@ -4,29 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('restoreui', '0006_notifications'),
+        ("restoreui", "0006_notifications"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('restore', 'restore'), ('create_backup', 'create backup'), ('delete_backup', 'delete backup'), ('subscribe', 'subscribe'), ('unsubscribe', 'unsubscribe'), ('notify', 'notify'), ('job_note', 'job note')], max_length=32),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("restore", "restore"),
+                    ("create_backup", "create backup"),
+                    ("delete_backup", "delete backup"),
+                    ("subscribe", "subscribe"),
+                    ("unsubscribe", "unsubscribe"),
+                    ("notify", "notify"),
+                    ("job_note", "job note"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.CreateModel(
-            name='JobNote',
+            name="JobNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('project', models.CharField(max_length=40)),
-                ('restore_job_id', models.CharField(max_length=255)),
-                ('text', models.CharField(max_length=500)),
-                ('updated_by', models.CharField(blank=True, max_length=150)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("project", models.CharField(max_length=40)),
+                ("restore_job_id", models.CharField(max_length=255)),
+                ("text", models.CharField(max_length=500)),
+                ("updated_by", models.CharField(blank=True, max_length=150)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('project', 'restore_job_id'), name='jobnote_one_per_job')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("project", "restore_job_id"), name="jobnote_one_per_job")
+                ],
             },
         ),
     ]

@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('restoreui', '0007_job_note'),
+        ("restoreui", "0007_job_note"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('restore', 'restore'), ('create_backup', 'create backup'), ('delete_backup', 'delete backup'), ('create_schedule', 'create backup schedule'), ('update_schedule', 'change backup schedule'), ('delete_schedule', 'delete backup schedule'), ('subscribe', 'subscribe'), ('unsubscribe', 'unsubscribe'), ('notify', 'notify'), ('job_note', 'job note')], max_length=32),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("restore", "restore"),
+                    ("create_backup", "create backup"),
+                    ("delete_backup", "delete backup"),
+                    ("create_schedule", "create backup schedule"),
+                    ("update_schedule", "change backup schedule"),
+                    ("delete_schedule", "delete backup schedule"),
+                    ("subscribe", "subscribe"),
+                    ("unsubscribe", "unsubscribe"),
+                    ("notify", "notify"),
+                    ("job_note", "job note"),
+                ],
+                max_length=32,
+            ),
         ),
     ]

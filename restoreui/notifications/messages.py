@@ -26,8 +26,9 @@ def restore_payload(kind: str, project_name: str, job, previous: str, backup_nam
     }
 
 
-def backup_failed_payload(kind: str, project_name: str, backup_id: str, backup_name: str, schedule_name: str,
-                          status: str, url: str) -> dict:
+def backup_failed_payload(
+    kind: str, project_name: str, backup_id: str, backup_name: str, schedule_name: str, status: str, url: str
+) -> dict:
     """What KIND of target is sent when a scheduled backup failed; URL is the backup's page."""
     text = f"[Scheduled backup {backup_name or backup_id[:8]}]({url}) of schedule {schedule_name}: {status}"
     if kind == "slack":

@@ -69,4 +69,5 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.project}/{self.subject_id} {self.previous_status or '?'} -> {self.status} to {self.target}: {self.state}"
+        change = f"{self.previous_status or '?'} -> {self.status}"
+        return f"{self.project}/{self.subject_id} {change} to {self.target}: {self.state}"

@@ -67,22 +67,43 @@ def detect(project: Project) -> int:
         for name, reason in recipients(t, subscribed.get(t.job.id, set()), project.notify).items():
             if target := find(project, name):
                 payload = messages.restore_payload(target.kind, project.name, t.job, t.previous, names[t.job.id], url)
-                queued.append(_queued(project, Notification.Subject.RESTORE_JOB, t.job.id, name, t.status, t.previous,
-                                      reason, payload, now))
+                queued.append(
+                    _queued(
+                        project,
+                        Notification.Subject.RESTORE_JOB,
+                        t.job.id,
+                        name,
+                        t.status,
+                        t.previous,
+                        reason,
+                        payload,
+                        now,
+                    )
+                )
     with transaction.atomic():
         Notification.objects.bulk_create(queued, ignore_conflicts=True)
         # Only the rows read above: a row that changed since is a transition still to look at.
         for status in {r.status for r in rows}:
             ids = [r.pk for r in rows if r.status == status]
             for start in range(0, len(ids), BATCH):
-                RestoreRecord.objects.filter(pk__in=ids[start : start + BATCH], status=status).update(watched_status=status)
+                RestoreRecord.objects.filter(pk__in=ids[start : start + BATCH], status=status).update(
+                    watched_status=status
+                )
     return len(queued)
 
 
 def _queued(project, subject, subject_id, target, status, previous, reason, payload, now) -> Notification:
     return Notification(
-        project=project.name, subject=subject, subject_id=subject_id, target=target, status=status,
-        previous_status=previous, reason=reason, payload=payload, next_attempt_at=now, created_at=now,
+        project=project.name,
+        subject=subject,
+        subject_id=subject_id,
+        target=target,
+        status=status,
+        previous_status=previous,
+        reason=reason,
+        payload=payload,
+        next_attempt_at=now,
+        created_at=now,
     )
 
 
@@ -109,10 +130,22 @@ def scheduled_backup_failed(project: Project, failure: BackupFailure) -> int:
     url = settings.RESTOREUI_BASE_URL + reverse("backups-detail", args=[project.name, failure.backup_id])
     queued = [
         _queued(
-            project, Notification.Subject.BACKUP, failure.backup_id, target.name, failure.status, "",
+            project,
+            Notification.Subject.BACKUP,
+            failure.backup_id,
+            target.name,
+            failure.status,
+            "",
             "scheduled_backup_failed",
-            messages.backup_failed_payload(target.kind, project.name, failure.backup_id, failure.backup_name,
-                                           failure.schedule_name, failure.status, url),
+            messages.backup_failed_payload(
+                target.kind,
+                project.name,
+                failure.backup_id,
+                failure.backup_name,
+                failure.schedule_name,
+                failure.status,
+                url,
+            ),
             now,
         )
         for target in project.notify
@@ -163,8 +196,11 @@ def _deliver(n: Notification) -> bool:
     if result.outcome == send.NOT_SENT and n.attempts < attempts:
         delay = retry_delay(n.attempts, settings.RESTOREUI_NOTIFY_RETRY_SECONDS)
         n.next_attempt_at = timezone.now() + delay
-        _finish(n, Notification.State.PENDING,
-                f"{result.error}; attempt {n.attempts} of {attempts}, next in {int(delay.total_seconds())} s")
+        _finish(
+            n,
+            Notification.State.PENDING,
+            f"{result.error}; attempt {n.attempts} of {attempts}, next in {int(delay.total_seconds())} s",
+        )
     elif result.outcome == send.NOT_SENT:
         _finish(n, Notification.State.FAILED, f"{result.error}; gave up after {n.attempts} attempts")
     elif result.outcome == send.UNKNOWN:
@@ -188,7 +224,10 @@ def _give_up_abandoned() -> None:
             state=Notification.State.UNKNOWN, last_error=f"{n.claimed_by} stopped while sending it; not sent again"
         )
         if taken:
-            n.state, n.last_error = Notification.State.UNKNOWN, f"{n.claimed_by} stopped while sending it; not sent again"
+            n.state, n.last_error = (
+                Notification.State.UNKNOWN,
+                f"{n.claimed_by} stopped while sending it; not sent again",
+            )
             _audit(n, n.last_error)
 
 
@@ -210,8 +249,13 @@ def _audit(n: Notification, error: str) -> None:
         detail=f"{n.target}: {n.previous_status or 'first seen'} -> {n.status}" + (f": {error}" if error else ""),
         path=path,
         reference=f"notification-{n.pk}",
-        extra={"notify_target": n.target, "reason": n.reason, "status": n.status, "attempt": n.attempts,
-               "state": n.state},
+        extra={
+            "notify_target": n.target,
+            "reason": n.reason,
+            "status": n.status,
+            "attempt": n.attempts,
+            "state": n.state,
+        },
     )
 
 
@@ -224,9 +268,14 @@ def prune() -> int:
 
 
 def subscribed_targets(project: Project, job_id: str) -> set[str]:
-    return set(Subscription.objects.filter(project=project.name, restore_job_id=job_id).values_list("target", flat=True))
+    return set(
+        Subscription.objects.filter(project=project.name, restore_job_id=job_id).values_list("target", flat=True)
+    )
 
 
 def sent_for(project: Project, job_id: str) -> list[Notification]:
-    return list(Notification.objects.filter(project=project.name, subject=Notification.Subject.RESTORE_JOB,
-                                            subject_id=job_id).order_by("created_at", "target"))
+    return list(
+        Notification.objects.filter(
+            project=project.name, subject=Notification.Subject.RESTORE_JOB, subject_id=job_id
+        ).order_by("created_at", "target")
+    )

@@ -12,7 +12,6 @@ from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnection
 
 from restoreui.notifications.targets import Target
 
-
 DELIVERED = "delivered"
 # The target surely did not take it: sending it again cannot post it twice.
 NOT_SENT = "not_sent"

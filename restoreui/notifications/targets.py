@@ -67,7 +67,7 @@ def _url(where: str, table: dict) -> str:
         try:
             url = Path(str(table["url_file"])).read_text().strip()
         except OSError as e:
-            raise ImproperlyConfigured(f"{where}: {source} cannot be read: {e.strerror}")
+            raise ImproperlyConfigured(f"{where}: {source} cannot be read: {e.strerror}") from e
     if not url:
         raise ImproperlyConfigured(f"{where}: {source} is empty")
     if not URL_RE.match(url) or any(c.isspace() for c in url):

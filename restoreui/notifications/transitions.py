@@ -43,7 +43,7 @@ def recipients(transition: Transition, subscribed: set[str], targets) -> dict[st
     job = transition.job
     if not job.finished:
         return {}
-    heard = {name: "subscription" for name in sorted(subscribed)}
+    heard = dict.fromkeys(sorted(subscribed), "subscription")
     if job.state == "failed":
         for target in targets:
             if "restore_failed" in target.events:

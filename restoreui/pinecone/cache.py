@@ -57,9 +57,7 @@ def _hit(key: str) -> tuple[Any, float, None] | None:
     return entry["value"], entry["at"], None
 
 
-def read(
-    key: str, load: Callable[[], Any], ttl: Callable[[Any], float]
-) -> tuple[Any, float, PineconeError | None]:
+def read(key: str, load: Callable[[], Any], ttl: Callable[[Any], float]) -> tuple[Any, float, PineconeError | None]:
     """Return (value, fetched at in epoch seconds, error); an error means the value is stale.
 
     Raises the PineconeError when there is no earlier copy to fall back on.
@@ -105,10 +103,13 @@ def _load_once(key: str, load: Callable[[], Any], ttl: Callable[[Any], float]):
             break
     else:
         if left is not None:
-            return _fall_back(key, Unavailable(
-                f"no answer within this page's time budget of {settings.RESTOREUI_PAGE_TIME_BUDGET:g} s",
-                timeout=settings.RESTOREUI_PAGE_TIME_BUDGET,
-            ))
+            return _fall_back(
+                key,
+                Unavailable(
+                    f"no answer within this page's time budget of {settings.RESTOREUI_PAGE_TIME_BUDGET:g} s",
+                    timeout=settings.RESTOREUI_PAGE_TIME_BUDGET,
+                ),
+            )
     return _load(key, load, ttl, token)
 
 

@@ -143,7 +143,12 @@ def _call(project: Project, method: str, url: str, label: str, params: dict | No
         # requests follows redirects itself whatever urllib3's Retry says, and would
         # send the Api-Key (and a restore's body) to wherever a 3xx points.
         response = session(project).request(
-            method, url, params=params, json=body, stream=True, allow_redirects=False,
+            method,
+            url,
+            params=params,
+            json=body,
+            stream=True,
+            allow_redirects=False,
             timeout=(connect_timeout, read_timeout),
         )
         left = budget.remaining()
@@ -167,7 +172,9 @@ def _call(project: Project, method: str, url: str, label: str, params: dict | No
     request_id = _scrub(project, request_id[:128]) if request_id else None
     if 300 <= response.status_code < 400:
         location = _scrub(project, response.headers.get("Location", "nowhere")[:500])
-        log.warning("%s -> %s for project %s: redirect to %s, not followed", label, response.status_code, project.name, location)
+        log.warning(
+            "%s -> %s for project %s: redirect to %s, not followed", label, response.status_code, project.name, location
+        )
         raise Unavailable(
             f"Pinecone answered with a redirect to {location}; restoreui does not follow redirects",
             status=response.status_code,
@@ -313,9 +320,7 @@ def _transport_error(project: Project, label: str, e: requests.RequestException)
     return Unavailable(message, timeout=timeout, sent=sent, project=project.name)
 
 
-def _http_error(
-    project: Project, response: requests.Response, content: bytes, request_id: str | None
-) -> PineconeError:
+def _http_error(project: Project, response: requests.Response, content: bytes, request_id: str | None) -> PineconeError:
     status = response.status_code
     code, message = None, None
     try:
@@ -331,7 +336,7 @@ def _http_error(
             message = detail
     message = _scrub(project, message or f"HTTP {status} {response.reason or ''}".strip())
     cls = BY_STATUS.get(status, Unavailable if status >= 500 else PineconeError)
-    kwargs = dict(status=status, code=code, request_id=request_id, project=project.name)
+    kwargs = {"status": status, "code": code, "request_id": request_id, "project": project.name}
     if cls is RateLimited:
         return RateLimited(message, retry_after=_retry_after(response), **kwargs)
     return cls(message, **kwargs)

@@ -8,9 +8,9 @@ for, so an answer in any version's shape parses the same way.
 import json
 import math
 import re
-from functools import cached_property
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from restoreui.pinecone.errors import PineconeError

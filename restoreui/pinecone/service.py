@@ -50,10 +50,7 @@ def validate_index_name(name: str) -> list[str]:
     if len(name) > 45:
         errors.append(f"Index names are at most 45 characters; this one has {len(name)}.")
     if not INDEX_NAME_RE.match(name):
-        errors.append(
-            "Index names use lowercase letters, digits and '-', "
-            "and start and end with a letter or digit."
-        )
+        errors.append("Index names use lowercase letters, digits and '-', and start and end with a letter or digit.")
     return errors
 
 
@@ -73,9 +70,7 @@ def validate_tags(tags: dict) -> list[str]:
         if len(v) > 120:
             errors.append(f"The value of tag {k!r} is longer than 120 characters.")
         if not TAG_VALUE_RE.match(v):
-            errors.append(
-                f"The value of tag {k!r} may use only letters, digits, spaces and ; @ _ - . +"
-            )
+            errors.append(f"The value of tag {k!r} may use only letters, digits, spaces and ; @ _ - . +")
     return errors
 
 
@@ -90,9 +85,7 @@ def _walk(project: Project, endpoint: str, field: str, ids: tuple[str, ...] = ()
         body = client.call(project, "GET", endpoint, ids=ids, params=params)
         data = body.get(field) if isinstance(body, dict) else None
         if not isinstance(data, list):
-            raise Unavailable(
-                f"Pinecone answered {endpoint} without a {field!r} list", project=project.name
-            )
+            raise Unavailable(f"Pinecone answered {endpoint} without a {field!r} list", project=project.name)
         items.extend(data)
         pagination = body.get("pagination")
         token = pagination.get("next") if isinstance(pagination, dict) else None
@@ -124,7 +117,7 @@ def _one(project: Project, model: type, body: Any) -> Any:
     try:
         return model.from_api(body, project.api_version)
     except ValueError as e:
-        raise Unavailable(f"Pinecone sent an answer the dashboard cannot read: {e}", project=project.name)
+        raise Unavailable(f"Pinecone sent an answer the dashboard cannot read: {e}", project=project.name) from e
 
 
 def _fetched[T](value: T, at: float, error) -> Fetched[T]:
@@ -205,7 +198,11 @@ def _detail(
 def _restore_jobs(project: Project, keep: Callable[[RestoreJob], bool]) -> Fetched[Listing[RestoreJob]]:
     key = cache.key(project, "restore-jobs")
     return _listing(
-        project, key, RestoreJob, lambda: _walk(project, "/restore-jobs", "data"), keep,
+        project,
+        key,
+        RestoreJob,
+        lambda: _walk(project, "/restore-jobs", "data"),
+        keep,
         loaded=lambda listing: hooks.on_restore_jobs_listed(project, listing),
     )
 
@@ -225,6 +222,7 @@ def restore_durations(project: Project) -> Fetched[RestoreDurations]:
     Derived from the two cached lists and cached itself, so a poll reads a few
     numbers instead of parsing both lists again.
     """
+
     def load() -> dict:
         sizes = {b.id: b.size_bytes for b in list_backups(project).value.items if b.size_bytes is not None}
         pairs = [
@@ -245,7 +243,12 @@ def get_restore_job(project: Project, job_id: str) -> Fetched[RestoreJob]:
 
     key = cache.key(project, "restore-job", job_id)
     return _detail(
-        project, key, RestoreJob, "/restore-jobs/{}", job_id, ttl,
+        project,
+        key,
+        RestoreJob,
+        "/restore-jobs/{}",
+        job_id,
+        ttl,
         loaded=lambda job: hooks.on_restore_job_loaded(project, job),
     )
 
@@ -256,9 +259,7 @@ def _backups_key(project: Project, index_name: str | None) -> str:
 
 def list_backups(project: Project, index_name: str | None = None) -> Fetched[Listing[Backup]]:
     endpoint, ids = ("/indexes/{}/backups", (index_name,)) if index_name else ("/backups", ())
-    return _listing(
-        project, _backups_key(project, index_name), Backup, lambda: _walk(project, endpoint, "data", ids)
-    )
+    return _listing(project, _backups_key(project, index_name), Backup, lambda: _walk(project, endpoint, "data", ids))
 
 
 def get_backup(project: Project, backup_id: str) -> Fetched[Backup]:
@@ -306,9 +307,7 @@ def create_index_from_backup(
     return _one(project, RestoreStarted, answer)
 
 
-def create_backup(
-    project: Project, index_name: str, name: str | None = None, description: str | None = None
-) -> Backup:
+def create_backup(project: Project, index_name: str, name: str | None = None, description: str | None = None) -> Backup:
     body = {k: v for k, v in (("name", name), ("description", description)) if v is not None}
     try:
         answer = client.call(project, "POST", "/indexes/{}/backups", ids=(index_name,), body=body)
@@ -387,10 +386,7 @@ def schedules_unavailable(project: Project) -> str | None:
     """Why this project cannot have backup schedules, or None when it can."""
     if project.api_version >= SCHEDULES_SINCE:
         return None
-    return (
-        f"Backup schedules are not available on API {project.api_version}: "
-        f"they came with API {SCHEDULES_SINCE}."
-    )
+    return f"Backup schedules are not available on API {project.api_version}: they came with API {SCHEDULES_SINCE}."
 
 
 def _need_schedules(project: Project) -> None:
@@ -414,8 +410,7 @@ def validate_schedule(
             errors.append(f"Schedule names are at most 45 characters; this one has {len(name)}.")
         elif not INDEX_NAME_RE.match(name):
             errors.append(
-                "Schedule names use lowercase letters, digits and '-', "
-                "and start and end with a letter or digit."
+                "Schedule names use lowercase letters, digits and '-', and start and end with a letter or digit."
             )
     if frequency is not None and frequency not in FREQUENCIES:
         errors.append(f"A schedule runs daily, weekly or monthly, not “{frequency}”.")
@@ -444,7 +439,9 @@ def list_schedules(project: Project, index_name: str) -> Fetched[Listing[Schedul
     """The index's schedules, enabled or not, newest first; cached for CACHE_TTL_SCHEDULES."""
     _need_schedules(project)
     return _listing(
-        project, _schedules_key(project, index_name), Schedule,
+        project,
+        _schedules_key(project, index_name),
+        Schedule,
         lambda: _walk(project, "/indexes/{}/backup-schedules", "data", (index_name,)),
         ttl=settings.CACHE_TTL_SCHEDULES,
     )
@@ -488,6 +485,7 @@ def _schedules_generation_key(project: Project) -> str:
 
 def _assemble_schedules(project: Project, names: tuple[str, ...]) -> dict:
     """Every index's schedules from their own cached copies, the missing ones asked side by side."""
+
     def one(name: str) -> tuple[tuple[Schedule, ...] | None, float]:
         try:
             fetched = list_schedules(project, name)
@@ -503,7 +501,7 @@ def _assemble_schedules(project: Project, names: tuple[str, ...]) -> dict:
     with ThreadPoolExecutor(max_workers=SCHEDULE_FETCHES_AT_ONCE) as pool:
         # Each fetch runs in a copy of this request's context: under its time budget and in its slot.
         futures = [pool.submit(contextvars.copy_context().run, one, name) for name in names]
-        found = dict(zip(names, (f.result() for f in futures)))
+        found = dict(zip(names, (f.result() for f in futures), strict=False))
     until = min((expiry for _, expiry in found.values()), default=time.time() + settings.CACHE_TTL_SCHEDULES)
     return {"schedules": {name: items for name, (items, _) in found.items()}, "until": until}
 
@@ -511,16 +509,16 @@ def _assemble_schedules(project: Project, names: tuple[str, ...]) -> dict:
 def get_schedule(project: Project, schedule_id: str) -> Fetched[Schedule]:
     _need_schedules(project)
     key = cache.key(project, "schedule", schedule_id)
-    return _detail(
-        project, key, Schedule, "/backup-schedules/{}", schedule_id, lambda _: settings.CACHE_TTL_SCHEDULES
-    )
+    return _detail(project, key, Schedule, "/backup-schedules/{}", schedule_id, lambda _: settings.CACHE_TTL_SCHEDULES)
 
 
 def schedule_history(project: Project, schedule_id: str) -> Fetched[Listing[Backup]]:
     """The backups a schedule made, and its next run listed as Initializing."""
     _need_schedules(project)
     return _listing(
-        project, cache.key(project, "schedule-history", schedule_id), Backup,
+        project,
+        cache.key(project, "schedule-history", schedule_id),
+        Backup,
         lambda: _walk(project, "/backup-schedules/{}/history", "data", (schedule_id,)),
     )
 
@@ -530,9 +528,7 @@ def _checked(errors: list[str], project: Project) -> None:
         raise InvalidRequest(" ".join(errors), project=project.name)
 
 
-def create_schedule(
-    project: Project, index_name: str, name: str, frequency: str, retention_days: int
-) -> Schedule:
+def create_schedule(project: Project, index_name: str, name: str, frequency: str, retention_days: int) -> Schedule:
     _need_schedules(project)
     _checked(validate_schedule(project, name, frequency, retention_days), project)
     body = {

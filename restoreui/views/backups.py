@@ -173,7 +173,15 @@ def backups_restore(request, project_name, backup_id):
                 deletion_protection=data["deletion_protection"],
             )
         except PineconeError as error:
-            audit.record(request, project.name, AuditEntry.Action.RESTORE, backup_id, audit.failure_outcome(error), error=error, extra={"index": data["name"]})
+            audit.record(
+                request,
+                project.name,
+                AuditEntry.Action.RESTORE,
+                backup_id,
+                audit.failure_outcome(error),
+                error=error,
+                extra={"index": data["name"]},
+            )
             _explain_restore_failure(form, project, data["name"], error)
         else:
             entry = audit.record(
@@ -196,7 +204,13 @@ def backups_restore(request, project_name, backup_id):
             )
             messages.success(request, f"Restore started: {backup.display_name} into new index {data['name']}.")
             return redirect("jobs-detail", project.name, started.restore_job_id)
-    context = {"project": project, "section": "backups", "backup": backup, "form": form, "retry_of": request.GET.get("retry_of")}
+    context = {
+        "project": project,
+        "section": "backups",
+        "backup": backup,
+        "form": form,
+        "retry_of": request.GET.get("retry_of"),
+    }
     return render(request, "backups/restore.html", context, status=400 if form.errors else 200)
 
 
@@ -228,7 +242,14 @@ def backups_delete(request, project_name, backup_id):
         try:
             service.delete_backup(project, backup_id)
         except PineconeError as error:
-            audit.record(request, project.name, AuditEntry.Action.DELETE_BACKUP, backup_id, audit.failure_outcome(error), error=error)
+            audit.record(
+                request,
+                project.name,
+                AuditEntry.Action.DELETE_BACKUP,
+                backup_id,
+                audit.failure_outcome(error),
+                error=error,
+            )
             if isinstance(error, PreconditionFailed):
                 form.add_error(
                     None,
@@ -236,11 +257,20 @@ def backups_delete(request, project_name, backup_id):
                     "Wait for that restore job to finish, then try again.",
                 )
             elif isinstance(error, Unavailable):
-                form.add_error(None, f"{error.explain()} The backup may or may not have been deleted: reload this page to check.")
+                form.add_error(
+                    None, f"{error.explain()} The backup may or may not have been deleted: reload this page to check."
+                )
             else:
                 form.add_error(None, error.explain())
         else:
-            audit.record(request, project.name, AuditEntry.Action.DELETE_BACKUP, backup_id, AuditEntry.Outcome.OK, extra={"name": backup.name})
+            audit.record(
+                request,
+                project.name,
+                AuditEntry.Action.DELETE_BACKUP,
+                backup_id,
+                AuditEntry.Outcome.OK,
+                extra={"name": backup.name},
+            )
             messages.success(request, f"Backup {backup.display_name} is being deleted.")
             return redirect("backups-list", project.name)
     context = {

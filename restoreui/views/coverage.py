@@ -46,7 +46,9 @@ def coverage_overview(request, project_name):
         "current_sort": sort,
         "schedules_note": note,
         "truncated": indexes.value.truncated or backups.value.truncated,
-        "recent_jobs": [(state, recent[state]) for state in JOB_STATES if recent and recent[state]] if recent is not None else None,
+        "recent_jobs": [(state, recent[state]) for state in JOB_STATES if recent and recent[state]]
+        if recent is not None
+        else None,
         "running": running,
         "jobs_error": jobs_error,
         "timeline_days": coverage.TIMELINE_DAYS,
@@ -96,7 +98,10 @@ def _sort_headers(current: str) -> dict:
     for name in coverage.SORTS:
         if current.lstrip("-") == name:
             descending = current.startswith("-")
-            headers[name] = {"link": name if descending else f"-{name}", "aria": "descending" if descending else "ascending"}
+            headers[name] = {
+                "link": name if descending else f"-{name}",
+                "aria": "descending" if descending else "ascending",
+            }
         else:
             headers[name] = {"link": name, "aria": None}
     return headers

@@ -92,7 +92,9 @@ def _readiness() -> dict:
     wait(futures.values(), timeout=settings.RESTOREUI_READYZ_TIMEOUT)
     pool.shutdown(wait=False, cancel_futures=True)
     late = {"ok": False, "error": f"no answer within {settings.RESTOREUI_READYZ_TIMEOUT:g} s"}
-    checks = {name: future.result() if future.done() and not future.cancelled() else late for name, future in futures.items()}
+    checks = {
+        name: future.result() if future.done() and not future.cancelled() else late for name, future in futures.items()
+    }
     return {"status": "ok" if all(c["ok"] for c in checks.values()) else "failing", "checks": checks}
 
 

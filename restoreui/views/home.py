@@ -37,7 +37,9 @@ def _card(project: Project, now: datetime) -> dict:
         "project": project,
         "running": len(running),
         "failed": recent["failed"],
-        "flags": [(key, coverage.SHORT[key], label, counts[key]) for key, label in coverage.FLAGS.items() if counts[key]],
+        "flags": [
+            (key, coverage.SHORT[key], label, counts[key]) for key, label in coverage.FLAGS.items() if counts[key]
+        ],
         "indexes": len(found),
         # The oldest copy shown, when Pinecone failed and the cache stood in.
         "stale": min((f for f in (jobs, indexes, backups) if f.stale), key=lambda f: f.fetched_at, default=None),

@@ -94,17 +94,37 @@ def indexes_backup(request, project_name, index_name):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            backup = service.create_backup(project, index_name, name=data["name"] or None, description=data["description"] or None)
+            backup = service.create_backup(
+                project, index_name, name=data["name"] or None, description=data["description"] or None
+            )
         except PineconeError as error:
-            audit.record(request, project.name, AuditEntry.Action.CREATE_BACKUP, index_name, audit.failure_outcome(error), error=error)
+            audit.record(
+                request,
+                project.name,
+                AuditEntry.Action.CREATE_BACKUP,
+                index_name,
+                audit.failure_outcome(error),
+                error=error,
+            )
             if isinstance(error, NotFound):
                 form.add_error(None, f"Project {project.name} has no index named “{index_name}”.")
             elif isinstance(error, Unavailable):
-                form.add_error(None, f"{error.explain()} The backup may or may not have been started: check this index's backups before trying again.")
+                form.add_error(
+                    None,
+                    f"{error.explain()} The backup may or may not have been started: "
+                    "check this index's backups before trying again.",
+                )
             else:
                 form.add_error(None, error.explain())
         else:
-            audit.record(request, project.name, AuditEntry.Action.CREATE_BACKUP, index_name, AuditEntry.Outcome.OK, extra={"backup_id": backup.id, "name": backup.name})
+            audit.record(
+                request,
+                project.name,
+                AuditEntry.Action.CREATE_BACKUP,
+                index_name,
+                AuditEntry.Outcome.OK,
+                extra={"backup_id": backup.id, "name": backup.name},
+            )
             messages.success(request, f"Backup {backup.display_name} of {index_name} started.")
             return redirect("backups-detail", project.name, backup.id)
     context = {"project": project, "section": "indexes", "index_name": index_name, "form": form}

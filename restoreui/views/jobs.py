@@ -240,7 +240,9 @@ def _live(request, project, job_id) -> dict:
         "job_id": job.id,
         "backup": backup,
         # The backup may be deleted since: its name as history last saw it, else its id.
-        "backup_name": backup.display_name if backup else (context["record"] and context["record"].backup_name) or job.backup_id,
+        "backup_name": backup.display_name
+        if backup
+        else (context["record"] and context["record"].backup_name) or job.backup_id,
         "backup_facts": _backup_facts(backup, context["record"]),
         "note": note,
         "title": _job_title(job),
@@ -256,7 +258,11 @@ def _live(request, project, job_id) -> dict:
 def _backup_facts(backup, record) -> dict:
     """The backup's source index, size and records: as Pinecone lists it, else as history last saw it."""
     if backup:
-        return {"source_index_name": backup.source_index_name, "size_bytes": backup.size_bytes, "record_count": backup.record_count}
+        return {
+            "source_index_name": backup.source_index_name,
+            "size_bytes": backup.size_bytes,
+            "record_count": backup.record_count,
+        }
     if record:
         return {
             "source_index_name": record.source_index_name,
@@ -382,7 +388,9 @@ def jobs_note(request, project_name, job_id):
         messages.error(request, " ".join(form.errors["text"]))
         return redirect("jobs-detail", project.name, job_id)
     text = form.cleaned_data["text"]
-    entry = audit.record(request, project.name, AuditEntry.Action.JOB_NOTE, job_id, AuditEntry.Outcome.OK, extra={"note": text})
+    entry = audit.record(
+        request, project.name, AuditEntry.Action.JOB_NOTE, job_id, AuditEntry.Outcome.OK, extra={"note": text}
+    )
     if text:
         JobNote.objects.update_or_create(
             project=project.name, restore_job_id=job_id, defaults={"text": text, "updated_by": entry.username}

@@ -1,5 +1,6 @@
 """Subscribing a notification target to one restore job, from the job's page."""
 
+import contextlib
 import logging
 
 from django.contrib import messages
@@ -60,16 +61,19 @@ def jobs_notify(request, project_name, job_id):
     except PineconeError as error:
         return upstream_failed(request, project, error, section="jobs")
     if choice == "subscribe" and job.finished:
-        messages.error(request, f"This restore job has already ended ({job.status}): there is nothing left to tell {target.name}.")
+        messages.error(
+            request, f"This restore job has already ended ({job.status}): there is nothing left to tell {target.name}."
+        )
         return redirect("jobs-detail", project.name, job_id)
     if choice == "subscribe":
-        try:
+        # Subscribed by someone else a moment ago is the same outcome.
+        with contextlib.suppress(IntegrityError):
             Subscription.objects.get_or_create(
-                project=project.name, restore_job_id=job.id, target=target.name,
+                project=project.name,
+                restore_job_id=job.id,
+                target=target.name,
                 defaults={"created_by": request.user.get_username()},
             )
-        except IntegrityError:
-            pass  # subscribed by someone else a moment ago: the same outcome
         done = f"{target.name} will be told when this restore job ends."
     else:
         Subscription.objects.filter(project=project.name, restore_job_id=job.id, target=target.name).delete()

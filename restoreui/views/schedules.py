@@ -121,10 +121,25 @@ def schedules_create(request, project_name, index_name):
         try:
             schedule = service.create_schedule(project, index_name, **wanted)
         except PineconeError as error:
-            audit.record(request, project.name, AuditEntry.Action.CREATE_SCHEDULE, index_name, audit.failure_outcome(error), error=error, extra=wanted)
+            audit.record(
+                request,
+                project.name,
+                AuditEntry.Action.CREATE_SCHEDULE,
+                index_name,
+                audit.failure_outcome(error),
+                error=error,
+                extra=wanted,
+            )
             form.add_error(None, explain(project, index_name, error))
         else:
-            audit.record(request, project.name, AuditEntry.Action.CREATE_SCHEDULE, index_name, AuditEntry.Outcome.OK, extra={**wanted, "schedule_id": schedule.id})
+            audit.record(
+                request,
+                project.name,
+                AuditEntry.Action.CREATE_SCHEDULE,
+                index_name,
+                AuditEntry.Outcome.OK,
+                extra={**wanted, "schedule_id": schedule.id},
+            )
             messages.success(request, f"Backup schedule {schedule.display_name} created for {index_name}.")
             return redirect("schedules-detail", project.name, index_name, schedule.id)
     context = {"project": project, "section": "indexes", "index_name": index_name, "form": form}
@@ -135,14 +150,20 @@ def schedules_create(request, project_name, index_name):
 def schedules_edit(request, project_name, index_name, schedule_id):
     """Change the frequency and retention; the form lives on the schedule page."""
     project = project_or_404(project_name)
-    schedule, failure = _schedule_for_write(request, project, index_name, schedule_id, AuditEntry.Action.UPDATE_SCHEDULE)
+    schedule, failure = _schedule_for_write(
+        request, project, index_name, schedule_id, AuditEntry.Action.UPDATE_SCHEDULE
+    )
     if failure:
         return failure
     form = ScheduleForm(request.POST, project=project, creating=False)
     if form.is_valid():
         changes = {"frequency": form.cleaned_data["frequency"], "retention_days": form.cleaned_data["retention_days"]}
         if _update(request, project, index_name, schedule, form, changes):
-            messages.success(request, f"Backup schedule {schedule.display_name} now runs {changes['frequency']} and keeps backups {changes['retention_days']} days.")
+            messages.success(
+                request,
+                f"Backup schedule {schedule.display_name} now runs {changes['frequency']} "
+                f"and keeps backups {changes['retention_days']} days.",
+            )
             return redirect("schedules-detail", project.name, index_name, schedule_id)
     return _detail_with_form(request, project, index_name, schedule, form)
 
@@ -150,12 +171,16 @@ def schedules_edit(request, project_name, index_name, schedule_id):
 @require_POST
 def schedules_toggle(request, project_name, index_name, schedule_id):
     project = project_or_404(project_name)
-    schedule, failure = _schedule_for_write(request, project, index_name, schedule_id, AuditEntry.Action.UPDATE_SCHEDULE)
+    schedule, failure = _schedule_for_write(
+        request, project, index_name, schedule_id, AuditEntry.Action.UPDATE_SCHEDULE
+    )
     if failure:
         return failure
     enabled = request.POST.get("enabled") == "true"
     # Bound to the current values, so a refusal can be shown on it beside the change form.
-    form = ScheduleForm({"frequency": schedule.frequency, "retention_days": schedule.retention_days}, project=project, creating=False)
+    form = ScheduleForm(
+        {"frequency": schedule.frequency, "retention_days": schedule.retention_days}, project=project, creating=False
+    )
     form.is_valid()
     if _update(request, project, index_name, schedule, form, {"enabled": enabled}):
         messages.success(request, f"Backup schedule {schedule.display_name} {'enabled' if enabled else 'disabled'}.")
@@ -168,10 +193,25 @@ def _update(request, project, index_name, schedule, form, changes) -> bool:
     try:
         service.update_schedule(project, index_name, schedule.id, **changes)
     except PineconeError as error:
-        audit.record(request, project.name, AuditEntry.Action.UPDATE_SCHEDULE, schedule.id, audit.failure_outcome(error), error=error, extra={"index": index_name, **changes})
+        audit.record(
+            request,
+            project.name,
+            AuditEntry.Action.UPDATE_SCHEDULE,
+            schedule.id,
+            audit.failure_outcome(error),
+            error=error,
+            extra={"index": index_name, **changes},
+        )
         form.add_error(None, explain(project, index_name, error))
         return False
-    audit.record(request, project.name, AuditEntry.Action.UPDATE_SCHEDULE, schedule.id, AuditEntry.Outcome.OK, extra={"index": index_name, "name": schedule.name, **changes})
+    audit.record(
+        request,
+        project.name,
+        AuditEntry.Action.UPDATE_SCHEDULE,
+        schedule.id,
+        AuditEntry.Outcome.OK,
+        extra={"index": index_name, "name": schedule.name, **changes},
+    )
     return True
 
 
@@ -191,20 +231,48 @@ def _detail_with_form(request, project, index_name, schedule, form):
 @require_http_methods(["GET", "POST"])
 def schedules_delete(request, project_name, index_name, schedule_id):
     project = project_or_404(project_name)
-    schedule, failure = _schedule_for_write(request, project, index_name, schedule_id, AuditEntry.Action.DELETE_SCHEDULE)
+    schedule, failure = _schedule_for_write(
+        request, project, index_name, schedule_id, AuditEntry.Action.DELETE_SCHEDULE
+    )
     if failure:
         return failure
     expected = schedule.display_name
-    form = DeleteScheduleForm(request.POST if request.method == "POST" else None, expected=expected, schedule_id=schedule.id)
+    form = DeleteScheduleForm(
+        request.POST if request.method == "POST" else None, expected=expected, schedule_id=schedule.id
+    )
     if request.method == "POST" and form.is_valid():
         try:
             service.delete_schedule(project, index_name, schedule_id)
         except PineconeError as error:
-            audit.record(request, project.name, AuditEntry.Action.DELETE_SCHEDULE, schedule_id, audit.failure_outcome(error), error=error, extra={"index": index_name})
+            audit.record(
+                request,
+                project.name,
+                AuditEntry.Action.DELETE_SCHEDULE,
+                schedule_id,
+                audit.failure_outcome(error),
+                error=error,
+                extra={"index": index_name},
+            )
             form.add_error(None, explain(project, index_name, error))
         else:
-            audit.record(request, project.name, AuditEntry.Action.DELETE_SCHEDULE, schedule_id, AuditEntry.Outcome.OK, extra={"index": index_name, "name": schedule.name})
-            messages.success(request, f"Backup schedule {expected} deleted. The backups it made stay until their retention runs out.")
+            audit.record(
+                request,
+                project.name,
+                AuditEntry.Action.DELETE_SCHEDULE,
+                schedule_id,
+                AuditEntry.Outcome.OK,
+                extra={"index": index_name, "name": schedule.name},
+            )
+            messages.success(
+                request, f"Backup schedule {expected} deleted. The backups it made stay until their retention runs out."
+            )
             return redirect("indexes-detail", project.name, index_name)
-    context = {"project": project, "section": "indexes", "index_name": index_name, "schedule": schedule, "form": form, "expected": expected}
+    context = {
+        "project": project,
+        "section": "indexes",
+        "index_name": index_name,
+        "schedule": schedule,
+        "form": form,
+        "expected": expected,
+    }
     return render(request, "schedules/delete.html", context, status=400 if form.errors else 200)

@@ -86,5 +86,9 @@ def _by_id_prefix(query, jobs, backups, index_ids: dict[str, str]) -> list[tuple
     return [
         *(("job", j, "jobs-detail", j.id) for j in jobs if j.id.lower().startswith(prefix)),
         *(("backup", b, "backups-detail", b.id) for b in backups if b.id.lower().startswith(prefix)),
-        *(("index", (i, name), "indexes-detail", name) for i, name in index_ids.items() if i.lower().startswith(prefix)),
-    ][: MAX_RESULTS]
+        *(
+            ("index", (i, name), "indexes-detail", name)
+            for i, name in index_ids.items()
+            if i.lower().startswith(prefix)
+        ),
+    ][:MAX_RESULTS]

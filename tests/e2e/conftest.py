@@ -7,10 +7,10 @@ browser download is not needed.
 import os
 
 import pytest
+from browsing import log_in
 from django.core.cache import cache
 from playwright.sync_api import Page, sync_playwright
 
-from browsing import log_in
 from restoreui.emulator import Emulator
 from restoreui.projects import Project
 
@@ -101,10 +101,12 @@ def fast_project(settings, fast_emulator):
 @pytest.fixture
 def several_projects(settings, emulator):
     """dev, and prod marked production, on the emulator; broken's Pinecone refuses its key."""
+
     def project(name, api_key=emulator.api_key, **kwargs):
         return Project(name=name, api_key=api_key, host=emulator.url, emulated=True, **kwargs)
 
     settings.RESTOREUI_PROJECTS = {
-        p.name: p for p in (project("dev"), project("prod", environment="production"), project("broken", api_key="wrong"))
+        p.name: p
+        for p in (project("dev"), project("prod", environment="production"), project("broken", api_key="wrong"))
     }
     return settings.RESTOREUI_PROJECTS

@@ -2,7 +2,6 @@
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-
 from browsing import log_in, main_pages
 
 pytestmark = pytest.mark.e2e

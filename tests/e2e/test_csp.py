@@ -1,9 +1,8 @@
 """The Content-Security-Policy holds on every page: nothing the pages do is blocked by it."""
 
 import pytest
-from django.urls import reverse
-
 from browsing import job_path, log_in, main_pages, running_job
+from django.urls import reverse
 
 pytestmark = pytest.mark.e2e
 
@@ -23,9 +22,11 @@ def watched_page(new_page):
     page.add_init_script(LISTEN)
     page.on(
         "console",
-        lambda message: page.violations.append(message.text)
-        if message.type == "error" and "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            page.violations.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
     )
     return page
 

@@ -6,10 +6,10 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from browsing import ARTIFACTS, log_in
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from browsing import ARTIFACTS, log_in
 from restoreui.pinecone import service
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +19,9 @@ BERLIN = "Europe/Berlin"
 
 
 def ready_products_backups(project):
-    found = [b for b in service.list_backups(project).value.items if b.source_index_name == "products" and b.state == "ready"]
+    found = [
+        b for b in service.list_backups(project).value.items if b.source_index_name == "products" and b.state == "ready"
+    ]
     return sorted(found, key=lambda b: b.created_at, reverse=True)
 
 
@@ -82,7 +84,9 @@ def test_the_job_table_keeps_to_one_line_per_row_at_1280_px(new_page, viewer, pr
     log_in(page, "viewer", "viewer-pass")
     page.goto(reverse("jobs-list", args=[project.name]))
     shoot(page, f"job-table-triage-1280-{scheme}")
-    heights = page.locator("#jobs-table tbody tr").evaluate_all("rows => rows.map(r => r.getBoundingClientRect().height)")
+    heights = page.locator("#jobs-table tbody tr").evaluate_all(
+        "rows => rows.map(r => r.getBoundingClientRect().height)"
+    )
     assert max(heights) < 1.5 * min(heights), f"some rows wrap onto a second line: heights {sorted(set(heights))}"
     overflow = page.locator("#jobs-table .table-wrap").evaluate("wrap => wrap.scrollWidth - wrap.clientWidth")
     assert overflow <= 0, f"the job table scrolls sideways at 1280 px, by {overflow} px"
@@ -95,7 +99,9 @@ def test_the_job_table_keeps_to_one_line_per_row_at_1280_px(new_page, viewer, pr
 def test_failed_jobs_show_where_they_stopped_in_red(new_page, viewer, project, reporting_progress):
     page = new_page()
     log_in(page, "viewer", "viewer-pass")
-    stopped = next(j for j in service.list_restore_jobs(project).value.items if j.state == "failed" and j.percent_complete)
+    stopped = next(
+        j for j in service.list_restore_jobs(project).value.items if j.state == "failed" and j.percent_complete
+    )
     page.goto(reverse("jobs-list", args=[project.name]) + f"?status=failed&q={stopped.id}")
     bar = page.locator("#jobs-table progress.failed")
     expect(bar).to_have_attribute("aria-label", re.compile(r"^Failed at \d+(\.\d)?%$"))

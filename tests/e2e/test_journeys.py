@@ -6,13 +6,13 @@ from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from browsing import ARTIFACTS, job_path, log_in, path_of, ready_backup, running_job, waiting_job
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from restoreui.lib.formatting import percent
 from restoreui.pinecone import service
 from restoreui.views.jobs import POLL_EVERY
-from browsing import ARTIFACTS, job_path, log_in, path_of, ready_backup, running_job, waiting_job
 
 pytestmark = pytest.mark.e2e
 
@@ -105,7 +105,9 @@ def test_an_operator_restores_a_backup_and_the_whole_job_page_follows_it_to_comp
     with page.expect_navigation():
         page.get_by_role("button", name=f"Start restore in {project.name}").click()
 
-    assert re.fullmatch(rf"/p/{project.name}/jobs/[^/]+/", path_of(page.url)), f"After starting a restore the user saw {page.url}"
+    assert re.fullmatch(rf"/p/{project.name}/jobs/[^/]+/", path_of(page.url)), (
+        f"After starting a restore the user saw {page.url}"
+    )
     poll_path = path_of(page.url) + "poll"
     expect(page.locator(".messages")).to_contain_text(f"Restore started: {backup.display_name} into new index {target}")
     assert not page.title().startswith("Completed"), "The job should still be running when its page first loads"

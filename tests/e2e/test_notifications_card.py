@@ -1,9 +1,9 @@
 """The job page's Notifications card in a browser: subscribe a target, see it, never its URL."""
 
 import pytest
+from browsing import ARTIFACTS, job_path, running_job
 from playwright.sync_api import expect
 
-from browsing import ARTIFACTS, job_path, running_job
 from restoreui.notifications.targets import Target
 from restoreui.projects import Project
 
@@ -12,9 +12,14 @@ pytestmark = pytest.mark.e2e
 
 def test_an_operator_subscribes_the_incident_channel_to_a_running_job(operator_page, project, settings):
     notifying = Project(
-        name=project.name, api_key=project.api_key, host=project.host, emulated=True,
+        name=project.name,
+        api_key=project.api_key,
+        host=project.host,
+        emulated=True,
         notify=(
-            Target("incidents", "slack", "https://hooks.slack.com/services/T0/B0/s3cr3t", frozenset({"restore_failed"})),
+            Target(
+                "incidents", "slack", "https://hooks.slack.com/services/T0/B0/s3cr3t", frozenset({"restore_failed"})
+            ),
             Target("pager", "webhook", "https://pager.example.com/hook/s3cr3t"),
         ),
     )

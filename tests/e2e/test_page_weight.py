@@ -4,9 +4,8 @@ import gzip
 from urllib.parse import urlsplit
 
 import pytest
-from django.urls import reverse
-
 from browsing import log_in, main_pages
+from django.urls import reverse
 
 pytestmark = pytest.mark.e2e
 
@@ -22,9 +21,15 @@ def origin(url: str) -> str:
 def test_every_request_goes_to_restoreui_itself(new_page, operator, project, live_server):
     page = new_page()
     elsewhere = []
-    page.on("request", lambda r: elsewhere.append(r.url) if r.url.startswith("http") and origin(r.url) != live_server.url else None)
+    page.on(
+        "request",
+        lambda r: elsewhere.append(r.url) if r.url.startswith("http") and origin(r.url) != live_server.url else None,
+    )
     failed = []
-    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 and "no-such-job" not in r.url else None)
+    page.on(
+        "response",
+        lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 and "no-such-job" not in r.url else None,
+    )
     page.on("requestfailed", lambda r: failed.append(f"{r.failure} {r.url}"))
     page.goto("/login/")
     log_in(page, "operator", "operator-pass")

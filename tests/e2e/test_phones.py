@@ -1,7 +1,6 @@
 """On a phone the table filters fold behind a "Filters (n)" toggle; on a wide screen they show."""
 
 import pytest
-
 from browsing import ARTIFACTS, log_in
 
 pytestmark = pytest.mark.e2e

@@ -1,10 +1,9 @@
 """The coverage overview and the schedule pages in Chromium, on API 2026-07: photographed, and used."""
 
 import pytest
+from browsing import ARTIFACTS, log_in
 from django.urls import reverse
 from playwright.sync_api import expect
-
-from browsing import ARTIFACTS, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -55,4 +54,5 @@ def test_an_operator_finds_the_failed_run_and_pauses_its_schedule(operator_page,
     page.get_by_role("button", name="Disable schedule").click()
     expect(page.get_by_role("status")).to_contain_text("disabled")
     assert not emulator.store.schedules[
-        next(s.schedule_id for s in emulator.store.schedules.values() if s.name == "tickets-nightly")].enabled
+        next(s.schedule_id for s in emulator.store.schedules.values() if s.name == "tickets-nightly")
+    ].enabled

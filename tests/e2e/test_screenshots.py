@@ -4,12 +4,24 @@ Each screen must also fit its width: a page wider than the phone means sideways 
 """
 
 import pytest
-
 from browsing import ARTIFACTS, log_in, main_pages
 
 pytestmark = pytest.mark.e2e
 
-SCREENS = ["job-table", "job-detail", "job-pending", "job-failed", "backup-list", "backup-detail", "restore-form", "index-list", "index-detail", "restore-before", "delete-form", "audit"]
+SCREENS = [
+    "job-table",
+    "job-detail",
+    "job-pending",
+    "job-failed",
+    "backup-list",
+    "backup-detail",
+    "restore-form",
+    "index-list",
+    "index-detail",
+    "restore-before",
+    "delete-form",
+    "audit",
+]
 WIDTHS = [1280, 375]
 SCHEMES = ["light", "dark"]
 
@@ -39,7 +51,9 @@ def test_each_main_screen_fits_the_width_and_is_photographed(new_page, operator,
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_projects_overview_and_a_production_page_fit_and_are_photographed(new_page, operator, several_projects, width, scheme):
+def test_the_projects_overview_and_a_production_page_fit_and_are_photographed(
+    new_page, operator, several_projects, width, scheme
+):
     folder = ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     page = new_page(viewport={"width": width, "height": 800}, color_scheme=scheme)

@@ -49,5 +49,5 @@ class Command(BaseCommand):
         try:
             validate_password(password, user)
         except ValidationError as e:
-            raise CommandError(" ".join(e.messages))
+            raise CommandError(" ".join(e.messages)) from e
         return password

@@ -31,8 +31,17 @@ class Command(BaseCommand):
         for where in ((host or "127.0.0.1", int(port)), ("127.0.0.1", emulator_port)):
             _check_free(*where)
         emulator = subprocess.Popen(
-            [sys.executable, "-m", "restoreui.emulator", "--port", str(emulator_port),
-             "--api-key", project.api_key, "--seed", str(seed)],
+            [
+                sys.executable,
+                "-m",
+                "restoreui.emulator",
+                "--port",
+                str(emulator_port),
+                "--api-key",
+                project.api_key,
+                "--seed",
+                str(seed),
+            ],
         )
         watcher = None
         try:
@@ -78,4 +87,4 @@ def _check_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as e:
-            raise CommandError(f"Cannot listen on {host}:{port} ({e.strerror}): is another make run going?")
+            raise CommandError(f"Cannot listen on {host}:{port} ({e.strerror}): is another make run going?") from e

@@ -27,22 +27,28 @@ from restoreui.pinecone import PineconeError, service
 log = logging.getLogger("restoreui.watch")
 
 LEASE = "watch"
-LISTS = (("backups", service.list_backups), ("restore jobs", service.list_restore_jobs), ("indexes", service.list_indexes))
+LISTS = (
+    ("backups", service.list_backups),
+    ("restore jobs", service.list_restore_jobs),
+    ("indexes", service.list_indexes),
+)
 
 
 class Command(BaseCommand):
     help = "Load every project's restore jobs, backups and indexes every RESTOREUI_WATCH_INTERVAL seconds."
 
     def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="Run one round and exit (for cron and tests).")
         parser.add_argument(
-            "--once", action="store_true", help="Run one round and exit (for cron and tests)."
-        )
-        parser.add_argument(
-            "--interval", type=float, default=None,
+            "--interval",
+            type=float,
+            default=None,
             help="Seconds between rounds (default RESTOREUI_WATCH_INTERVAL).",
         )
         parser.add_argument(
-            "--metrics-port", type=int, default=None,
+            "--metrics-port",
+            type=int,
+            default=None,
             help="Port of the watcher's /metrics (default RESTOREUI_WATCH_METRICS_PORT; 0: none).",
         )
 
@@ -51,7 +57,9 @@ class Command(BaseCommand):
         port = settings.RESTOREUI_WATCH_METRICS_PORT if metrics_port is None else metrics_port
         server = None
         if port and settings.RESTOREUI_METRICS_TOKEN:
-            server = metrics.serve_watch_metrics(settings.RESTOREUI_WATCH_METRICS_HOST, port, settings.RESTOREUI_METRICS_TOKEN)
+            server = metrics.serve_watch_metrics(
+                settings.RESTOREUI_WATCH_METRICS_HOST, port, settings.RESTOREUI_METRICS_TOKEN
+            )
             log.info("watch: gauges at http://%s:%d/metrics", settings.RESTOREUI_WATCH_METRICS_HOST, port)
         # Long enough to outlast a round against a slow Pinecone; renewed between projects.
         self.lease_seconds = max(300.0, 3 * self.interval)
@@ -138,7 +146,9 @@ class Command(BaseCommand):
             failures.append(f"pruning history: {e}")
         projects = len(settings.RESTOREUI_PROJECTS)
         listed = ", ".join(f"{n} {name}" for name, n in counts.items())
-        failed = f"{len(failures)} failure{'s' if len(failures) != 1 else ''}" + (f" ({'; '.join(failures)})" if failures else "")
+        failed = f"{len(failures)} failure{'s' if len(failures) != 1 else ''}" + (
+            f" ({'; '.join(failures)})" if failures else ""
+        )
         return (
             f"{projects} project{'s' if projects != 1 else ''}: {listed}; {failed}; "
             f"{queued} notifications queued, {delivered.sent} sent, {delivered.failed} not sent; "
@@ -162,5 +172,12 @@ class Command(BaseCommand):
         metrics.COVERAGE.update(project.name, **coverage.gauges(found, backups, schedules, jobs))
         for _, schedule, run in coverage.last_runs(backups, schedules):
             if run is not None and run.state == "failed":
-                outbox.scheduled_backup_failed(project, outbox.BackupFailure(
-                    backup_id=run.id, backup_name=run.name or "", schedule_name=schedule.display_name, status=run.status))
+                outbox.scheduled_backup_failed(
+                    project,
+                    outbox.BackupFailure(
+                        backup_id=run.id,
+                        backup_name=run.name or "",
+                        schedule_name=schedule.display_name,
+                        status=run.status,
+                    ),
+                )
