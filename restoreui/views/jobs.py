@@ -358,6 +358,7 @@ def note(request, project_name, job_id):
     reason = write_refusal_reason(request.user, project)
     if reason:
         return refused(request, project, AuditEntry.Action.JOB_NOTE, job_id, reason)
+    # Only a job Pinecone or the history knows takes a note.
     known_job(project, job_id)
     form = JobNoteForm(request.POST)
     if not form.is_valid():

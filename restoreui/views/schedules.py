@@ -21,6 +21,8 @@ def _need_schedules(project):
 
 # A schedule write sent without a clear answer.
 UNSURE = "The change may or may not have been made: reload the index page to check."
+# A schedule Pinecone does not have, and an API version without schedules.
+SCHEDULE_PAGES = {"not_found": "schedules/not_found.html", "not_available": "schedules/unavailable.html"}
 
 
 def explain(project, index_name: str, error: PineconeError) -> str:
@@ -42,9 +44,6 @@ def explain(project, index_name: str, error: PineconeError) -> str:
     if isinstance(error, NotFound):
         return f"Pinecone no longer has this: {error.message}"
     return error.explain()
-
-
-SCHEDULE_PAGES = {"not_found": "schedules/not_found.html", "not_available": "schedules/unavailable.html"}
 
 
 @require_GET
