@@ -74,14 +74,14 @@ def upstream_errors(
                 if in_region:
                     response = render(request, region, context | region_context | {"error": error})
                     return reswap(response, "innerHTML") if region == BANNER else response
-                return upstream_failed(request, project, error, section)
+                return _error_page(request, project, error, section)
 
         return answering
 
     return decorate
 
 
-def upstream_failed(request, project, error: PineconeError, section: str = ""):
+def _error_page(request, project, error: PineconeError, section: str):
     """Pinecone failed and nothing cached can stand in: say so, with the request id."""
     # 504 only when Pinecone ran out of time; a reset or an unreadable answer is a bad gateway.
     status = 504 if getattr(error, "timeout", None) is not None else 502
