@@ -10,8 +10,8 @@ from django.conf import settings
 from django.contrib.auth.backends import RemoteUserBackend
 from django.contrib.auth.middleware import LoginRequiredMiddleware, RemoteUserMiddleware
 from django.core.exceptions import MiddlewareNotUsed
-from django.http import HttpResponse
 from django.shortcuts import resolve_url
+from django_htmx.http import HttpResponseClientRedirect
 
 from restoreui.pinecone import budget
 
@@ -135,12 +135,11 @@ class HtmxLoginRequiredMiddleware(LoginRequiredMiddleware):
     """
 
     def handle_no_permission(self, request, view_func):
-        if request.headers.get("HX-Request") != "true":
+        if not request.htmx:
             return super().handle_no_permission(request, view_func)
-        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        current = urlsplit(request.htmx.current_url or "")
         page = current.path + (f"?{current.query}" if current.query else "")
         if not page.startswith("/") or page.startswith("//"):
             page = request.get_full_path()
-        response = HttpResponse("Your session has ended; log in again.", status=401)
-        response["HX-Redirect"] = f"{resolve_url(self.get_login_url(view_func))}?{urlencode({'next': page})}"
-        return response
+        login = f"{resolve_url(self.get_login_url(view_func))}?{urlencode({'next': page})}"
+        return HttpResponseClientRedirect(login, content="Your session has ended; log in again.", status=401)

@@ -50,10 +50,6 @@ def write_refusal_reason(user, project: Project) -> str | None:
     return None
 
 
-def can_write(user, project: Project) -> bool:
-    return write_refusal_reason(user, project) is None
-
-
 def operated_projects(user) -> list[str]:
     """Names of the projects USER operates (read-only switches aside): whose audit entries they read."""
     return [name for name, project in all_projects().items() if _is_operator_of(user, project)]

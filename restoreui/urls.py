@@ -1,7 +1,7 @@
 import re
 
 from django.contrib.auth import views as auth_views
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from restoreui.login import ThrottledAuthenticationForm
 from restoreui.views import audit, backups, coverage, health, home, indexes, jobs, notify, schedules, search
@@ -42,56 +42,56 @@ class ExportFormatConverter:
 register_converter(SegmentConverter, "seg")
 register_converter(ExportFormatConverter, "fmt")
 
+# Every project page is under p/<project>/, one list per section; names stay flat (jobs-detail).
+jobs_urls = [
+    path("", jobs.list_, name="jobs-list"),
+    path("export.<fmt:fmt>", jobs.export, name="jobs-export"),
+    path("<seg:job_id>/", jobs.detail, name="jobs-detail"),
+    path("<seg:job_id>/poll", jobs.detail_poll, name="jobs-detail-poll"),
+    path("<seg:job_id>/note/", jobs.note, name="jobs-note"),
+    path("<seg:job_id>/notify/", notify.subscription, name="jobs-notify"),
+]
+
+backups_urls = [
+    path("", backups.list_, name="backups-list"),
+    path("<seg:backup_id>/", backups.detail, name="backups-detail"),
+    path("<seg:backup_id>/restore/", backups.restore, name="backups-restore"),
+    path("<seg:backup_id>/delete/", backups.delete, name="backups-delete"),
+]
+
+# Under an index: indexes/<index_name>/...
+schedules_urls = [
+    path("schedule/", schedules.create, name="schedules-create"),
+    path("schedules/<seg:schedule_id>/", schedules.detail, name="schedules-detail"),
+    path("schedules/<seg:schedule_id>/edit/", schedules.edit, name="schedules-edit"),
+    path("schedules/<seg:schedule_id>/enabled/", schedules.toggle, name="schedules-toggle"),
+    path("schedules/<seg:schedule_id>/delete/", schedules.delete, name="schedules-delete"),
+]
+
+indexes_urls = [
+    path("", indexes.list_, name="indexes-list"),
+    path("<seg:index_name>/", indexes.detail, name="indexes-detail"),
+    path("<seg:index_name>/backup/", indexes.backup, name="indexes-backup"),
+    path("<seg:index_name>/restore-to-before/", indexes.restore_before, name="indexes-restore-before"),
+    path("<seg:index_name>/", include(schedules_urls)),
+]
+
+project_urls = [
+    path("", coverage.overview, name="project"),
+    path("jobs/", include(jobs_urls)),
+    path("backups/", include(backups_urls)),
+    path("indexes/", include(indexes_urls)),
+    path("search/", search.results, name="search"),
+]
+
 urlpatterns = [
-    path("", home.home, name="home"),
+    path("", home.index, name="home"),
     path("login/", auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("prefs/timezone/", home.prefs_timezone, name="prefs-timezone"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
-    path("audit/", audit.audit, name="audit"),
-    path("p/<slug:project_name>/", coverage.coverage_overview, name="project"),
-    path("p/<slug:project_name>/jobs/", jobs.jobs_list, name="jobs-list"),
-    path("p/<slug:project_name>/jobs/export.<fmt:fmt>", jobs.jobs_export, name="jobs-export"),
-    path("p/<slug:project_name>/jobs/<seg:job_id>/", jobs.jobs_detail, name="jobs-detail"),
-    path("p/<slug:project_name>/jobs/<seg:job_id>/poll", jobs.jobs_detail_poll, name="jobs-detail-poll"),
-    path("p/<slug:project_name>/jobs/<seg:job_id>/note/", jobs.jobs_note, name="jobs-note"),
-    path("p/<slug:project_name>/jobs/<seg:job_id>/notify/", notify.jobs_notify, name="jobs-notify"),
-    path("p/<slug:project_name>/backups/", backups.backups_list, name="backups-list"),
-    path("p/<slug:project_name>/backups/<seg:backup_id>/", backups.backups_detail, name="backups-detail"),
-    path("p/<slug:project_name>/backups/<seg:backup_id>/restore/", backups.backups_restore, name="backups-restore"),
-    path("p/<slug:project_name>/backups/<seg:backup_id>/delete/", backups.backups_delete, name="backups-delete"),
-    path("p/<slug:project_name>/indexes/", indexes.indexes_list, name="indexes-list"),
-    path("p/<slug:project_name>/indexes/<seg:index_name>/", indexes.indexes_detail, name="indexes-detail"),
-    path("p/<slug:project_name>/indexes/<seg:index_name>/backup/", indexes.indexes_backup, name="indexes-backup"),
-    path(
-        "p/<slug:project_name>/indexes/<seg:index_name>/restore-to-before/",
-        indexes.indexes_restore_before,
-        name="indexes-restore-before",
-    ),
-    path(
-        "p/<slug:project_name>/indexes/<seg:index_name>/schedule/", schedules.schedules_create, name="schedules-create"
-    ),
-    path(
-        "p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/",
-        schedules.schedules_detail,
-        name="schedules-detail",
-    ),
-    path(
-        "p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/edit/",
-        schedules.schedules_edit,
-        name="schedules-edit",
-    ),
-    path(
-        "p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/enabled/",
-        schedules.schedules_toggle,
-        name="schedules-toggle",
-    ),
-    path(
-        "p/<slug:project_name>/indexes/<seg:index_name>/schedules/<seg:schedule_id>/delete/",
-        schedules.schedules_delete,
-        name="schedules-delete",
-    ),
-    path("p/<slug:project_name>/search/", search.search, name="search"),
+    path("audit/", audit.log, name="audit"),
+    path("p/<slug:project_name>/", include(project_urls)),
 ]

@@ -90,13 +90,13 @@ def test_a_job_without_a_percentage_gets_the_time_left_to_the_median():
     assert result.remaining == minutes(6), "four minutes into a ten-minute median should leave six"
     assert result.finish_at == NOW + minutes(6)
     assert result.rate_per_minute is None and not result.overdue
-    assert result.share_of_expected == 40
 
 
-def test_past_the_median_there_is_no_time_left_but_a_share_of_expected():
+def test_past_the_median_there_is_no_time_left_but_the_median_it_passed():
     result = estimate(job(running_for=minutes(12)), expected_duration(ONE_GB, GB), now=NOW)
     assert result.remaining is None and result.finish_at == NOW - minutes(2)
-    assert result.share_of_expected == 120 and not result.overdue
+    assert result.expected.median == minutes(10), "the page could not say which median the job is past"
+    assert not result.overdue
 
 
 def test_a_job_longer_than_90_percent_of_comparable_restores_is_overdue():

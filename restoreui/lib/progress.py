@@ -64,13 +64,6 @@ class Estimate:
     # Running longer than 90% of comparable restores.
     overdue: bool = False
 
-    @property
-    def share_of_expected(self) -> float | None:
-        """Elapsed time as a percentage of the median restore."""
-        if self.elapsed is None or not self.expected or not self.expected.median:
-            return None
-        return 100 * self.elapsed / self.expected.median
-
 
 def estimate(job, expected: Expected | None = None, now: datetime | None = None) -> Estimate:
     now = now or datetime.now(UTC)

@@ -12,7 +12,7 @@ PAGE_SIZE = 50
 
 
 @require_safe
-def audit(request):
+def log(request):
     if not is_operator(request.user):
         raise PermissionDenied("The audit log is open to operators only.")
     filters = {

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
@@ -9,27 +10,18 @@ from restoreui.forms import DeleteBackupForm, RestoreForm
 from restoreui.history.record import record_start
 from restoreui.models import AuditEntry
 from restoreui.permissions import write_refusal_reason
-from restoreui.pinecone import (
-    Conflict,
-    InvalidRequest,
-    NotFound,
-    PineconeError,
-    PreconditionFailed,
-    Unavailable,
-    service,
-)
-from restoreui.views.common import project_or_404, push_clean_url, refused, upstream_failed
+from restoreui.pinecone import Conflict, PreconditionFailed, service
+from restoreui.views.common import project_or_404, push_clean_url, refused
+from restoreui.views.errors import BANNER, part, sending, upstream_errors
 
 
 @require_GET
 @vary_on_headers("HX-Request")
-def backups_list(request, project_name):
+@upstream_errors("backups", region=BANNER)
+def list_(request, project_name):
     project = project_or_404(project_name)
     form = BackupFilterForm(request.GET)
-    try:
-        fetched = service.list_backups(project)
-    except PineconeError as error:
-        return upstream_failed(request, project, error, section="backups")
+    fetched = service.list_backups(project)
     expiries = _expiries(project, fetched.value.items) if form.value("expires") else None
     backups = form.apply(fetched.value.items, expiries)
     context = {
@@ -60,39 +52,12 @@ def _expiries(project, backups) -> dict | None:
     return coverage.expiries(backups, schedules)
 
 
-def _backup_or_404(request, project, backup_id):
-    """The backup, or the response to send instead (404 page or upstream failure)."""
-    try:
-        return service.get_backup(project, backup_id), None
-    except NotFound:
-        context = {"project": project, "section": "backups", "backup_id": backup_id}
-        return None, render(request, "backups/not_found.html", context, status=404)
-    except PineconeError as error:
-        return None, upstream_failed(request, project, error, section="backups")
-
-
-def _backup_for_write(request, project, backup_id, action):
-    """The backup this user may act on, or the response to send instead (404, failure, refusal)."""
-    fetched, failure = _backup_or_404(request, project, backup_id)
-    if failure:
-        return None, failure
-    reason = write_refusal_reason(request.user, project)
-    if reason:
-        return None, refused(request, project, action, backup_id, reason)
-    return fetched.value, None
-
-
 @require_GET
-def backups_detail(request, project_name, backup_id):
+@upstream_errors("backups", not_found="backups/not_found.html")
+def detail(request, project_name, backup_id):
     project = project_or_404(project_name)
-    fetched, failure = _backup_or_404(request, project, backup_id)
-    if failure:
-        return failure
-    try:
-        jobs = service.restore_jobs_for_backup(project, backup_id)
-        jobs_error = None
-    except PineconeError as error:
-        jobs, jobs_error = None, error
+    fetched = service.get_backup(project, backup_id)
+    jobs = part(lambda: service.restore_jobs_for_backup(project, backup_id))
     indexes = _indexes(project)
     metric, metric_index, metric_how = _metric(fetched.value, indexes)
     context = {
@@ -105,8 +70,8 @@ def backups_detail(request, project_name, backup_id):
         "metric_index": metric_index,
         "metric_how": metric_how,
         "fetched": fetched,
-        "jobs": jobs,
-        "jobs_error": jobs_error,
+        "jobs": jobs.value,
+        "jobs_error": jobs.error,
         "refusal": write_refusal_reason(request.user, project),
     }
     return render(request, "backups/detail.html", context)
@@ -114,11 +79,8 @@ def backups_detail(request, project_name, backup_id):
 
 def _indexes(project):
     """The project's indexes when the whole list can be had, else None."""
-    try:
-        indexes = service.list_indexes(project).value
-    except PineconeError:
-        return None
-    return None if indexes.truncated else indexes.items
+    indexes = part(lambda: service.list_indexes(project).value).value
+    return None if indexes is None or indexes.truncated else indexes.items
 
 
 def _source_deleted(backup, indexes) -> bool | None:
@@ -153,18 +115,29 @@ def _metric(backup, indexes):
 
 
 @require_http_methods(["GET", "POST"])
-def backups_restore(request, project_name, backup_id):
+@upstream_errors("backups", not_found="backups/not_found.html")
+def restore(request, project_name, backup_id):
     project = project_or_404(project_name)
-    backup, failure = _backup_for_write(request, project, backup_id, AuditEntry.Action.RESTORE)
-    if failure:
-        return failure
+    backup = service.get_backup(project, backup_id).value
+    if reason := write_refusal_reason(request.user, project):
+        return refused(request, project, AuditEntry.Action.RESTORE, backup_id, reason)
 
     # A link may fill the form in (a retry, "Restore to before…"); nothing is sent until submitted.
     prefill = {k: request.GET[k][:500] for k in ("name", "tags", "deletion_protection") if k in request.GET}
     form = RestoreForm(request.POST if request.method == "POST" else None, initial=prefill)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with sending(
+            request,
+            project,
+            AuditEntry.Action.RESTORE,
+            backup_id,
+            form,
+            unsure="Pinecone did not confirm the restore, so it may or may not have started: "
+            "check the restore jobs list before trying again.",
+            explain=lambda error: _restore_refused(project, data["name"], error),
+            extra={"index": data["name"]},
+        ):
             started = service.create_index_from_backup(
                 project,
                 backup_id,
@@ -172,18 +145,7 @@ def backups_restore(request, project_name, backup_id):
                 tags=data["tags"],
                 deletion_protection=data["deletion_protection"],
             )
-        except PineconeError as error:
-            audit.record(
-                request,
-                project.name,
-                AuditEntry.Action.RESTORE,
-                backup_id,
-                audit.failure_outcome(error),
-                error=error,
-                extra={"index": data["name"]},
-            )
-            _explain_restore_failure(form, project, data["name"], error)
-        else:
+        if not form.errors:
             entry = audit.record(
                 request,
                 project.name,
@@ -214,55 +176,37 @@ def backups_restore(request, project_name, backup_id):
     return render(request, "backups/restore.html", context, status=400 if form.errors else 200)
 
 
-def _explain_restore_failure(form, project, name, error):
+def _restore_refused(project, name, error) -> ValidationError | None:
+    """A name already taken is the name field's error; anything else is said as Pinecone says it."""
     if isinstance(error, Conflict):
-        form.add_error("name", f"An index named “{name}” already exists in project {project.name}. Pick another name.")
-    elif isinstance(error, InvalidRequest):
-        form.add_error(None, f"Pinecone rejected the request: {error.message}")
-    elif isinstance(error, Unavailable):
-        form.add_error(
-            None,
-            f"{error.explain()} Pinecone did not confirm the restore, so it may or may not have started: "
-            "check the restore jobs list before trying again.",
+        return ValidationError(
+            {"name": f"An index named “{name}” already exists in project {project.name}. Pick another name."}
         )
-    else:
-        form.add_error(None, error.explain())
+    return None
 
 
 @require_http_methods(["GET", "POST"])
-def backups_delete(request, project_name, backup_id):
+@upstream_errors("backups", not_found="backups/not_found.html")
+def delete(request, project_name, backup_id):
     project = project_or_404(project_name)
-    backup, failure = _backup_for_write(request, project, backup_id, AuditEntry.Action.DELETE_BACKUP)
-    if failure:
-        return failure
+    backup = service.get_backup(project, backup_id).value
+    if reason := write_refusal_reason(request.user, project):
+        return refused(request, project, AuditEntry.Action.DELETE_BACKUP, backup_id, reason)
 
     expected = backup.name or backup.id
     form = DeleteBackupForm(request.POST if request.method == "POST" else None, expected=expected, backup_id=backup.id)
     if request.method == "POST" and form.is_valid():
-        try:
+        with sending(
+            request,
+            project,
+            AuditEntry.Action.DELETE_BACKUP,
+            backup_id,
+            form,
+            unsure="The backup may or may not have been deleted: reload this page to check.",
+            explain=_delete_refused,
+        ):
             service.delete_backup(project, backup_id)
-        except PineconeError as error:
-            audit.record(
-                request,
-                project.name,
-                AuditEntry.Action.DELETE_BACKUP,
-                backup_id,
-                audit.failure_outcome(error),
-                error=error,
-            )
-            if isinstance(error, PreconditionFailed):
-                form.add_error(
-                    None,
-                    "Pinecone will not delete this backup while a restore from it is still running. "
-                    "Wait for that restore job to finish, then try again.",
-                )
-            elif isinstance(error, Unavailable):
-                form.add_error(
-                    None, f"{error.explain()} The backup may or may not have been deleted: reload this page to check."
-                )
-            else:
-                form.add_error(None, error.explain())
-        else:
+        if not form.errors:
             audit.record(
                 request,
                 project.name,
@@ -284,10 +228,16 @@ def backups_delete(request, project_name, backup_id):
     return render(request, "backups/delete.html", context, status=400 if form.errors else 200)
 
 
+def _delete_refused(error) -> str | None:
+    if isinstance(error, PreconditionFailed):
+        return (
+            "Pinecone will not delete this backup while a restore from it is still running. "
+            "Wait for that restore job to finish, then try again."
+        )
+    return None
+
+
 def _running_restores(project, backup_id):
     """The unfinished restores from a backup (Pinecone refuses to delete it while one runs), None when unknown."""
-    try:
-        jobs = service.restore_jobs_for_backup(project, backup_id).value.items
-    except PineconeError:
-        return None
-    return [job for job in jobs if not job.finished]
+    jobs = part(lambda: service.restore_jobs_for_backup(project, backup_id).value.items).value
+    return None if jobs is None else [job for job in jobs if not job.finished]

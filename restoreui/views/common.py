@@ -1,12 +1,13 @@
-"""What every screen shares: finding the project in the URL and explaining upstream failures."""
+"""What every screen shares: the project in the URL, refusals, filter URLs, jobs Pinecone may have forgotten."""
 
 from django.http import Http404
 from django.shortcuts import render
 from django_htmx.http import push_url
 
 from restoreui import audit
+from restoreui.history.merge import as_job, lookup
 from restoreui.models import AuditEntry
-from restoreui.pinecone import Busy, PineconeError
+from restoreui.pinecone import NotFound, RestoreJob, service
 from restoreui.projects import Project, get_project
 
 
@@ -15,20 +16,6 @@ def project_or_404(name: str) -> Project:
     if project is None:
         raise Http404(f"There is no project named “{name}” in this restoreui.")
     return project
-
-
-def upstream_failed(request, project: Project, error: PineconeError, section: str = ""):
-    """Pinecone failed and nothing cached can stand in: say so, with the request id."""
-    # 504 only when Pinecone ran out of time; a reset or an unreadable answer is a bad gateway.
-    status = 504 if getattr(error, "timeout", None) is not None else 502
-    if isinstance(error, Busy):
-        status = 503
-    return render(
-        request,
-        "upstream_error.html",
-        {"project": project, "error": error, "section": section},
-        status=status,
-    )
 
 
 def refused(request, project: Project, action: str, target: str, reason: str):
@@ -44,3 +31,14 @@ def push_clean_url(request, response, form, form_id: str):
         query = form.canonical_query()
         return push_url(response, f"{request.path}?{query}" if query else request.path)
     return response
+
+
+def known_job(project: Project, job_id: str) -> RestoreJob:
+    """The job as Pinecone describes it, else as the history last saw it; NotFound when neither knows it."""
+    try:
+        return service.get_restore_job(project, job_id).value
+    except NotFound:
+        record = lookup(project, job_id)
+        if record is None:
+            raise
+        return as_job(record)

@@ -8,8 +8,9 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from restoreui import coverage
-from restoreui.pinecone import PineconeError, service
-from restoreui.views.common import project_or_404, upstream_failed
+from restoreui.pinecone import service
+from restoreui.views.common import project_or_404
+from restoreui.views.errors import BANNER, part, upstream_errors
 
 JOB_STATES = ("pending", "running", "completed", "failed", "cancelled", "unknown")
 # Rows per page: the work of a view stays flat however many indexes a project has.
@@ -18,22 +19,17 @@ PAGE_SIZE = 50
 
 @require_GET
 @vary_on_headers("HX-Request")
-def coverage_overview(request, project_name):
+@upstream_errors("coverage", region=BANNER)
+def overview(request, project_name):
     project = project_or_404(project_name)
     now = datetime.now(UTC)
-    try:
-        found, indexes, backups, note = project_rows(project, now)
-    except PineconeError as error:
-        return upstream_failed(request, project, error, section="coverage")
+    found, indexes, backups, note = project_rows(project, now)
     flags = [f for f in request.GET.getlist("flag") if f in coverage.FLAGS]
     sort = request.GET.get("sort", "")
     if sort.lstrip("-") not in coverage.SORTS:
         sort = "index"
-    try:
-        recent, running = coverage.job_counts(service.list_restore_jobs(project).value.items, now)
-        jobs_error = None
-    except PineconeError as error:
-        recent, running, jobs_error = None, (), error
+    jobs = part(lambda: coverage.job_counts(service.list_restore_jobs(project).value.items, now))
+    recent, running = jobs.value or (None, ())
     context = {
         "project": project,
         "section": "coverage",
@@ -50,7 +46,7 @@ def coverage_overview(request, project_name):
         if recent is not None
         else None,
         "running": running,
-        "jobs_error": jobs_error,
+        "jobs_error": jobs.error,
         "timeline_days": coverage.TIMELINE_DAYS,
     }
     if request.htmx:

@@ -13,7 +13,8 @@ from restoreui.views.coverage import project_rows
 
 
 @require_GET
-def home(request):
+def index(request):
+    """One project: its restore jobs. Several: a card per project."""
     projects = all_projects()
     if len(projects) == 1:
         return redirect("jobs-list", next(iter(projects)))

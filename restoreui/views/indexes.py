@@ -10,21 +10,17 @@ from restoreui.forms import CreateBackupForm, RestoreBeforeForm
 from restoreui.lib.pointintime import canonical, last_ready_before, restore_name
 from restoreui.models import AuditEntry
 from restoreui.permissions import write_refusal_reason
-from restoreui.pinecone import NotFound, PineconeError, Unavailable, service
-from restoreui.views.common import project_or_404, refused, upstream_failed
+from restoreui.pinecone import NotFound, service
+from restoreui.views.common import project_or_404, refused
+from restoreui.views.errors import Missing, part, sending, upstream_errors
 
 
 @require_GET
-def indexes_list(request, project_name):
+@upstream_errors("indexes")
+def list_(request, project_name):
     project = project_or_404(project_name)
-    try:
-        fetched = service.list_indexes(project)
-    except PineconeError as error:
-        return upstream_failed(request, project, error, section="indexes")
-    try:
-        backups = service.list_backups(project).value.items
-    except PineconeError:
-        backups = None
+    fetched = service.list_indexes(project)
+    backups = part(lambda: service.list_backups(project).value.items).value
     counts = Counter(backup.source_index_name for backup in backups or ())
     context = {
         "project": project,
@@ -38,25 +34,17 @@ def indexes_list(request, project_name):
 
 
 @require_GET
-def indexes_detail(request, project_name, index_name):
+@upstream_errors("indexes", not_found="indexes/not_found.html")
+def detail(request, project_name, index_name):
     project = project_or_404(project_name)
-    index, index_error = None, None
-    try:
-        fetched = service.get_index(project, index_name)
-        index = fetched.value
-    except NotFound:
-        fetched = None
-    except PineconeError as error:
-        fetched, index_error = None, error
-    try:
-        backups = service.list_backups(project).value.items
-    except PineconeError as error:
-        return upstream_failed(request, project, error, section="indexes")
+    # A deleted index keeps its page while backups of it remain.
+    described = part(lambda: service.get_index(project, index_name))
+    index_error = None if isinstance(described.error, NotFound) else described.error
+    index = described.value.value if described.value else None
     # The service module already lists them newest first.
-    backups = [b for b in backups if b.source_index_name == index_name]
+    backups = [b for b in service.list_backups(project).value.items if b.source_index_name == index_name]
     if index is None and index_error is None and not backups:
-        context = {"project": project, "section": "indexes", "index_name": index_name}
-        return render(request, "indexes/not_found.html", context, status=404)
+        raise Missing
     context = {
         "project": project,
         "section": "indexes",
@@ -64,7 +52,7 @@ def indexes_detail(request, project_name, index_name):
         **_schedules(project, index_name, backups),
         "index": index,
         "index_error": index_error,
-        "fetched": fetched,
+        "fetched": described.value,
         "backups": backups,
         "refusal": write_refusal_reason(request.user, project),
     }
@@ -76,15 +64,14 @@ def _schedules(project, index_name, backups) -> dict:
     note = service.schedules_unavailable(project)
     if note:
         return {"schedules": (), "schedules_note": note}
-    try:
-        schedules = service.index_schedules(project, index_name)
-    except PineconeError as error:
-        return {"schedules": (), "schedules_error": error}
-    return {"schedules": [(s, coverage.last_run(s, backups)) for s in schedules]}
+    schedules = part(lambda: service.index_schedules(project, index_name))
+    if schedules.error:
+        return {"schedules": (), "schedules_error": schedules.error}
+    return {"schedules": [(s, coverage.last_run(s, backups)) for s in schedules.value]}
 
 
 @require_http_methods(["GET", "POST"])
-def indexes_backup(request, project_name, index_name):
+def backup(request, project_name, index_name):
     """Create a backup of an index."""
     project = project_or_404(project_name)
     reason = write_refusal_reason(request.user, project)
@@ -93,46 +80,38 @@ def indexes_backup(request, project_name, index_name):
     form = CreateBackupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            backup = service.create_backup(
+        with sending(
+            request,
+            project,
+            AuditEntry.Action.CREATE_BACKUP,
+            index_name,
+            form,
+            unsure="The backup may or may not have been started: check this index's backups before trying again.",
+            explain=lambda error: (
+                f"Project {project.name} has no index named “{index_name}”." if isinstance(error, NotFound) else None
+            ),
+        ):
+            started = service.create_backup(
                 project, index_name, name=data["name"] or None, description=data["description"] or None
             )
-        except PineconeError as error:
-            audit.record(
-                request,
-                project.name,
-                AuditEntry.Action.CREATE_BACKUP,
-                index_name,
-                audit.failure_outcome(error),
-                error=error,
-            )
-            if isinstance(error, NotFound):
-                form.add_error(None, f"Project {project.name} has no index named “{index_name}”.")
-            elif isinstance(error, Unavailable):
-                form.add_error(
-                    None,
-                    f"{error.explain()} The backup may or may not have been started: "
-                    "check this index's backups before trying again.",
-                )
-            else:
-                form.add_error(None, error.explain())
-        else:
+        if not form.errors:
             audit.record(
                 request,
                 project.name,
                 AuditEntry.Action.CREATE_BACKUP,
                 index_name,
                 AuditEntry.Outcome.OK,
-                extra={"backup_id": backup.id, "name": backup.name},
+                extra={"backup_id": started.id, "name": started.name},
             )
-            messages.success(request, f"Backup {backup.display_name} of {index_name} started.")
-            return redirect("backups-detail", project.name, backup.id)
+            messages.success(request, f"Backup {started.display_name} of {index_name} started.")
+            return redirect("backups-detail", project.name, started.id)
     context = {"project": project, "section": "indexes", "index_name": index_name, "form": form}
     return render(request, "indexes/backup.html", context, status=400 if form.errors else 200)
 
 
 @require_GET
-def indexes_restore_before(request, project_name, index_name):
+@upstream_errors("indexes")
+def restore_before(request, project_name, index_name):
     """The last Ready backup of an index taken before a time, with a name for the restored index."""
     project = project_or_404(project_name)
     form = RestoreBeforeForm(request.GET or None, initial={"tz": request.session.get("tz", "utc")})
@@ -140,10 +119,7 @@ def indexes_restore_before(request, project_name, index_name):
     # The shared link names the time in UTC, so it means the same for whoever opens it.
     if moment and list(request.GET.items()) != [("before", canonical(moment))]:
         return redirect(f"{request.path}?{urlencode({'before': canonical(moment)}, safe=':')}")
-    try:
-        fetched = service.list_backups(project)
-    except PineconeError as error:
-        return upstream_failed(request, project, error, section="indexes")
+    fetched = service.list_backups(project)
     backups = [b for b in fetched.value.items if b.source_index_name == index_name]
     chosen, previous = last_ready_before(backups, moment) if moment else (None, None)
     context = {

@@ -21,8 +21,9 @@ from restoreui.lib.markdown import job_line
 from restoreui.lib.progress import Estimate, estimate, expected_duration
 from restoreui.models import AuditEntry
 from restoreui.permissions import write_refusal_reason
-from restoreui.pinecone import Fetched, NotFound, PineconeError, RestoreDurations, service
-from restoreui.views.common import project_or_404, push_clean_url, refused, upstream_failed
+from restoreui.pinecone import Fetched, NotFound, RestoreDurations, service
+from restoreui.views.common import known_job, project_or_404, push_clean_url, refused
+from restoreui.views.errors import part, upstream_errors
 from restoreui.views.notify import notify_context
 
 # Seconds between polls of a running job; slower while Pinecone is failing.
@@ -35,10 +36,7 @@ SEEN_HEADER = "X-Job-Seen"
 
 def _listed_backups(project) -> tuple[dict[str, str], dict[str, str]]:
     """Backup names and source index names by backup id, for the job table; empty when the list cannot be had."""
-    try:
-        backups = service.list_backups(project).value.items
-    except PineconeError:
-        return {}, {}
+    backups = part(lambda: service.list_backups(project).value.items).value or ()
     return {b.id: b.display_name for b in backups}, {b.id: b.source_index_name for b in backups if b.source_index_name}
 
 
@@ -46,9 +44,8 @@ def _durations(project, jobs) -> RestoreDurations | None:
     """What estimates learn from, read only when one of JOBS is still running."""
     if all(job.finished for job in jobs):
         return None
-    try:
-        listed = service.restore_durations(project).value
-    except PineconeError:
+    listed = part(lambda: service.restore_durations(project).value).value
+    if listed is None:
         return None
     return RestoreDurations(listed.pairs + remembered_durations(project), listed.backup_sizes)
 
@@ -75,15 +72,11 @@ def _filtered_jobs(request, project):
 
 @require_GET
 @vary_on_headers("HX-Request")
-def jobs_list(request, project_name):
+# On failure the table region stays in place and retries by itself.
+@upstream_errors("jobs", region="jobs/list.html#table")
+def list_(request, project_name):
     project = project_or_404(project_name)
-    try:
-        form, fetched, merged, jobs, names, sources = _filtered_jobs(request, project)
-    except PineconeError as error:
-        if request.htmx:
-            # Keep the table region in place (htmx swaps only 2xx) and keep retrying.
-            return render(request, "jobs/list.html#table", {"project": project, "error": error})
-        return upstream_failed(request, project, error, section="jobs")
+    form, fetched, merged, jobs, names, sources = _filtered_jobs(request, project)
     page = form.paginate(jobs)
     durations = _durations(project, page)
     context = {
@@ -145,13 +138,11 @@ def _export_row(job, names, sources, unlisted):
 
 
 @require_GET
-def jobs_export(request, project_name, fmt):
+@upstream_errors("jobs")
+def export(request, project_name, fmt):
     """The whole filtered list (every page) as CSV or JSON."""
     project = project_or_404(project_name)
-    try:
-        form, fetched, merged, jobs, names, sources = _filtered_jobs(request, project)
-    except PineconeError as error:
-        return upstream_failed(request, project, error, section="jobs")
+    form, fetched, merged, jobs, names, sources = _filtered_jobs(request, project)
     rows = [_export_row(job, names, sources, merged.unlisted) for job in jobs]
     # A file from an old copy says so in its name, where whoever opens it later sees it.
     filename = f"restore-jobs-{project.name}{'-stale' if fetched.stale else ''}.{fmt}"
@@ -194,12 +185,12 @@ def _target_index(project, job) -> dict:
     if job.finished:
         names = service.known_index_names(project, since=job.created_at)
         return {"target_index_missing": names is not None and job.target_index_name not in names}
-    try:
-        return {"target_index": service.get_index(project, job.target_index_name).value}
-    except NotFound:
+    target = part(lambda: service.get_index(project, job.target_index_name).value)
+    if isinstance(target.error, NotFound):
         return {"target_index_missing": True}
-    except PineconeError as error:
-        return {"target_index_error": error}
+    if target.error:
+        return {"target_index_error": target.error}
+    return {"target_index": target.value}
 
 
 def _job_title(job) -> str:
@@ -319,15 +310,10 @@ def _retry_url(request, project, job, record) -> str | None:
 
 
 @require_GET
-def jobs_detail(request, project_name, job_id):
+@upstream_errors("jobs", not_found="jobs/not_found.html")
+def detail(request, project_name, job_id):
     project = project_or_404(project_name)
-    try:
-        context = _live(request, project, job_id)
-    except NotFound:
-        context = {"project": project, "section": "jobs", "job_id": job_id}
-        return render(request, "jobs/not_found.html", context, status=404)
-    except PineconeError as error:
-        return upstream_failed(request, project, error, section="jobs")
+    context = _live(request, project, job_id)
     context["note_form"] = JobNoteForm(initial={"text": context["note"] and context["note"].text})
     context["note_refusal"] = write_refusal_reason(request.user, project)
     context |= notify_context(request, project, context["job"])
@@ -335,19 +321,15 @@ def jobs_detail(request, project_name, job_id):
 
 
 @require_GET
-def jobs_detail_poll(request, project_name, job_id):
+# A job that vanished while someone watched it: the region says so and stops polling.
+# While Pinecone fails, the region stays in place and keeps asking, slower.
+@upstream_errors(
+    "jobs", not_found="jobs/not_found.html", region="jobs/detail.html#progress", poll_every=POLL_EVERY_FAILING
+)
+def detail_poll(request, project_name, job_id):
     """The job page's live parts for an open page: nothing (204) when they are as it last saw them."""
     project = project_or_404(project_name)
-    try:
-        context = _live(request, project, job_id)
-    except NotFound:
-        # The job vanished while someone watched it: say so and stop polling.
-        context = {"project": project, "job_id": job_id, "gone": True}
-        return HttpResponseStopPolling(render_to_string("jobs/detail.html#progress", context, request))
-    except PineconeError as error:
-        # Keep the region in place (htmx swaps only 2xx) and keep retrying, slower.
-        context = {"project": project, "error": error, "job_id": job_id, "poll_every": POLL_EVERY_FAILING}
-        return render(request, "jobs/detail.html#progress", context)
+    context = _live(request, project, job_id)
     job, seen = context["job"], request.headers.get(SEEN_HEADER, "")
     if seen == context["seen"] and not job.finished:
         response = HttpResponse(status=204)
@@ -369,20 +351,15 @@ def _announcement(job) -> str:
 
 
 @require_POST
-def jobs_note(request, project_name, job_id):
+@upstream_errors("jobs", not_found="jobs/not_found.html")
+def note(request, project_name, job_id):
     """Attach an incident reference or note to a job (an empty note removes it)."""
     project = project_or_404(project_name)
     reason = write_refusal_reason(request.user, project)
     if reason:
         return refused(request, project, AuditEntry.Action.JOB_NOTE, job_id, reason)
-    try:
-        service.get_restore_job(project, job_id)
-    except NotFound:
-        if lookup(project, job_id) is None:
-            context = {"project": project, "section": "jobs", "job_id": job_id}
-            return render(request, "jobs/not_found.html", context, status=404)
-    except PineconeError as error:
-        return upstream_failed(request, project, error, section="jobs")
+    # Only a job Pinecone or the history knows takes a note.
+    known_job(project, job_id)
     form = JobNoteForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["text"]))

@@ -5,18 +5,17 @@ import logging
 
 from django.contrib import messages
 from django.db import DatabaseError, IntegrityError
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from restoreui import audit
-from restoreui.history.merge import as_job, lookup
 from restoreui.models import AuditEntry
 from restoreui.notifications import outbox
 from restoreui.notifications.models import Subscription
 from restoreui.notifications.targets import find
 from restoreui.permissions import write_refusal_reason
-from restoreui.pinecone import NotFound, PineconeError, service
-from restoreui.views.common import project_or_404, refused, upstream_failed
+from restoreui.views.common import known_job, project_or_404, refused
+from restoreui.views.errors import upstream_errors
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,9 @@ def notify_context(request, project, job) -> dict:
 
 
 @require_POST
-def jobs_notify(request, project_name, job_id):
+@upstream_errors("jobs", not_found="jobs/not_found.html")
+def subscription(request, project_name, job_id):
+    """Subscribe a notification target to the job, or unsubscribe it."""
     project = project_or_404(project_name)
     choice = request.POST.get("action", "")
     action = ACTIONS.get(choice, AuditEntry.Action.SUBSCRIBE)
@@ -50,16 +51,7 @@ def jobs_notify(request, project_name, job_id):
     if target is None or choice not in ACTIONS:
         messages.error(request, "Choose one of this project's notification targets, then Subscribe or Unsubscribe.")
         return redirect("jobs-detail", project.name, job_id)
-    try:
-        job = service.get_restore_job(project, job_id).value
-    except NotFound:
-        record = lookup(project, job_id)
-        if record is None:
-            context = {"project": project, "section": "jobs", "job_id": job_id}
-            return render(request, "jobs/not_found.html", context, status=404)
-        job = as_job(record)
-    except PineconeError as error:
-        return upstream_failed(request, project, error, section="jobs")
+    job = known_job(project, job_id)
     if choice == "subscribe" and job.finished:
         messages.error(
             request, f"This restore job has already ended ({job.status}): there is nothing left to tell {target.name}."

@@ -8,48 +8,21 @@ from restoreui import audit
 from restoreui.forms import DeleteScheduleForm, ScheduleForm
 from restoreui.models import AuditEntry
 from restoreui.permissions import write_refusal_reason
-from restoreui.pinecone import (
-    Conflict,
-    Forbidden,
-    InvalidRequest,
-    NotFound,
-    PineconeError,
-    Unavailable,
-    service,
-)
-from restoreui.views.common import project_or_404, refused, upstream_failed
+from restoreui.pinecone import Conflict, Forbidden, InvalidRequest, NotAvailable, NotFound, PineconeError, service
+from restoreui.views.common import project_or_404, refused
+from restoreui.views.errors import part, sending, upstream_errors
 
 
-def _unavailable(request, project, index_name):
+def _need_schedules(project):
     """The project's API version has no schedules: a note, not an error."""
-    reason = service.schedules_unavailable(project)
-    if not reason:
-        return None
-    context = {"project": project, "section": "indexes", "index_name": index_name, "reason": reason}
-    return render(request, "schedules/unavailable.html", context, status=404)
+    if reason := service.schedules_unavailable(project):
+        raise NotAvailable(reason, project=project.name)
 
 
-def _schedule_or_failure(request, project, index_name, schedule_id):
-    """The schedule, or the response to send instead (note, 404 page or upstream failure)."""
-    if failure := _unavailable(request, project, index_name):
-        return None, failure
-    try:
-        return service.get_schedule(project, schedule_id), None
-    except NotFound:
-        context = {"project": project, "section": "indexes", "index_name": index_name, "schedule_id": schedule_id}
-        return None, render(request, "schedules/not_found.html", context, status=404)
-    except PineconeError as error:
-        return None, upstream_failed(request, project, error, section="indexes")
-
-
-def _schedule_for_write(request, project, index_name, schedule_id, action):
-    fetched, failure = _schedule_or_failure(request, project, index_name, schedule_id)
-    if failure:
-        return None, failure
-    reason = write_refusal_reason(request.user, project)
-    if reason:
-        return None, refused(request, project, action, schedule_id, reason)
-    return fetched.value, None
+# A schedule write sent without a clear answer.
+UNSURE = "The change may or may not have been made: reload the index page to check."
+# A schedule Pinecone does not have, and an API version without schedules.
+SCHEDULE_PAGES = {"not_found": "schedules/not_found.html", "not_available": "schedules/unavailable.html"}
 
 
 def explain(project, index_name: str, error: PineconeError) -> str:
@@ -70,32 +43,26 @@ def explain(project, index_name: str, error: PineconeError) -> str:
         return f"Pinecone rejected the schedule: {error.message}"
     if isinstance(error, NotFound):
         return f"Pinecone no longer has this: {error.message}"
-    if isinstance(error, Unavailable):
-        return f"{error.explain()} The change may or may not have been made: reload the index page to check."
     return error.explain()
 
 
 @require_GET
-def schedules_detail(request, project_name, index_name, schedule_id):
+@upstream_errors("indexes", **SCHEDULE_PAGES)
+def detail(request, project_name, index_name, schedule_id):
     project = project_or_404(project_name)
-    fetched, failure = _schedule_or_failure(request, project, index_name, schedule_id)
-    if failure:
-        return failure
+    fetched = service.get_schedule(project, schedule_id)
     schedule = fetched.value
-    try:
-        history, history_error = service.schedule_history(project, schedule_id).value.items, None
-    except PineconeError as error:
-        history, history_error = (), error
+    history = part(lambda: service.schedule_history(project, schedule_id).value.items)
     # The planned run leads, then the runs newest first.
-    history = sorted(history, key=lambda b: b.name != schedule.planned_name)
+    runs = sorted(history.value or (), key=lambda b: b.name != schedule.planned_name)
     context = {
         "project": project,
         "section": "indexes",
         "index_name": index_name,
         "schedule": schedule,
         "fetched": fetched,
-        "history": history,
-        "history_error": history_error,
+        "history": runs,
+        "history_error": history.error,
         "form": ScheduleForm(
             initial={"frequency": schedule.frequency, "retention_days": schedule.retention_days},
             project=project,
@@ -107,10 +74,10 @@ def schedules_detail(request, project_name, index_name, schedule_id):
 
 
 @require_http_methods(["GET", "POST"])
-def schedules_create(request, project_name, index_name):
+@upstream_errors("indexes", **SCHEDULE_PAGES)
+def create(request, project_name, index_name):
     project = project_or_404(project_name)
-    if failure := _unavailable(request, project, index_name):
-        return failure
+    _need_schedules(project)
     reason = write_refusal_reason(request.user, project)
     if reason:
         return refused(request, project, AuditEntry.Action.CREATE_SCHEDULE, index_name, reason)
@@ -118,20 +85,18 @@ def schedules_create(request, project_name, index_name):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         wanted = {"name": data["name"], "frequency": data["frequency"], "retention_days": data["retention_days"]}
-        try:
+        with sending(
+            request,
+            project,
+            AuditEntry.Action.CREATE_SCHEDULE,
+            index_name,
+            form,
+            unsure=UNSURE,
+            explain=lambda error: explain(project, index_name, error),
+            extra=wanted,
+        ):
             schedule = service.create_schedule(project, index_name, **wanted)
-        except PineconeError as error:
-            audit.record(
-                request,
-                project.name,
-                AuditEntry.Action.CREATE_SCHEDULE,
-                index_name,
-                audit.failure_outcome(error),
-                error=error,
-                extra=wanted,
-            )
-            form.add_error(None, explain(project, index_name, error))
-        else:
+        if not form.errors:
             audit.record(
                 request,
                 project.name,
@@ -147,14 +112,13 @@ def schedules_create(request, project_name, index_name):
 
 
 @require_POST
-def schedules_edit(request, project_name, index_name, schedule_id):
+@upstream_errors("indexes", **SCHEDULE_PAGES)
+def edit(request, project_name, index_name, schedule_id):
     """Change the frequency and retention; the form lives on the schedule page."""
     project = project_or_404(project_name)
-    schedule, failure = _schedule_for_write(
-        request, project, index_name, schedule_id, AuditEntry.Action.UPDATE_SCHEDULE
-    )
-    if failure:
-        return failure
+    schedule = service.get_schedule(project, schedule_id).value
+    if reason := write_refusal_reason(request.user, project):
+        return refused(request, project, AuditEntry.Action.UPDATE_SCHEDULE, schedule_id, reason)
     form = ScheduleForm(request.POST, project=project, creating=False)
     if form.is_valid():
         changes = {"frequency": form.cleaned_data["frequency"], "retention_days": form.cleaned_data["retention_days"]}
@@ -169,13 +133,12 @@ def schedules_edit(request, project_name, index_name, schedule_id):
 
 
 @require_POST
-def schedules_toggle(request, project_name, index_name, schedule_id):
+@upstream_errors("indexes", **SCHEDULE_PAGES)
+def toggle(request, project_name, index_name, schedule_id):
     project = project_or_404(project_name)
-    schedule, failure = _schedule_for_write(
-        request, project, index_name, schedule_id, AuditEntry.Action.UPDATE_SCHEDULE
-    )
-    if failure:
-        return failure
+    schedule = service.get_schedule(project, schedule_id).value
+    if reason := write_refusal_reason(request.user, project):
+        return refused(request, project, AuditEntry.Action.UPDATE_SCHEDULE, schedule_id, reason)
     enabled = request.POST.get("enabled") == "true"
     # Bound to the current values, so a refusal can be shown on it beside the change form.
     form = ScheduleForm(
@@ -190,19 +153,18 @@ def schedules_toggle(request, project_name, index_name, schedule_id):
 
 def _update(request, project, index_name, schedule, form, changes) -> bool:
     """Send the change and audit it; on failure the form carries the explanation."""
-    try:
+    with sending(
+        request,
+        project,
+        AuditEntry.Action.UPDATE_SCHEDULE,
+        schedule.id,
+        form,
+        unsure=UNSURE,
+        explain=lambda error: explain(project, index_name, error),
+        extra={"index": index_name, **changes},
+    ):
         service.update_schedule(project, index_name, schedule.id, **changes)
-    except PineconeError as error:
-        audit.record(
-            request,
-            project.name,
-            AuditEntry.Action.UPDATE_SCHEDULE,
-            schedule.id,
-            audit.failure_outcome(error),
-            error=error,
-            extra={"index": index_name, **changes},
-        )
-        form.add_error(None, explain(project, index_name, error))
+    if form.errors:
         return False
     audit.record(
         request,
@@ -229,32 +191,29 @@ def _detail_with_form(request, project, index_name, schedule, form):
 
 
 @require_http_methods(["GET", "POST"])
-def schedules_delete(request, project_name, index_name, schedule_id):
+@upstream_errors("indexes", **SCHEDULE_PAGES)
+def delete(request, project_name, index_name, schedule_id):
     project = project_or_404(project_name)
-    schedule, failure = _schedule_for_write(
-        request, project, index_name, schedule_id, AuditEntry.Action.DELETE_SCHEDULE
-    )
-    if failure:
-        return failure
+    schedule = service.get_schedule(project, schedule_id).value
+    if reason := write_refusal_reason(request.user, project):
+        return refused(request, project, AuditEntry.Action.DELETE_SCHEDULE, schedule_id, reason)
     expected = schedule.display_name
     form = DeleteScheduleForm(
         request.POST if request.method == "POST" else None, expected=expected, schedule_id=schedule.id
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with sending(
+            request,
+            project,
+            AuditEntry.Action.DELETE_SCHEDULE,
+            schedule_id,
+            form,
+            unsure=UNSURE,
+            explain=lambda error: explain(project, index_name, error),
+            extra={"index": index_name},
+        ):
             service.delete_schedule(project, index_name, schedule_id)
-        except PineconeError as error:
-            audit.record(
-                request,
-                project.name,
-                AuditEntry.Action.DELETE_SCHEDULE,
-                schedule_id,
-                audit.failure_outcome(error),
-                error=error,
-                extra={"index": index_name},
-            )
-            form.add_error(None, explain(project, index_name, error))
-        else:
+        if not form.errors:
             audit.record(
                 request,
                 project.name,

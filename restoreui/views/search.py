@@ -11,6 +11,7 @@ MIN_PREFIX = 6
 
 
 def _items(load, project, errors: list, stale: list):
+    """One list to search; none, its error kept, when Pinecone fails: the other lists still count."""
     try:
         fetched = load(project)
     except PineconeError as error:
@@ -22,7 +23,7 @@ def _items(load, project, errors: list, stale: list):
 
 
 @require_GET
-def search(request, project_name):
+def results(request, project_name):
     """Land on whatever a pasted id or name names; otherwise list partial matches."""
     project = project_or_404(project_name)
     query = request.GET.get("q", "").strip()[:200]
