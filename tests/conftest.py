@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from upstream import restorable
 
 from restoreui.emulator import Emulator
 from restoreui.projects import Project
@@ -53,6 +54,18 @@ def projects(settings, project):
     cache.clear()
     yield settings.RESTOREUI_PROJECTS
     cache.clear()
+
+
+@pytest.fixture
+def quick_retries(settings):
+    """Retries back off for 10 ms instead of Pinecone's real pause, so failing calls end quickly."""
+    settings.PINECONE_BACKOFF = 0.01
+
+
+@pytest.fixture
+def ready_backup(emulator, project):
+    """A named, Ready backup that no running restore holds on to, in the project's API shape."""
+    return restorable(emulator, project.api_version)
 
 
 @pytest.fixture(autouse=True)

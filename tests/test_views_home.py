@@ -118,9 +118,10 @@ def test_a_project_whose_pinecone_fails_gets_an_error_on_its_card_and_the_others
     )
 
 
-def test_while_pinecone_fails_a_card_shows_its_last_counts_with_their_age(viewer_client, overview, emulator, settings):
+def test_while_pinecone_fails_a_card_shows_its_last_counts_with_their_age(
+    viewer_client, overview, emulator, settings, quick_retries
+):
     settings.CACHE_TTL_LIST = settings.CACHE_TTL_RUNNING = settings.CACHE_TTL_SCHEDULES = 0
-    settings.PINECONE_BACKOFF = 0.01
     before = card(viewer_client.get(reverse("home")), "dev")
     emulator.set_faults(error_rate=1.0)
     response = viewer_client.get(reverse("home"))
@@ -154,20 +155,18 @@ def test_a_production_project_s_banner_shows_when_its_pinecone_fails_too(viewer_
     assert "Production project: prod" in text(response)
 
 
-def test_a_production_project_s_write_buttons_name_it(operator_client, overview, emulator):
-    busy = {j.backup_id for j in upstream_jobs(emulator) if not j.finished}
-    backup = next(b for b in upstream_backups(emulator) if b.status == "Ready" and b.id not in busy and b.name)
+def test_a_production_project_s_write_buttons_name_it(operator_client, overview, ready_backup):
 
     def buttons(name, args):
         html = operator_client.get(reverse(name, args=args)).content.decode()
         return [" ".join(b.split()) for b in re.findall(r'<button type="submit"[^>]*>(.*?)</button>', html, re.S)]
 
-    assert "Restore into production" in buttons("backups-restore", ["prod", backup.id])
-    assert "Delete backup from production" in buttons("backups-delete", ["prod", backup.id])
+    assert "Restore into production" in buttons("backups-restore", ["prod", ready_backup.id])
+    assert "Delete backup from production" in buttons("backups-delete", ["prod", ready_backup.id])
     assert "Create backup in production" in buttons("indexes-backup", ["prod", "products"])
     assert "Create schedule in production" in buttons("schedules-create", ["prod", "docs-embeddings"])
-    assert "Start restore in dev" in buttons("backups-restore", ["dev", backup.id])
-    assert "Delete this backup" in buttons("backups-delete", ["dev", backup.id])
+    assert "Start restore in dev" in buttons("backups-restore", ["dev", ready_backup.id])
+    assert "Delete this backup" in buttons("backups-delete", ["dev", ready_backup.id])
 
 
 def test_a_staging_project_s_write_buttons_name_it_without_a_production_banner(operator_client, settings, emulator):

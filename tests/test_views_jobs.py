@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
+import requests
 from django.core.cache import cache
 from django.urls import reverse
 from pages import ids_in, rows, text, title
@@ -19,14 +20,9 @@ from restoreui.models import AuditEntry
 from restoreui.pinecone import RestoreJob
 from restoreui.projects import Project
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_retries")]
 
 SEED_JOBS = 260
-
-
-@pytest.fixture(autouse=True)
-def quick_retries(settings):
-    settings.PINECONE_BACKOFF = 0.01
 
 
 def finish(emulator, job_id, status="Completed"):
@@ -387,6 +383,28 @@ def test_a_job_that_disappears_while_watched_stops_the_polling(viewer_client, em
     response = job_poll(viewer_client, running.id)
     assert response.status_code == 286, "the open page would keep asking about a job Pinecone no longer has"
     assert "Pinecone no longer knows this restore job" in text(response)
+
+
+def test_a_watched_job_whose_target_index_is_deleted_stops_the_polling(viewer_client, emulator):
+    store = emulator.store
+    running = job_where(
+        emulator,
+        lambda j: j.status == "Pending" and store.indexes[j.target_index_name].deletion_protection == "disabled",
+    )
+    page = job_page(viewer_client, running.id)
+    assert 'hx-trigger="every' in page.content.decode(), "the open page did not poll a running job"
+    deleted = requests.delete(
+        f"{emulator.url}/indexes/{running.target_index_name}",
+        headers={"Api-Key": emulator.api_key, "X-Pinecone-Api-Version": "2026-04"},
+        timeout=5,
+    )
+    assert deleted.status_code == 202, deleted.text
+    cache.clear()
+    assert running.id not in {j.id for j in upstream_jobs(emulator)}, "Pinecone still lists the job"
+    response = job_poll(viewer_client, running.id, seen_on(page))
+    assert response.status_code == 286, "the open page would keep asking about a job Pinecone dropped"
+    assert "hx-trigger" not in response.content.decode(), "the region would poll again"
+    assert "shown from restoreui's history" in text(response), "the page did not say where the job now comes from"
 
 
 def test_an_unchanged_poll_answers_204_without_a_body(viewer_client, emulator):

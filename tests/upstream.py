@@ -25,3 +25,9 @@ def upstream_backups(emulator, version="2026-04") -> list[Backup]:
     with store.lock:
         now = time.time()
         return [Backup.from_api(store.render_backup(b, version, now), version) for b in store.backups.values()]
+
+
+def restorable(emulator, version="2026-04") -> Backup:
+    """A named, Ready backup that no running restore holds on to, so it can be restored or deleted."""
+    busy = {j.backup_id for j in upstream_jobs(emulator) if not j.finished}
+    return next(b for b in upstream_backups(emulator, version) if b.status == "Ready" and b.id not in busy and b.name)
