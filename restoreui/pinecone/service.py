@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 
+from restoreui.lib.index_names import validate_index_name as validate_index_name
 from restoreui.pinecone import cache, client, hooks
 from restoreui.pinecone.errors import InvalidRequest, NotAvailable, NotFound, PineconeError, Unavailable
 from restoreui.pinecone.models import (
@@ -36,22 +37,10 @@ from restoreui.projects import Project
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
-INDEX_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 TAG_KEY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 TAG_VALUE_RE = re.compile(r"^[A-Za-z0-9 ;@_.+-]*$")
 DELETION_PROTECTION = ("enabled", "disabled")
 _OLDEST = datetime.min.replace(tzinfo=UTC)
-
-
-def validate_index_name(name: str) -> list[str]:
-    if not name:
-        return ["Enter an index name."]
-    errors = []
-    if len(name) > 45:
-        errors.append(f"Index names are at most 45 characters; this one has {len(name)}.")
-    if not INDEX_NAME_RE.match(name):
-        errors.append("Index names use lowercase letters, digits and '-', and start and end with a letter or digit.")
-    return errors
 
 
 def validate_tags(tags: dict) -> list[str]:
@@ -404,14 +393,7 @@ def validate_schedule(
     """What Pinecone would refuse, checked here so a bad value costs no upstream call."""
     errors = []
     if name is not None:
-        if not name:
-            errors.append("Enter a schedule name.")
-        elif len(name) > 45:
-            errors.append(f"Schedule names are at most 45 characters; this one has {len(name)}.")
-        elif not INDEX_NAME_RE.match(name):
-            errors.append(
-                "Schedule names use lowercase letters, digits and '-', and start and end with a letter or digit."
-            )
+        errors += validate_index_name(name, "schedule")
     if frequency is not None and frequency not in FREQUENCIES:
         errors.append(f"A schedule runs daily, weekly or monthly, not “{frequency}”.")
     if retention_days is not None and not 1 <= retention_days <= project.max_retention_days:
