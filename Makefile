@@ -27,6 +27,7 @@ test: $(VENV)/.installed lint
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 bench: $(VENV)/.installed
 	$(PY) -m bench $(ARGS)

@@ -53,7 +53,7 @@ def indexes_detail(request, project_name, index_name):
     except PineconeError as error:
         return upstream_failed(request, project, error, section="indexes")
     # The service module already lists them newest first.
-    backups = [b for b in backups if b.source_index_name == index_name]
+    backups = tuple(b for b in backups if b.source_index_name == index_name)
     if index is None and index_error is None and not backups:
         context = {"project": project, "section": "indexes", "index_name": index_name}
         return render(request, "indexes/not_found.html", context, status=404)

@@ -1,5 +1,6 @@
 import csv
 import hashlib
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -164,7 +165,7 @@ def jobs_export(request, project_name, fmt):
             "incomplete": fetched.value.truncated,
             "jobs": rows,
         }
-        response = JsonResponse(body, json_dumps_params={"indent": 2})
+        response: HttpResponse = JsonResponse(body, json_dumps_params={"indent": 2})
     else:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         writer = csv.DictWriter(response, fieldnames=EXPORT_FIELDS)
@@ -223,7 +224,7 @@ def _live(request, project, job_id) -> dict:
             raise
         job = as_job(record)
         # Checked when it was last seen: the freshest copy there is.
-        context = {"fetched": Fetched(job, record.last_seen), "record": record, "from_history": True}
+        context: dict[str, Any] = {"fetched": Fetched(job, record.last_seen), "record": record, "from_history": True}
         context["estimate"] = estimate(job)
     else:
         job = fetched.value
@@ -352,7 +353,7 @@ def jobs_detail_poll(request, project_name, job_id):
     if seen == context["seen"] and not job.finished:
         response = HttpResponse(status=204)
         # Nothing to run or frame in an empty answer: its policy would be bytes for nothing.
-        response._csp_config = {}
+        response._csp_config = {}  # type: ignore[attr-defined]
         del response["Content-Type"]
         return response
     if seen.partition(".")[0] != context["seen"].partition(".")[0]:
@@ -385,7 +386,7 @@ def jobs_note(request, project_name, job_id):
         return upstream_failed(request, project, error, section="jobs")
     form = JobNoteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["text"]))
+        messages.error(request, " ".join(str(e) for e in form.errors["text"]))
         return redirect("jobs-detail", project.name, job_id)
     text = form.cleaned_data["text"]
     entry = audit.record(

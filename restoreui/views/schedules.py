@@ -87,7 +87,7 @@ def schedules_detail(request, project_name, index_name, schedule_id):
     except PineconeError as error:
         history, history_error = (), error
     # The planned run leads, then the runs newest first.
-    history = sorted(history, key=lambda b: b.name != schedule.planned_name)
+    history = tuple(sorted(history, key=lambda b: b.name != schedule.planned_name))
     context = {
         "project": project,
         "section": "indexes",
