@@ -129,3 +129,17 @@ def project_2026_04(settings, project):
     older = replace(project, api_version="2026-04")
     settings.RESTOREUI_PROJECTS = {older.name: older}
     return older
+
+
+@pytest.fixture
+def several_projects(settings, emulator):
+    """dev, and prod marked production, on the emulator; broken's Pinecone refuses its key."""
+
+    def project(name, api_key=emulator.api_key, **kwargs):
+        return Project(name=name, api_key=api_key, host=emulator.url, emulated=True, **kwargs)
+
+    settings.RESTOREUI_PROJECTS = {
+        p.name: p
+        for p in (project("dev"), project("prod", environment="production"), project("broken", api_key="wrong"))
+    }
+    return settings.RESTOREUI_PROJECTS

@@ -10,8 +10,8 @@ import requests
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
-from pages import ids_in, rows, text
-from upstream import upstream_backups, upstream_jobs
+from pages import ids_in, job_page, jobs_page, restore, rows, text
+from upstream import delete_index, upstream_backups, upstream_jobs
 
 from restoreui.history import record
 from restoreui.history.merge import lookup
@@ -19,29 +19,6 @@ from restoreui.models import AuditEntry, RestoreRecord
 from restoreui.pinecone import service
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_retries")]
-
-
-def restore(client, backup_id, name, tags="", deletion_protection="disabled"):
-    url = reverse("backups-restore", args=["local", backup_id])
-    return client.post(url, {"name": name, "tags": tags, "deletion_protection": deletion_protection})
-
-
-def delete_index(emulator, name):
-    """Delete an index the way any Pinecone client would, behind the dashboard's back."""
-    response = requests.delete(
-        f"{emulator.url}/indexes/{name}",
-        headers={"Api-Key": emulator.api_key, "X-Pinecone-Api-Version": "2026-04"},
-        timeout=5,
-    )
-    assert response.status_code == 202, response.text
-
-
-def jobs_page(client, **params):
-    return client.get(reverse("jobs-list", args=["local"]), params)
-
-
-def job_page(client, job_id, **extra):
-    return client.get(reverse("jobs-detail", args=["local", job_id]), **extra)
 
 
 @pytest.fixture

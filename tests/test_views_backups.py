@@ -5,7 +5,7 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
-from pages import ids_in, rows, text, title
+from pages import ids_in, restore, rows, text, title
 from upstream import upstream_backups, upstream_jobs
 
 from restoreui.lib.formatting import bytes_human
@@ -30,11 +30,6 @@ def backups_page(client, htmx=False, **params):
 
 def backup_page(client, backup_id):
     return client.get(reverse("backups-detail", args=["local", backup_id]))
-
-
-def restore(client, backup_id, name, tags="", deletion_protection="disabled"):
-    url = reverse("backups-restore", args=["local", backup_id])
-    return client.post(url, {"name": name, "tags": tags, "deletion_protection": deletion_protection})
 
 
 def delete(client, backup_id, confirm):

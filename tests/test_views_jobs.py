@@ -9,11 +9,10 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
-import requests
 from django.core.cache import cache
 from django.urls import reverse
-from pages import ids_in, rows, text, title
-from upstream import upstream_jobs
+from pages import ids_in, job_page, jobs_page, rows, text, title
+from upstream import delete_index, upstream_jobs
 
 from restoreui.history.models import JobNote
 from restoreui.models import AuditEntry
@@ -39,15 +38,6 @@ def finish(emulator, job_id, status="Completed"):
 
 def job_where(emulator, test) -> RestoreJob:
     return next(j for j in upstream_jobs(emulator) if test(j))
-
-
-def jobs_page(client, htmx=False, **params):
-    headers = {"HX-Request": "true"} if htmx else {}
-    return client.get(reverse("jobs-list", args=["local"]), params, headers=headers)
-
-
-def job_page(client, job_id, **extra):
-    return client.get(reverse("jobs-detail", args=["local", job_id]), **extra)
 
 
 def job_poll(client, job_id, seen=None):
@@ -393,12 +383,7 @@ def test_a_watched_job_whose_target_index_is_deleted_stops_the_polling(viewer_cl
     )
     page = job_page(viewer_client, running.id)
     assert 'hx-trigger="every' in page.content.decode(), "the open page did not poll a running job"
-    deleted = requests.delete(
-        f"{emulator.url}/indexes/{running.target_index_name}",
-        headers={"Api-Key": emulator.api_key, "X-Pinecone-Api-Version": "2026-04"},
-        timeout=5,
-    )
-    assert deleted.status_code == 202, deleted.text
+    delete_index(emulator, running.target_index_name)
     cache.clear()
     assert running.id not in {j.id for j in upstream_jobs(emulator)}, "Pinecone still lists the job"
     response = job_poll(viewer_client, running.id, seen_on(page))
