@@ -19,6 +19,6 @@ class RestoreuiConfig(AppConfig):
 
         from django.contrib.auth.signals import user_logged_in
 
-        from restoreui.views.home import remember_preferences
+        from restoreui.preferences import remember_preferences
 
         user_logged_in.connect(remember_preferences, dispatch_uid="restoreui-preferences")

@@ -6,7 +6,7 @@ so it is tested without a server or a clock.
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from restoreui.pinecone.models import Backup, Index, RestoreJob, Schedule
 
@@ -82,6 +82,11 @@ def shown_schedule(schedules: tuple[Schedule, ...]) -> Schedule | None:
     return max(schedules, key=lambda s: (s.created_at is not None, s.created_at or 0), default=None)
 
 
+def _created(backup: Backup) -> datetime:
+    """When BACKUP was made, for backups already picked for carrying the time."""
+    return backup.created_at or datetime.min.replace(tzinfo=UTC)
+
+
 def scheduled_by(backup: Backup, schedules: tuple[Schedule, ...]) -> Schedule | None:
     return next((s for s in schedules if s.made(backup)), None)
 
@@ -89,7 +94,7 @@ def scheduled_by(backup: Backup, schedules: tuple[Schedule, ...]) -> Schedule | 
 def last_run(schedule: Schedule, backups: list[Backup]) -> Backup | None:
     """The newest finished (Ready or failed) backup SCHEDULE made."""
     runs = [b for b in backups if b.created_at and b.state in ("ready", "failed") and schedule.made(b)]
-    return max(runs, key=lambda b: b.created_at, default=None)
+    return max(runs, key=_created, default=None)
 
 
 def expiries(
@@ -136,11 +141,9 @@ def row(
 ) -> Row:
     """INDEX is None when the index is gone; SCHEDULES is None when they are unknown."""
     ready = [b for b in backups if b.state == "ready" and b.created_at]
-    last_ready = max(ready, key=lambda b: b.created_at, default=None)
+    last_ready = max(ready, key=_created, default=None)
     schedule = shown_schedule(schedules or ())
-    last = max(
-        (run for s in schedules or () if (run := last_run(s, backups))), key=lambda b: b.created_at, default=None
-    )
+    last = max((run for s in schedules or () if (run := last_run(s, backups))), key=_created, default=None)
     flags = []
     if index is None:
         flags.append("deleted")
@@ -149,7 +152,7 @@ def row(
     elif last_ready is None:
         flags.append("never")
     if schedule and schedule.enabled and schedule.period and index is not None:
-        if last_ready is None or now - last_ready.created_at > schedule.period + slack(schedule.period):
+        if last_ready is None or now - _created(last_ready) > schedule.period + slack(schedule.period):
             flags.append("late")
     if last and last.state == "failed":
         flags.append("failed")
@@ -159,11 +162,11 @@ def row(
         index=name,
         exists=index is not None,
         last_ready=last_ready,
-        age=now - last_ready.created_at if last_ready else None,
+        age=now - _created(last_ready) if last_ready else None,
         schedule=schedule,
         last_run=last,
         backups=len(backups),
-        oldest_ready=min((b.created_at for b in ready), default=None),
+        oldest_ready=min((_created(b) for b in ready), default=None),
         flags=tuple(flags),
         marks=_marks(backups, now),
         gaps=_gaps(ready, schedule, now),
@@ -246,7 +249,7 @@ def gauges(
         for name, schedule, run in last_runs(backups, schedules)
     }
     return {
-        "last_backups": {r.index: r.last_ready.created_at.timestamp() for r in found if r.last_ready},
+        "last_backups": {r.index: _created(r.last_ready).timestamp() for r in found if r.last_ready},
         "backups": {r.index: r.backups for r in found},
         "failed_runs": failed,
         "jobs": dict(Counter(j.state for j in jobs)),

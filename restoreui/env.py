@@ -7,6 +7,7 @@ instead of surfacing later as a confusing failure.
 import ipaddress
 import os
 from pathlib import Path
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -14,6 +15,10 @@ TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 
 
+@overload
+def get(name: str, default: str) -> str: ...
+@overload
+def get(name: str, default: None = None) -> str | None: ...
 def get(name: str, default: str | None = None) -> str | None:
     """Read NAME, or the file named by NAME_FILE (for secrets mounted as files)."""
     path = os.environ.get(f"{name}_FILE")

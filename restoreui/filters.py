@@ -5,10 +5,13 @@ whole (cached) list and the narrowing, sorting and paging happen here. Every
 state lives in the query string so a filtered view can be shared.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from django import forms
 from django.core.paginator import Paginator
+from django.http import QueryDict
 
 JOB_STATES = [
     ("pending", "Pending"),
@@ -45,6 +48,9 @@ class ListForm(forms.Form):
     page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False)
 
     defaults = {"sort": "-created", "size": 25, "page": 1, "status": [], "since": "", "q": ""}
+    # Each table's form names its filters and the sort key of each sortable column.
+    FILTERS: tuple[str, ...] = ()
+    SORT_KEYS: dict[str, Callable[..., Any]] = {}
 
     def value(self, name):
         """The cleaned value, or the default when it was missing or bad (the form shows why)."""
@@ -60,12 +66,14 @@ class ListForm(forms.Form):
         page_number = self.value("page")
         paginator = Paginator(items, self.value("size"))
         page = paginator.get_page(page_number)
-        page.numbers = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+        page.numbers = list(  # type: ignore[attr-defined]  # the pager template reads it
+            paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+        )
         return page
 
     def canonical_query(self) -> str:
         """The query string without empty or default values: the URL to share."""
-        query = self.data.copy()
+        query = cast(QueryDict, self.data).copy()
         for name in list(query):
             values = [v for v in query.getlist(name) if v != "" and v != str(self.defaults.get(name, ""))]
             if values:
@@ -77,7 +85,7 @@ class ListForm(forms.Form):
     def sort_headers(self) -> dict:
         """Per sortable column: the sort a click asks for and the aria-sort it has now."""
         current = self.value("sort")
-        headers = {}
+        headers: dict[str, dict[str, str | None]] = {}
         for name in self.SORT_KEYS:
             first = name if name in ("name", "status") else f"-{name}"
             flipped = first[1:] if first.startswith("-") else f"-{first}"

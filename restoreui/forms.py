@@ -127,7 +127,7 @@ class RestoreBeforeForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if "before" not in data:
             return data
         local = data.get("tz") == "local"

@@ -99,7 +99,8 @@ class TrustedProxyUserMiddleware(RemoteUserMiddleware):
         if not settings.RESTOREUI_SSO_HEADER:
             raise MiddlewareNotUsed
         super().__init__(get_response)
-        self.header = "HTTP_" + settings.RESTOREUI_SSO_HEADER.upper().replace("-", "_")
+        # A class attribute in Django; here it comes from a setting, read once at start.
+        self.header = "HTTP_" + settings.RESTOREUI_SSO_HEADER.upper().replace("-", "_")  # type: ignore[misc]
 
     def get_username(self, request):
         if not _trusted(request.META.get("REMOTE_ADDR", "")):
@@ -111,7 +112,7 @@ class TrustedProxyUserMiddleware(RemoteUserMiddleware):
 
 
 class SingleSignOnBackend(RemoteUserBackend):
-    def authenticate(self, request, remote_user):
+    def authenticate(self, request, remote_user):  # type: ignore[override]  # as RemoteUserBackend's
         user = super().authenticate(request, remote_user)
         if user is not None and user.has_usable_password() and not settings.RESTOREUI_SSO_LOCAL_ACCOUNTS:
             # A proxy naming "admin" must not become the local admin, whose password guards it.

@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from upstream import restorable
 
 from restoreui.emulator import Emulator
 from restoreui.projects import Project
@@ -53,6 +54,18 @@ def projects(settings, project):
     cache.clear()
     yield settings.RESTOREUI_PROJECTS
     cache.clear()
+
+
+@pytest.fixture
+def quick_retries(settings):
+    """Retries back off for 10 ms instead of Pinecone's real pause, so failing calls end quickly."""
+    settings.PINECONE_BACKOFF = 0.01
+
+
+@pytest.fixture
+def ready_backup(emulator, project):
+    """A named, Ready backup that no running restore holds on to, in the project's API shape."""
+    return restorable(emulator, project.api_version)
 
 
 @pytest.fixture(autouse=True)
@@ -116,3 +129,17 @@ def project_2026_04(settings, project):
     older = replace(project, api_version="2026-04")
     settings.RESTOREUI_PROJECTS = {older.name: older}
     return older
+
+
+@pytest.fixture
+def several_projects(settings, emulator):
+    """dev, and prod marked production, on the emulator; broken's Pinecone refuses its key."""
+
+    def project(name, api_key=emulator.api_key, **kwargs):
+        return Project(name=name, api_key=api_key, host=emulator.url, emulated=True, **kwargs)
+
+    settings.RESTOREUI_PROJECTS = {
+        p.name: p
+        for p in (project("dev"), project("prod", environment="production"), project("broken", api_key="wrong"))
+    }
+    return settings.RESTOREUI_PROJECTS

@@ -1,9 +1,11 @@
-"""Read a rendered page the way an operator does: its title, its words and its table rows."""
+"""Ask for a page and read it the way an operator does: its title, its words and its table rows."""
 
 import re
 from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
+
+from django.urls import reverse
 
 SKIPPED = {"script", "style", "template"}
 
@@ -100,3 +102,19 @@ def ids_in(response, kind: str, table: int = 0) -> list[str]:
                 found.append(match.group(1))
                 break
     return found
+
+
+def jobs_page(client, htmx=False, **params):
+    """Project local's job table, as a browser (or htmx, swapping the table) asks for it."""
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.get(reverse("jobs-list", args=["local"]), params, headers=headers)
+
+
+def job_page(client, job_id, **extra):
+    return client.get(reverse("jobs-detail", args=["local", job_id]), **extra)
+
+
+def restore(client, backup_id, name, tags="", deletion_protection="disabled"):
+    """Submit the restore form of BACKUP_ID in project local."""
+    url = reverse("backups-restore", args=["local", backup_id])
+    return client.post(url, {"name": name, "tags": tags, "deletion_protection": deletion_protection})

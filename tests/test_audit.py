@@ -5,7 +5,6 @@ import json
 import logging
 
 import pytest
-import requests
 from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
@@ -36,14 +35,8 @@ def audit_log(caplog):
 
 
 @pytest.fixture
-def backup_id(emulator):
-    answer = requests.get(
-        f"{emulator.url}/backups",
-        headers={"Api-Key": emulator.api_key, "X-Pinecone-Api-Version": "2026-04"},
-        params={"limit": 100},
-        timeout=5,
-    ).json()
-    return next(b["backup_id"] for b in answer["data"] if b["status"] == "Ready")
+def backup_id(ready_backup):
+    return ready_backup.id
 
 
 def _restore(client, backup_id, name, **extra):
@@ -179,8 +172,9 @@ def test_the_audit_log_pages_keep_the_filters():
 
 
 @pytest.mark.django_db
-def test_a_restore_answered_unreadably_is_unknown_then_ok_once_the_job_list_shows_it(emulator, backup_id, settings):
-    settings.PINECONE_BACKOFF = 0.01
+def test_a_restore_answered_unreadably_is_unknown_then_ok_once_the_job_list_shows_it(
+    emulator, backup_id, quick_retries
+):
     _, client = _user("op", "operators")
     path = reverse("backups-restore", args=["local", backup_id])
     assert client.get(path).status_code == 200

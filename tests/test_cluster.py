@@ -2,26 +2,18 @@
 out" describes: they share logins, the login throttle, the audit log and the
 cache of Pinecone answers. Each instance is the image's gunicorn command."""
 
-import secrets
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
+from gunicorn_instances import Instances, login, prepared
 
 pytestmark = pytest.mark.cluster
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/5"
-PASSWORD = secrets.token_urlsafe(16)
 
 
 def _postgres_and_redis_or_skip():
@@ -36,12 +28,6 @@ def _postgres_and_redis_or_skip():
         redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping()
     except redis.RedisError as e:
         pytest.skip(f"no Redis at {REDIS}: {e}")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -63,78 +49,22 @@ def cluster(tmp_path_factory, database, emulator):
     tmp = tmp_path_factory.mktemp("cluster")
     # A project name of its own keeps this run's cache keys apart from any other's in Redis.
     project = f"c{uuid.uuid4().hex[:8]}"
-    (tmp / "projects.toml").write_text(
-        f'[projects.{project}]\napi_key = "{emulator.api_key}"\nhost = "{emulator.url}"\n'
-    )
-    env = {
-        "PATH": f"{BIN}:/usr/bin:/bin",
-        "HOME": str(tmp),
-        "PYTHONUNBUFFERED": "1",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        # Plain HTTP between the test and the instances; TLS is the container test's subject.
-        "DJANGO_SECURE": "0",
-        "DJANGO_STATIC_ROOT": str(tmp / "static"),
-        "RESTOREUI_PROJECTS_FILE": str(tmp / "projects.toml"),
-        "DATABASE_URL": database,
-        "CACHE_URL": REDIS,
+    env = prepared(
+        tmp,
+        project,
+        emulator,
+        DATABASE_URL=database,
+        CACHE_URL=REDIS,
         # Login throttles count per address: another run's failures must not lock this one out.
-        "CACHE_KEY_PREFIX": project,
-        "GUNICORN_WORKERS": "2",
-        "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
-    }
-    for command in (
-        ["manage.py", "migrate", "--noinput", "-v0"],
-        ["manage.py", "collectstatic", "--noinput", "-v0"],
-        ["manage.py", "createsuperuser", "--noinput", "--username", "root", "--email", "root@example.com"],
-    ):
-        subprocess.run([sys.executable, *command], cwd=ROOT, env=env, check=True, timeout=120)
-
-    processes, bases = [], []
-    try:
-        for _ in range(2):
-            port = _free_port()
-            processes.append(
-                subprocess.Popen(
-                    ["gunicorn", "--config", "gunicorn.conf.py"],
-                    cwd=ROOT,
-                    env=env | {"PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(tmp / f"metrics-{port}")},
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-            bases.append(f"http://127.0.0.1:{port}")
-        for base, process in zip(bases, processes, strict=False):
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    requests.get(f"{base}/healthz", timeout=2)
-                    break
-                except requests.RequestException:
-                    assert process.poll() is None, f"the instance at {base} exited"
-                    assert time.monotonic() < deadline, f"the instance at {base} did not answer within 30 s"
-                    time.sleep(0.1)
-        yield {"a": bases[0], "b": bases[1], "project": project}
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _login(session, base, username="root", password=PASSWORD):
-    session.get(f"{base}/login/", timeout=10)
-    return session.post(
-        f"{base}/login/",
-        {"username": username, "password": password, "csrfmiddlewaretoken": session.cookies["csrftoken"]},
-        headers={"Referer": f"{base}/login/"},
-        allow_redirects=False,
-        timeout=10,
+        CACHE_KEY_PREFIX=project,
+        GUNICORN_WORKERS="2",
     )
+    running = Instances(tmp, env)
+    try:
+        a, b = running.start(2)
+        yield {"a": a, "b": b, "project": project}
+    finally:
+        running.stop()
 
 
 def _job_ids(emulator):
@@ -149,7 +79,7 @@ def _job_ids(emulator):
 
 def test_a_login_on_one_instance_holds_on_the_other(cluster):
     session = requests.Session()
-    assert _login(session, cluster["a"]).status_code == 302
+    assert login(session, cluster["a"]).status_code == 302
     response = session.get(f"{cluster['b']}/p/{cluster['project']}/jobs/", allow_redirects=False, timeout=10)
     assert response.status_code == 200, "the other instance sent a logged-in user to the login page"
     session.post(
@@ -164,14 +94,14 @@ def test_a_login_on_one_instance_holds_on_the_other(cluster):
 def test_failed_logins_on_both_instances_add_up(cluster):
     username = f"u{uuid.uuid4().hex[:8]}"
     for base in [cluster["a"], cluster["b"]] * 3:
-        _login(requests.Session(), base, username, "wrong")
-    response = _login(requests.Session(), cluster["a"], username, "wrong")
+        login(requests.Session(), base, username, "wrong")
+    response = login(requests.Session(), cluster["a"], username, "wrong")
     assert "Too many failed logins" in response.text
 
 
 def test_both_instances_write_and_read_one_audit_log(cluster, emulator):
     session = requests.Session()
-    _login(session, cluster["a"])
+    login(session, cluster["a"])
     backup = requests.get(
         f"{emulator.url}/backups",
         headers={"Api-Key": emulator.api_key, "X-Pinecone-Api-Version": "2026-04"},
@@ -196,8 +126,8 @@ def test_viewers_on_both_instances_share_one_pinecone_call_per_job(cluster, emul
     sessions = [requests.Session(), requests.Session()]
     for session in sessions:
         session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=24))
-    _login(sessions[0], cluster["a"])
-    _login(sessions[1], cluster["b"])
+    login(sessions[0], cluster["a"])
+    login(sessions[1], cluster["b"])
     before = emulator.stats()["calls"].get("GET /restore-jobs/{job_id}", 0)
     targets = [(sessions[i % 2], cluster["ab"[i % 2]]) for i in range(24)]
     started = time.monotonic()

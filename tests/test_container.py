@@ -7,7 +7,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from gunicorn_instances import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -36,12 +36,6 @@ def _instructions(name: str) -> list[str]:
 def _instruction(name: str) -> str:
     [instruction] = _instructions(name)
     return instruction
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_the_dockerfile_passes_hadolint():
@@ -89,7 +83,7 @@ def server(tmp_path_factory, emulator):
     collectstatic = next(run for run in _instructions("RUN") if "collectstatic" in run).rsplit("&& ", 1)[1]
     subprocess.run(["sh", "-c", collectstatic], cwd=ROOT, env=image_env, check=True, timeout=120)
 
-    port = _free_port()
+    port = free_port()
     env = image_env | {
         "PORT": str(port),
         "GUNICORN_WORKERS": "2",

@@ -64,16 +64,13 @@ def test_any_filter_query_string_gives_the_table_or_a_400(viewer_client, params)
     answered(viewer_client.get(f"/p/local/search/?{query}"), allowed=(200, 302, 400))
 
 
-def a_ready_backup(emulator):
-    return next(b for b in emulator.store.backups.values() if b.status == "Ready")
-
-
 @FUZZ
 @given(name=awkward_text, tags=awkward_text, protection=awkward_text)
-def test_any_restore_form_gives_a_form_error_or_a_started_restore(operator_client, emulator, name, tags, protection):
-    backup = a_ready_backup(emulator)
+def test_any_restore_form_gives_a_form_error_or_a_started_restore(
+    ready_backup, operator_client, emulator, name, tags, protection
+):
     response = operator_client.post(
-        f"/p/local/backups/{backup.backup_id}/restore/", {"name": name, "tags": tags, "deletion_protection": protection}
+        f"/p/local/backups/{ready_backup.id}/restore/", {"name": name, "tags": tags, "deletion_protection": protection}
     )
     if answered(response, allowed=(200, 302, 400)) != 302:
         assert b"<form" in response.content, "the answer did not show the form again"
@@ -91,9 +88,8 @@ def test_any_new_backup_form_gives_a_form_error_or_a_started_backup(operator_cli
 
 @FUZZ
 @given(confirm=awkward_text)
-def test_any_delete_confirmation_gives_a_form_error_or_a_deletion(operator_client, emulator, confirm):
-    backup = a_ready_backup(emulator)
-    response = operator_client.post(f"/p/local/backups/{backup.backup_id}/delete/", {"confirm": confirm})
+def test_any_delete_confirmation_gives_a_form_error_or_a_deletion(ready_backup, operator_client, emulator, confirm):
+    response = operator_client.post(f"/p/local/backups/{ready_backup.id}/delete/", {"confirm": confirm})
     answered(response, allowed=(200, 302, 400))
 
 

@@ -10,63 +10,30 @@ import requests
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
-from pages import ids_in, rows, text
-from upstream import upstream_backups, upstream_jobs
+from pages import ids_in, job_page, jobs_page, restore, rows, text
+from upstream import delete_index, upstream_backups, upstream_jobs
 
 from restoreui.history import record
 from restoreui.history.merge import lookup
 from restoreui.models import AuditEntry, RestoreRecord
 from restoreui.pinecone import service
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def quick_retries(settings):
-    settings.PINECONE_BACKOFF = 0.01
-
-
-def restorable(emulator):
-    """A named, Ready backup that no running restore holds on to."""
-    busy = {j.backup_id for j in upstream_jobs(emulator) if not j.finished}
-    return next(b for b in upstream_backups(emulator) if b.status == "Ready" and b.id not in busy and b.name)
-
-
-def restore(client, backup_id, name, tags="", deletion_protection="disabled"):
-    url = reverse("backups-restore", args=["local", backup_id])
-    return client.post(url, {"name": name, "tags": tags, "deletion_protection": deletion_protection})
-
-
-def delete_index(emulator, name):
-    """Delete an index the way any Pinecone client would, behind the dashboard's back."""
-    response = requests.delete(
-        f"{emulator.url}/indexes/{name}",
-        headers={"Api-Key": emulator.api_key, "X-Pinecone-Api-Version": "2026-04"},
-        timeout=5,
-    )
-    assert response.status_code == 202, response.text
-
-
-def jobs_page(client, **params):
-    return client.get(reverse("jobs-list", args=["local"]), params)
-
-
-def job_page(client, job_id, **extra):
-    return client.get(reverse("jobs-detail", args=["local", job_id]), **extra)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_retries")]
 
 
 @pytest.fixture
-def vanished(operator_client, project, emulator):
+def vanished(ready_backup, operator_client, project, emulator):
     """A restore started here whose target index was then deleted: Pinecone no longer lists it."""
-    backup = restorable(emulator)
-    response = restore(operator_client, backup.id, "doomed-restore", tags="team=search", deletion_protection="disabled")
+    response = restore(
+        operator_client, ready_backup.id, "doomed-restore", tags="team=search", deletion_protection="disabled"
+    )
     assert response.status_code == 302, "the restore did not start"
     job = next(j for j in upstream_jobs(emulator) if j.target_index_name == "doomed-restore")
     assert job.id in ids_in(jobs_page(operator_client, q=job.id), "jobs"), "the new job was not listed"
     delete_index(emulator, "doomed-restore")
     cache.clear()
     assert job.id not in {j.id for j in service.list_restore_jobs(project).value.items}
-    return job, backup
+    return job, ready_backup
 
 
 # -- recording ----------------------------------------------------------------------
@@ -252,10 +219,15 @@ def test_backup_names_stay_on_job_rows_after_the_backup_is_deleted(viewer_client
 # -- who started it ----------------------------------------------------------------------
 
 
-def test_the_job_page_says_who_started_a_restore_here_and_links_its_audit_entry(operator_client, emulator):
-    backup = restorable(emulator)
+def test_the_job_page_says_who_started_a_restore_here_and_links_its_audit_entry(
+    ready_backup, operator_client, emulator
+):
     response = restore(
-        operator_client, backup.id, "audited-restore", tags="team=search\nticket=OPS-1", deletion_protection="enabled"
+        operator_client,
+        ready_backup.id,
+        "audited-restore",
+        tags="team=search\nticket=OPS-1",
+        deletion_protection="enabled",
     )
     page = operator_client.get(response["Location"])
     words = text(page)
@@ -266,12 +238,11 @@ def test_the_job_page_says_who_started_a_restore_here_and_links_its_audit_entry(
     link = f"{reverse('audit')}?entry={entry.pk}"
     assert link in page.content.decode(), "the page did not link to the audit entry"
     audit = operator_client.get(link)
-    assert len(rows(audit)) == 1 and backup.id in text(audit), "the link did not lead to the one entry"
+    assert len(rows(audit)) == 1 and ready_backup.id in text(audit), "the link did not lead to the one entry"
 
 
-def test_a_restore_without_tags_says_they_come_from_the_backup(operator_client, emulator, project):
-    backup = restorable(emulator)
-    response = restore(operator_client, backup.id, "plain-restore")
+def test_a_restore_without_tags_says_they_come_from_the_backup(ready_backup, operator_client, emulator, project):
+    response = restore(operator_client, ready_backup.id, "plain-restore")
     record_ = lookup(project, response["Location"].rstrip("/").rsplit("/", 1)[1])
     assert (record_.started_by, record_.requested_tags, record_.requested_deletion_protection) == (
         "operator",

@@ -1,8 +1,10 @@
 """A hostile or buggy upstream, served by a local stub: the API key stays home, and
 every value Pinecone sends is untrusted."""
 
+from urllib.parse import unquote, urljoin, urlsplit
+
 import pytest
-from django.urls import reverse
+from django.urls import resolve, reverse
 from stub import Stub
 
 from restoreui.models import AuditEntry
@@ -25,8 +27,7 @@ BACKUP = {
 
 
 @pytest.fixture(autouse=True)
-def quick(settings):
-    settings.PINECONE_BACKOFF = 0.01
+def quick(settings, quick_retries):
     settings.PINECONE_RETRY_AFTER_MAX = 0.1
 
 
@@ -231,15 +232,18 @@ def test_a_name_with_edge_spaces_is_not_confirmed_by_its_trimmed_form(operator_c
     assert not [r for r in upstream.received if r[0] == "DELETE"]
 
 
-@pytest.mark.parametrize("ident", [".", ".."])
+@pytest.mark.parametrize("ident", [".", "..", "a/b", "%2F", "100%25", "x/?q=1#f"])
 @pytest.mark.parametrize("name", ["jobs-detail", "backups-detail", "indexes-detail", "backups-delete"])
-def test_links_to_dot_ids_stay_on_their_resource(viewer_client, name, ident):
-    from urllib.parse import urljoin
-
+def test_links_to_odd_ids_lead_back_to_the_same_id(viewer_client, name, ident):
     url = reverse(name, args=["local", ident])
-    assert urljoin("http://restoreui.example/", url) == f"http://restoreui.example{url}", (
+    # As a browser follows the link: dot segments resolved, then split into path, query string and fragment.
+    followed = urlsplit(urljoin("http://restoreui.example/", url))
+    assert (followed.path, followed.query, followed.fragment) == (url, "", ""), (
         f"a browser would turn {url} into another page"
     )
+    # As the server reads it: percent-decoded once, then matched and converted.
+    match = resolve(unquote(followed.path))
+    assert (match.url_name, list(match.kwargs.values())[-1]) == (name, ident), f"{url} leads to {match.kwargs}"
     assert viewer_client.get(url).status_code in (403, 404)
 
 

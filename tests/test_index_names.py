@@ -1,7 +1,6 @@
 """Names suggested for new indexes: always valid for Pinecone, never one already taken."""
 
-from restoreui.lib.index_names import retry_name
-from restoreui.pinecone.service import validate_index_name
+from restoreui.lib.index_names import retry_name, validate_index_name
 
 
 def test_a_retry_adds_retry_to_the_target():
@@ -26,3 +25,12 @@ def test_a_name_pinecone_would_refuse_is_made_valid():
     for target in ("Products_V2", "-odd-", "", "x" * 38 + "-" + "y" * 6, "ünïcode"):
         name = retry_name(target, set())
         assert not validate_index_name(name), f"{target!r} gave {name!r}"
+
+
+def test_schedule_names_follow_the_index_name_rules_in_their_own_words():
+    assert validate_index_name("", "schedule") == ["Enter a schedule name."]
+    assert validate_index_name("Nightly_" + "x" * 40, "schedule") == [
+        "Schedule names are at most 45 characters; this one has 48.",
+        "Schedule names use lowercase letters, digits and '-', and start and end with a letter or digit.",
+    ]
+    assert validate_index_name("nightly-products", "schedule") == []

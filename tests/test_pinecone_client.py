@@ -23,9 +23,8 @@ SECRET = "pcsk_wrong-9f8e7d6c5b4a-SECRET"
 
 
 @pytest.fixture(autouse=True)
-def fast(settings):
+def fast(settings, quick_retries):
     settings.PINECONE_RETRIES = 2
-    settings.PINECONE_BACKOFF = 0.01
     settings.PINECONE_RETRY_AFTER_MAX = 2.0
     settings.PINECONE_READ_TIMEOUT = 2.0
 
@@ -36,11 +35,6 @@ def calls(emulator, endpoint):
 
 def a_job_id(project):
     return client.call(project, "GET", "/restore-jobs", params={"limit": 1})["data"][0]["restore_job_id"]
-
-
-def a_ready_backup(project):
-    backups = client.call(project, "GET", "/backups", params={"limit": 100})["data"]
-    return next(b for b in backups if b["status"] == "Ready")
 
 
 def test_it_sends_the_key_the_version_and_a_user_agent(project):
@@ -77,29 +71,26 @@ def test_an_unknown_job_is_not_found_with_code_message_and_request_id(project):
     assert error.explain().startswith("Not found in Pinecone")
 
 
-def test_a_taken_index_name_is_a_conflict(project):
-    backup = a_ready_backup(project)
+def test_a_taken_index_name_is_a_conflict(ready_backup, project):
     taken = client.call(project, "GET", "/indexes")["indexes"][0]["name"]
     with pytest.raises(Conflict) as caught:
-        client.call(project, "POST", "/backups/{}/create-index", ids=(backup["backup_id"],), body={"name": taken})
+        client.call(project, "POST", "/backups/{}/create-index", ids=(ready_backup.id,), body={"name": taken})
     assert (caught.value.status, caught.value.code) == (409, "ALREADY_EXISTS")
 
 
-def test_a_bad_body_is_an_invalid_request(project):
-    backup = a_ready_backup(project)
+def test_a_bad_body_is_an_invalid_request(ready_backup, project):
     with pytest.raises(InvalidRequest) as caught:
-        client.call(project, "POST", "/backups/{}/create-index", ids=(backup["backup_id"],), body={"name": 5})
+        client.call(project, "POST", "/backups/{}/create-index", ids=(ready_backup.id,), body={"name": 5})
     assert caught.value.status == 422
     with pytest.raises(InvalidRequest) as caught:
         client.call(project, "GET", "/restore-jobs", params={"limit": 1000})
     assert (caught.value.status, caught.value.code) == (400, "INVALID_ARGUMENT")
 
 
-def test_deleting_a_backup_with_a_pending_restore_is_a_failed_precondition(project):
-    backup = a_ready_backup(project)
-    client.call(project, "POST", "/backups/{}/create-index", ids=(backup["backup_id"],), body={"name": "held-up"})
+def test_deleting_a_backup_with_a_pending_restore_is_a_failed_precondition(ready_backup, project):
+    client.call(project, "POST", "/backups/{}/create-index", ids=(ready_backup.id,), body={"name": "held-up"})
     with pytest.raises(PreconditionFailed) as caught:
-        client.call(project, "DELETE", "/backups/{}", ids=(backup["backup_id"],))
+        client.call(project, "DELETE", "/backups/{}", ids=(ready_backup.id,))
     assert caught.value.status == 412 and "pending restore" in caught.value.message
 
 
@@ -146,31 +137,28 @@ def test_a_get_recovers_when_a_retry_succeeds(emulator, project):
     assert calls(emulator, "GET /backups") > 5, "the faults never fired, so this proves nothing"
 
 
-def test_a_post_is_never_retried(emulator, project):
-    backup = a_ready_backup(project)
+def test_a_post_is_never_retried(ready_backup, emulator, project):
     emulator.set_faults(error_rate=1.0)
     with pytest.raises(Unavailable):
-        client.call(project, "POST", "/backups/{}/create-index", ids=(backup["backup_id"],), body={"name": "once"})
+        client.call(project, "POST", "/backups/{}/create-index", ids=(ready_backup.id,), body={"name": "once"})
     assert calls(emulator, "POST /backups/{backup_id}/create-index") == 1, "a restore could start twice"
 
 
-def test_a_delete_is_never_retried(emulator, project):
-    backup = a_ready_backup(project)
+def test_a_delete_is_never_retried(ready_backup, emulator, project):
     emulator.set_faults(rate_limit_rate=1.0)
     with pytest.raises(RateLimited):
-        client.call(project, "DELETE", "/backups/{}", ids=(backup["backup_id"],))
+        client.call(project, "DELETE", "/backups/{}", ids=(ready_backup.id,))
     assert calls(emulator, "DELETE /backups/{backup_id}") == 1
 
 
-def test_a_reset_connection_is_retried_once_for_get_and_never_for_post(emulator, project):
-    backup = a_ready_backup(project)
+def test_a_reset_connection_is_retried_once_for_get_and_never_for_post(ready_backup, emulator, project):
     emulator.set_faults(reset_rate=1.0)
     with pytest.raises(Unavailable) as caught:
         client.call(project, "GET", "/restore-jobs")
     assert calls(emulator, "GET /restore-jobs") == 2
     assert "no answer from" in caught.value.message and caught.value.status is None
     with pytest.raises(Unavailable):
-        client.call(project, "POST", "/backups/{}/create-index", ids=(backup["backup_id"],), body={"name": "once"})
+        client.call(project, "POST", "/backups/{}/create-index", ids=(ready_backup.id,), body={"name": "once"})
     assert calls(emulator, "POST /backups/{backup_id}/create-index") == 1
 
 

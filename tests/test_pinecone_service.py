@@ -41,9 +41,8 @@ SEED_JOBS = 260
 
 
 @pytest.fixture(autouse=True)
-def fast(settings):
+def fast(settings, quick_retries):
     settings.PINECONE_RETRIES = 2
-    settings.PINECONE_BACKOFF = 0.01
     settings.CACHE_TTL_LIST = 30
     settings.CACHE_TTL_RUNNING = 30
     settings.CACHE_TTL_FINISHED = 3600
@@ -78,12 +77,6 @@ def shared_cache(request, settings):
 
 def calls(emulator, endpoint):
     return emulator.calls.get(endpoint, 0)
-
-
-def a_ready_backup(project):
-    """A Ready backup no running restore holds, so it can also be deleted."""
-    busy = {j.backup_id for j in list_restore_jobs(project).value.items if not j.finished}
-    return next(b for b in list_backups(project).value.items if b.state == "ready" and b.id not in busy)
 
 
 def test_it_walks_every_page_of_restore_jobs(emulator, project):
@@ -188,11 +181,10 @@ def test_every_api_version_gives_the_same_backups_and_indexes(project, sending_m
     assert None not in shapes["2026-07"][1].values(), "2026-07 metric was not found in the schema"
 
 
-def test_get_functions_return_typed_values(project):
+def test_get_functions_return_typed_values(ready_backup, project):
     job = list_restore_jobs(project).value.items[0]
     assert get_restore_job(project, job.id).value == job
-    backup = a_ready_backup(project)
-    assert get_backup(project, backup.id).value == backup
+    assert get_backup(project, ready_backup.id).value == ready_backup
     index = list_indexes(project).value.items[0]
     assert get_index(project, index.name).value == index
 
@@ -302,18 +294,17 @@ def test_an_outage_with_nothing_cached_raises(emulator, project):
         list_indexes(project)
 
 
-def test_something_deleted_elsewhere_is_not_found_not_stale(emulator, project, settings, shared_cache):
+def test_something_deleted_elsewhere_is_not_found_not_stale(ready_backup, emulator, project, settings, shared_cache):
     settings.CACHE_TTL_LIST = 0.2
-    backup = a_ready_backup(project)
-    get_backup(project, backup.id)
-    client.call(project, "DELETE", "/backups/{}", ids=(backup.id,))
+    get_backup(project, ready_backup.id)
+    client.call(project, "DELETE", "/backups/{}", ids=(ready_backup.id,))
     time.sleep(0.25)
     with pytest.raises(NotFound):
-        get_backup(project, backup.id)
+        get_backup(project, ready_backup.id)
     emulator.set_faults(error_rate=1.0)
     # With the last good copy forgotten, an outage cannot bring the deleted backup back.
     with pytest.raises(Unavailable):
-        get_backup(project, backup.id)
+        get_backup(project, ready_backup.id)
 
 
 def test_creating_a_backup_refreshes_the_backup_lists(project, shared_cache):
@@ -327,29 +318,29 @@ def test_creating_a_backup_refreshes_the_backup_lists(project, shared_cache):
     assert len(list_backups(project).value.items) == len(before) + 1
 
 
-def test_deleting_a_backup_refreshes_the_lists_and_its_page(project, shared_cache):
-    backup = a_ready_backup(project)
-    get_backup(project, backup.id)
-    list_backups(project, backup.source_index_name)
-    delete_backup(project, backup.id)
-    assert backup.id not in {b.id for b in list_backups(project).value.items}, "a deleted backup would still be listed"
-    assert backup.id not in {b.id for b in list_backups(project, backup.source_index_name).value.items}
+def test_deleting_a_backup_refreshes_the_lists_and_its_page(ready_backup, project, shared_cache):
+    get_backup(project, ready_backup.id)
+    list_backups(project, ready_backup.source_index_name)
+    delete_backup(project, ready_backup.id)
+    assert ready_backup.id not in {b.id for b in list_backups(project).value.items}, (
+        "a deleted backup would still be listed"
+    )
+    assert ready_backup.id not in {b.id for b in list_backups(project, ready_backup.source_index_name).value.items}
     with pytest.raises(NotFound):
-        get_backup(project, backup.id)
+        get_backup(project, ready_backup.id)
 
 
-def test_a_restore_refreshes_jobs_and_indexes(project, shared_cache):
-    backup = a_ready_backup(project)
+def test_a_restore_refreshes_jobs_and_indexes(ready_backup, project, shared_cache):
     jobs_before = list_restore_jobs(project).value.items
     list_indexes(project)
     started = create_index_from_backup(
-        project, backup.id, "movies-copy", tags={"env": "staging"}, deletion_protection="enabled"
+        project, ready_backup.id, "movies-copy", tags={"env": "staging"}, deletion_protection="enabled"
     )
     assert started.restore_job_id and started.index_id
     jobs = list_restore_jobs(project).value.items
     assert len(jobs) == len(jobs_before) + 1 and started.restore_job_id in {j.id for j in jobs}
     assert jobs[0].id == started.restore_job_id, "the new restore should be at the top"
-    assert started.restore_job_id in {j.id for j in restore_jobs_for_backup(project, backup.id).value.items}
+    assert started.restore_job_id in {j.id for j in restore_jobs_for_backup(project, ready_backup.id).value.items}
     index = get_index(project, "movies-copy").value
     assert (index.tags, index.deletion_protection) == ({"env": "staging"}, "enabled")
     assert "movies-copy" in {i.name for i in list_indexes(project).value.items}

@@ -5,7 +5,7 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
-from pages import ids_in, rows, text, title
+from pages import ids_in, restore, rows, text, title
 from upstream import upstream_backups, upstream_jobs
 
 from restoreui.lib.formatting import bytes_human
@@ -13,25 +13,14 @@ from restoreui.models import AuditEntry
 from restoreui.pinecone import Backup
 from restoreui.projects import API_VERSIONS, Project
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_retries")]
 
 SEED_BACKUPS = 71
 CREATE_INDEX = "POST /backups/{backup_id}/create-index"
 
 
-@pytest.fixture(autouse=True)
-def quick_retries(settings):
-    settings.PINECONE_BACKOFF = 0.01
-
-
 def backup_where(emulator, test, version="2026-04") -> Backup:
     return next(b for b in upstream_backups(emulator, version) if test(b))
-
-
-def restorable(emulator) -> Backup:
-    """A Ready backup that no running restore holds on to."""
-    busy = {j.backup_id for j in upstream_jobs(emulator) if not j.finished}
-    return backup_where(emulator, lambda b: b.status == "Ready" and b.id not in busy and b.name)
 
 
 def backups_page(client, htmx=False, **params):
@@ -41,11 +30,6 @@ def backups_page(client, htmx=False, **params):
 
 def backup_page(client, backup_id):
     return client.get(reverse("backups-detail", args=["local", backup_id]))
-
-
-def restore(client, backup_id, name, tags="", deletion_protection="disabled"):
-    url = reverse("backups-restore", args=["local", backup_id])
-    return client.post(url, {"name": name, "tags": tags, "deletion_protection": deletion_protection})
 
 
 def delete(client, backup_id, confirm):
@@ -242,24 +226,22 @@ def test_an_unknown_backup_answers_404_naming_the_project(viewer_client):
     assert "Pinecone project local has no backup no-such-backup" in text(response)
 
 
-def test_the_backup_page_explains_a_failing_pinecone(viewer_client, emulator):
-    backup = restorable(emulator)
+def test_the_backup_page_explains_a_failing_pinecone(ready_backup, viewer_client, emulator):
     emulator.set_faults(error_rate=1.0)
-    response = backup_page(viewer_client, backup.id)
+    response = backup_page(viewer_client, ready_backup.id)
     assert response.status_code == 502
     assert "Pinecone could not answer" in text(response) and "Traceback" not in text(response)
 
 
-def test_the_backup_page_serves_its_last_copy_while_pinecone_fails(viewer_client, emulator, settings):
+def test_the_backup_page_serves_its_last_copy_while_pinecone_fails(ready_backup, viewer_client, emulator, settings):
     settings.CACHE_TTL_LIST = 0
-    backup = restorable(emulator)
-    backup_page(viewer_client, backup.id)
+    backup_page(viewer_client, ready_backup.id)
     emulator.set_faults(error_rate=1.0)
-    response = backup_page(viewer_client, backup.id)
+    response = backup_page(viewer_client, ready_backup.id)
     page = text(response)
     assert response.status_code == 200, "a Pinecone failure hid a backup restoreui had already seen"
     assert re.search(r"Showing what Pinecone said \d+ s ago", page)
-    assert backup.id in page
+    assert ready_backup.id in page
 
 
 @pytest.mark.parametrize("bad", ["..", ".", "%2E%2E", "..%2Findexes"])
@@ -274,35 +256,37 @@ def test_a_crafted_backup_id_never_reaches_another_upstream_path(viewer_client, 
 # -- restoring -------------------------------------------------------------------
 
 
-def test_a_viewer_may_not_restore_and_the_refusal_is_audited(viewer_client, emulator):
-    backup = restorable(emulator)
-    page = text(backup_page(viewer_client, backup.id))
+def test_a_viewer_may_not_restore_and_the_refusal_is_audited(ready_backup, viewer_client, emulator):
+    page = text(backup_page(viewer_client, ready_backup.id))
     assert "You need the operator role for project 'local': restoring and deleting are not available to you." in page
-    response = restore(viewer_client, backup.id, "sneaky-restore")
+    response = restore(viewer_client, ready_backup.id, "sneaky-restore")
     assert response.status_code == 403
     assert "Nothing was sent to Pinecone." in text(response)
     assert CREATE_INDEX not in emulator.stats()["calls"], "a viewer's restore reached Pinecone"
     entry = AuditEntry.objects.get()
-    assert (entry.username, entry.action, entry.outcome, entry.target) == ("viewer", "restore", "refused", backup.id)
+    assert (entry.username, entry.action, entry.outcome, entry.target) == (
+        "viewer",
+        "restore",
+        "refused",
+        ready_backup.id,
+    )
 
 
-def test_a_read_only_project_refuses_even_an_operator(operator_client, emulator, settings):
+def test_a_read_only_project_refuses_even_an_operator(ready_backup, operator_client, emulator, settings):
     settings.RESTOREUI_PROJECTS = {
         "local": Project(name="local", api_key=emulator.api_key, host=emulator.url, read_only=True)
     }
-    backup = restorable(emulator)
-    response = restore(operator_client, backup.id, "frozen-restore")
+    response = restore(operator_client, ready_backup.id, "frozen-restore")
     assert response.status_code == 403
     assert "Project 'local' is read-only." in text(response)
     assert CREATE_INDEX not in emulator.stats()["calls"]
 
 
-def test_the_restore_form_describes_what_will_be_made(operator_client, emulator, sending_metric):
-    backup = restorable(emulator)
-    response = operator_client.get(reverse("backups-restore", args=["local", backup.id]))
+def test_the_restore_form_describes_what_will_be_made(ready_backup, operator_client, emulator, sending_metric):
+    response = operator_client.get(reverse("backups-restore", args=["local", ready_backup.id]))
     page = text(response)
     assert response.status_code == 200
-    assert f"dimension ({backup.dimension}) and metric ({backup.metric})" in page
+    assert f"dimension ({ready_backup.dimension}) and metric ({ready_backup.metric})" in page
     assert "Start restore in local" in page
 
 
@@ -315,42 +299,38 @@ def test_the_restore_form_describes_what_will_be_made(operator_client, emulator,
         ("x" * 46, "at most 45 characters"),
     ],
 )
-def test_a_bad_index_name_is_refused_before_pinecone_is_asked(operator_client, emulator, name, problem):
-    backup = restorable(emulator)
-    response = restore(operator_client, backup.id, name)
+def test_a_bad_index_name_is_refused_before_pinecone_is_asked(ready_backup, operator_client, emulator, name, problem):
+    response = restore(operator_client, ready_backup.id, name)
     assert response.status_code == 400
     assert problem in field_errors(response, "name"), f"the name field did not say: {problem}"
     assert CREATE_INDEX not in emulator.stats()["calls"], "an invalid name was sent to Pinecone"
 
 
-def test_an_existing_index_name_is_shown_on_the_name_field(operator_client, emulator):
-    backup = restorable(emulator)
-    response = restore(operator_client, backup.id, "products")
+def test_an_existing_index_name_is_shown_on_the_name_field(ready_backup, operator_client, emulator):
+    response = restore(operator_client, ready_backup.id, "products")
     assert response.status_code == 400
     assert "An index named “products” already exists in project local." in field_errors(response, "name")
     assert emulator.stats()["calls"][CREATE_INDEX] == 1
     assert AuditEntry.objects.get().outcome == "failed"
 
 
-def test_a_restore_lands_on_the_new_job_s_page(operator_client, emulator):
-    backup = restorable(emulator)
-    response = restore(operator_client, backup.id, "products-restore-1")
+def test_a_restore_lands_on_the_new_job_s_page(ready_backup, operator_client, emulator):
+    response = restore(operator_client, ready_backup.id, "products-restore-1")
     assert response.status_code == 302, f"the restore did not start: {field_errors(response, 'name')}"
     job = next(j for j in upstream_jobs(emulator) if j.target_index_name == "products-restore-1")
     assert response["Location"] == reverse("jobs-detail", args=["local", job.id])
     page = operator_client.get(response["Location"])
     shown = text(page)
-    assert f"Restore started: {backup.display_name} into new index products-restore-1." in shown
+    assert f"Restore started: {ready_backup.display_name} into new index products-restore-1." in shown
     assert job.id in shown and title(page).endswith("restore -> products-restore-1 · local")
     entry = AuditEntry.objects.get()
     assert entry.outcome == "ok" and entry.extra["restore_job_id"] == job.id
 
 
-def test_restore_tags_are_parsed_one_per_line(operator_client, emulator):
-    backup = restorable(emulator)
+def test_restore_tags_are_parsed_one_per_line(ready_backup, operator_client, emulator):
     response = restore(
         operator_client,
-        backup.id,
+        ready_backup.id,
         "tagged-restore",
         tags="team = search\n\nticket=OPS-1; urgent\n",
         deletion_protection="enabled",
@@ -371,9 +351,8 @@ def test_restore_tags_are_parsed_one_per_line(operator_client, emulator):
         ("=x", "Tag keys cannot be empty."),
     ],
 )
-def test_bad_tags_are_refused_before_pinecone_is_asked(operator_client, emulator, tags, problem):
-    backup = restorable(emulator)
-    response = restore(operator_client, backup.id, "tagged-restore", tags=tags)
+def test_bad_tags_are_refused_before_pinecone_is_asked(ready_backup, operator_client, emulator, tags, problem):
+    response = restore(operator_client, ready_backup.id, "tagged-restore", tags=tags)
     assert response.status_code == 400
     assert problem in field_errors(response, "tags"), f"the tags field did not say: {problem}"
     assert CREATE_INDEX not in emulator.stats()["calls"]
@@ -386,11 +365,10 @@ def test_restoring_a_backup_that_is_not_ready_shows_pinecone_s_reason(operator_c
     assert f"Backup {backup.id} is not completed." in text(response), "the operator was not told why nothing started"
 
 
-def test_a_restore_pinecone_fails_does_not_claim_it_started(operator_client, emulator):
-    backup = restorable(emulator)
-    operator_client.get(reverse("backups-restore", args=["local", backup.id]))
+def test_a_restore_pinecone_fails_does_not_claim_it_started(ready_backup, operator_client, emulator):
+    operator_client.get(reverse("backups-restore", args=["local", ready_backup.id]))
     emulator.set_faults(error_rate=1.0)
-    response = restore(operator_client, backup.id, "maybe-restore")
+    response = restore(operator_client, ready_backup.id, "maybe-restore")
     page = text(response)
     assert response.status_code == 400
     assert "may or may not have started" in page and "Restore started" not in page
@@ -400,23 +378,24 @@ def test_a_restore_pinecone_fails_does_not_claim_it_started(operator_client, emu
 # -- deleting --------------------------------------------------------------------
 
 
-def test_deleting_needs_the_backup_s_name_typed(operator_client, emulator):
-    backup = restorable(emulator)
-    response = delete(operator_client, backup.id, backup.name + "x")
+def test_deleting_needs_the_backup_s_name_typed(ready_backup, operator_client, emulator):
+    response = delete(operator_client, ready_backup.id, ready_backup.name + "x")
     assert response.status_code == 400
-    assert f"Type “{backup.name}” exactly, or the backup id {backup.id}, to delete this backup." in field_errors(
-        response, "confirm"
+    assert (
+        f"Type “{ready_backup.name}” exactly, or the backup id {ready_backup.id}, to delete this backup."
+        in field_errors(response, "confirm")
     )
     assert "DELETE /backups/{backup_id}" not in emulator.stats()["calls"]
 
 
-def test_a_backup_with_a_running_restore_cannot_be_deleted_and_the_page_says_why(operator_client, emulator):
-    backup = restorable(emulator)
-    assert restore(operator_client, backup.id, "holds-the-backup").status_code == 302
-    response = delete(operator_client, backup.id, backup.name)
+def test_a_backup_with_a_running_restore_cannot_be_deleted_and_the_page_says_why(
+    ready_backup, operator_client, emulator
+):
+    assert restore(operator_client, ready_backup.id, "holds-the-backup").status_code == 302
+    response = delete(operator_client, ready_backup.id, ready_backup.name)
     assert response.status_code == 400
     assert "Pinecone will not delete this backup while a restore from it is still running." in text(response)
-    assert backup.id in emulator.store.backups
+    assert ready_backup.id in emulator.store.backups
 
 
 def test_the_delete_confirmation_shows_age_size_tags_and_no_running_restore(operator_client, emulator):
@@ -432,10 +411,9 @@ def test_the_delete_confirmation_shows_age_size_tags_and_no_running_restore(oper
     assert expected in page
 
 
-def test_the_delete_confirmation_warns_up_front_of_a_running_restore(operator_client, emulator):
-    backup = restorable(emulator)
-    assert restore(operator_client, backup.id, "holds-the-backup").status_code == 302
-    response = operator_client.get(reverse("backups-delete", args=["local", backup.id]))
+def test_the_delete_confirmation_warns_up_front_of_a_running_restore(ready_backup, operator_client, emulator):
+    assert restore(operator_client, ready_backup.id, "holds-the-backup").status_code == 302
+    response = operator_client.get(reverse("backups-delete", args=["local", ready_backup.id]))
     page = text(response)
     assert response.status_code == 200
     assert "A restore from this backup is still running." in page, "the page asked before saying Pinecone will refuse"
@@ -443,15 +421,14 @@ def test_the_delete_confirmation_warns_up_front_of_a_running_restore(operator_cl
     assert "DELETE /backups/{backup_id}" not in emulator.stats()["calls"]
 
 
-def test_a_deleted_backup_is_gone(operator_client, emulator):
-    backup = restorable(emulator)
-    assert backup.id in ids_in(backups_page(operator_client, size=100), "backups")
-    response = delete(operator_client, backup.id, backup.name)
+def test_a_deleted_backup_is_gone(ready_backup, operator_client, emulator):
+    assert ready_backup.id in ids_in(backups_page(operator_client, size=100), "backups")
+    response = delete(operator_client, ready_backup.id, ready_backup.name)
     assert response.status_code == 302 and response["Location"] == reverse("backups-list", args=["local"])
     listing = operator_client.get(response["Location"], {"size": 100})
-    assert f"Backup {backup.name} is being deleted." in text(listing)
-    assert backup.id not in ids_in(listing, "backups"), "the deleted backup was still listed"
-    assert backup_page(operator_client, backup.id).status_code == 404, "the deleted backup's page still answered"
+    assert f"Backup {ready_backup.name} is being deleted." in text(listing)
+    assert ready_backup.id not in ids_in(listing, "backups"), "the deleted backup was still listed"
+    assert backup_page(operator_client, ready_backup.id).status_code == 404, "the deleted backup's page still answered"
 
 
 def test_a_backup_without_a_name_is_confirmed_by_its_id(operator_client, emulator):
@@ -460,30 +437,26 @@ def test_a_backup_without_a_name_is_confirmed_by_its_id(operator_client, emulato
     assert delete(operator_client, backup.id, backup.id).status_code == 302
 
 
-def test_a_named_backup_may_be_confirmed_by_its_id_too(operator_client, emulator):
-    backup = restorable(emulator)
-    assert delete(operator_client, backup.id, backup.id).status_code == 302
+def test_a_named_backup_may_be_confirmed_by_its_id_too(ready_backup, operator_client, emulator):
+    assert delete(operator_client, ready_backup.id, ready_backup.id).status_code == 302
 
 
-def test_opening_a_write_form_without_the_role_leaves_no_audit_entry(viewer_client, emulator):
-    backup = restorable(emulator)
-    assert viewer_client.get(reverse("backups-delete", args=["local", backup.id])).status_code == 403
-    assert viewer_client.get(reverse("backups-restore", args=["local", backup.id])).status_code == 403
+def test_opening_a_write_form_without_the_role_leaves_no_audit_entry(ready_backup, viewer_client, emulator):
+    assert viewer_client.get(reverse("backups-delete", args=["local", ready_backup.id])).status_code == 403
+    assert viewer_client.get(reverse("backups-restore", args=["local", ready_backup.id])).status_code == 403
     assert not AuditEntry.objects.exists(), "a page view was audited as a write attempt"
 
 
-def test_a_viewer_may_not_delete(viewer_client, emulator):
-    backup = restorable(emulator)
-    response = delete(viewer_client, backup.id, backup.name)
+def test_a_viewer_may_not_delete(ready_backup, viewer_client, emulator):
+    response = delete(viewer_client, ready_backup.id, ready_backup.name)
     assert response.status_code == 403
-    assert backup.id in emulator.store.backups
+    assert ready_backup.id in emulator.store.backups
     assert AuditEntry.objects.get().outcome == "refused"
 
 
-def test_an_empty_restore_post_asks_for_the_name_and_sends_nothing(operator_client, emulator):
-    backup = restorable(emulator)
+def test_an_empty_restore_post_asks_for_the_name_and_sends_nothing(ready_backup, operator_client, emulator):
     before = emulator.stats()["calls"].get("POST /backups/{backup_id}/create-index", 0)
-    response = operator_client.post(reverse("backups-restore", args=["local", backup.id]), {})
+    response = operator_client.post(reverse("backups-restore", args=["local", ready_backup.id]), {})
     assert response.status_code == 400, "an empty form was taken as a page view, with no error shown"
     assert "required" in field_errors(response, "name"), "the form did not say the name is needed"
     after = emulator.stats()["calls"].get("POST /backups/{backup_id}/create-index", 0)

@@ -41,20 +41,6 @@ def test_with_several_projects_home_has_a_card_for_each(viewer_client, several):
     assert "staging (read-only)" in text(response), "the read-only project was not marked"
 
 
-@pytest.fixture
-def overview(settings, emulator):
-    """dev and prod (marked production) on the emulator; broken's Pinecone refuses its key."""
-
-    def project(name, api_key=emulator.api_key, **kwargs):
-        return Project(name=name, api_key=api_key, host=emulator.url, emulated=True, **kwargs)
-
-    settings.RESTOREUI_PROJECTS = {
-        p.name: p
-        for p in (project("dev"), project("prod", environment="production"), project("broken", api_key="wrong"))
-    }
-    return settings.RESTOREUI_PROJECTS
-
-
 def card(response, name) -> str:
     found = re.search(
         rf'<section class="card project-card[^"]*" aria-labelledby="project-{name}">.*?</section>',
@@ -73,7 +59,7 @@ def link(html, words) -> str:
     raise AssertionError(f"no link says {words!r}")
 
 
-def test_each_project_s_card_counts_its_running_restores_and_links_to_them(viewer_client, overview, emulator):
+def test_each_project_s_card_counts_its_running_restores_and_links_to_them(viewer_client, several_projects, emulator):
     running = [j for j in upstream_jobs(emulator) if not j.finished and j.state != "unknown"]
     assert running, "the seed has no running restore to count"
     html = card(viewer_client.get(reverse("home")), "dev")
@@ -83,7 +69,9 @@ def test_each_project_s_card_counts_its_running_restores_and_links_to_them(viewe
     assert len(listed) == len(running), "the card's count and the table it opens disagree"
 
 
-def test_each_project_s_card_counts_the_last_day_s_failed_restores_and_links_to_them(viewer_client, overview, emulator):
+def test_each_project_s_card_counts_the_last_day_s_failed_restores_and_links_to_them(
+    viewer_client, several_projects, emulator
+):
     since = datetime.now(UTC) - timedelta(hours=24)
     failed = [j for j in upstream_jobs(emulator) if j.state == "failed" and j.created_at >= since]
     assert failed, "the seed has no failed restore in the last day"
@@ -94,7 +82,7 @@ def test_each_project_s_card_counts_the_last_day_s_failed_restores_and_links_to_
 
 
 def test_each_project_s_card_counts_the_coverage_flags_and_links_to_the_flagged_indexes(
-    viewer_client, overview, emulator
+    viewer_client, several_projects, emulator
 ):
     html = card(viewer_client.get(reverse("home")), "dev")
     flags = {key: int(count) for key, count in re.findall(r'href="/p/dev/\?flag=(\w+)"[^>]*>(\d+) ', html)}
@@ -107,7 +95,9 @@ def test_each_project_s_card_counts_the_coverage_flags_and_links_to_the_flagged_
         assert f"{count} of " in page, f"the {key} flag counts {count} but its link shows otherwise"
 
 
-def test_a_project_whose_pinecone_fails_gets_an_error_on_its_card_and_the_others_still_show(viewer_client, overview):
+def test_a_project_whose_pinecone_fails_gets_an_error_on_its_card_and_the_others_still_show(
+    viewer_client, several_projects
+):
     response = viewer_client.get(reverse("home"))
     assert response.status_code == 200
     broken = card(response, "broken")
@@ -118,9 +108,10 @@ def test_a_project_whose_pinecone_fails_gets_an_error_on_its_card_and_the_others
     )
 
 
-def test_while_pinecone_fails_a_card_shows_its_last_counts_with_their_age(viewer_client, overview, emulator, settings):
+def test_while_pinecone_fails_a_card_shows_its_last_counts_with_their_age(
+    viewer_client, several_projects, emulator, settings, quick_retries
+):
     settings.CACHE_TTL_LIST = settings.CACHE_TTL_RUNNING = settings.CACHE_TTL_SCHEDULES = 0
-    settings.PINECONE_BACKOFF = 0.01
     before = card(viewer_client.get(reverse("home")), "dev")
     emulator.set_faults(error_rate=1.0)
     response = viewer_client.get(reverse("home"))
@@ -131,14 +122,14 @@ def test_while_pinecone_fails_a_card_shows_its_last_counts_with_their_age(viewer
     assert counted and re.findall(r">(\d+) running<", after) == counted, "the last counts were lost"
 
 
-def test_the_overview_marks_the_production_project(viewer_client, overview):
+def test_the_overview_marks_the_production_project(viewer_client, several_projects):
     response = viewer_client.get(reverse("home"))
     assert "project-production" in card(response, "prod") and ">production</span>" in card(response, "prod")
     assert "project-production" not in card(response, "dev")
 
 
 @pytest.mark.parametrize("page", ["project", "jobs-list", "backups-list", "indexes-list"])
-def test_a_production_project_s_pages_carry_its_banner(viewer_client, overview, page):
+def test_a_production_project_s_pages_carry_its_banner(viewer_client, several_projects, page):
     response = viewer_client.get(reverse(page, args=["prod"]))
     assert (
         '<div class="banner banner-production" role="note">Production project: prod</div>' in response.content.decode()
@@ -154,20 +145,18 @@ def test_a_production_project_s_banner_shows_when_its_pinecone_fails_too(viewer_
     assert "Production project: prod" in text(response)
 
 
-def test_a_production_project_s_write_buttons_name_it(operator_client, overview, emulator):
-    busy = {j.backup_id for j in upstream_jobs(emulator) if not j.finished}
-    backup = next(b for b in upstream_backups(emulator) if b.status == "Ready" and b.id not in busy and b.name)
+def test_a_production_project_s_write_buttons_name_it(operator_client, several_projects, ready_backup):
 
     def buttons(name, args):
         html = operator_client.get(reverse(name, args=args)).content.decode()
         return [" ".join(b.split()) for b in re.findall(r'<button type="submit"[^>]*>(.*?)</button>', html, re.S)]
 
-    assert "Restore into production" in buttons("backups-restore", ["prod", backup.id])
-    assert "Delete backup from production" in buttons("backups-delete", ["prod", backup.id])
+    assert "Restore into production" in buttons("backups-restore", ["prod", ready_backup.id])
+    assert "Delete backup from production" in buttons("backups-delete", ["prod", ready_backup.id])
     assert "Create backup in production" in buttons("indexes-backup", ["prod", "products"])
     assert "Create schedule in production" in buttons("schedules-create", ["prod", "docs-embeddings"])
-    assert "Start restore in dev" in buttons("backups-restore", ["dev", backup.id])
-    assert "Delete this backup" in buttons("backups-delete", ["dev", backup.id])
+    assert "Start restore in dev" in buttons("backups-restore", ["dev", ready_backup.id])
+    assert "Delete this backup" in buttons("backups-delete", ["dev", ready_backup.id])
 
 
 def test_a_staging_project_s_write_buttons_name_it_without_a_production_banner(operator_client, settings, emulator):

@@ -9,14 +9,9 @@ from upstream import upstream_backups
 
 from restoreui.models import AuditEntry
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_retries")]
 
 CREATE_BACKUP = "POST /indexes/{index_name}/backups"
-
-
-@pytest.fixture(autouse=True)
-def quick_retries(settings):
-    settings.PINECONE_BACKOFF = 0.01
 
 
 def restoring_index(emulator) -> str:

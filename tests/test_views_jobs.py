@@ -11,22 +11,17 @@ from html import unescape
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
-from pages import ids_in, rows, text, title
-from upstream import upstream_jobs
+from pages import ids_in, job_page, jobs_page, rows, text, title
+from upstream import delete_index, upstream_jobs
 
 from restoreui.history.models import JobNote
 from restoreui.models import AuditEntry
 from restoreui.pinecone import RestoreJob
 from restoreui.projects import Project
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_retries")]
 
 SEED_JOBS = 260
-
-
-@pytest.fixture(autouse=True)
-def quick_retries(settings):
-    settings.PINECONE_BACKOFF = 0.01
 
 
 def finish(emulator, job_id, status="Completed"):
@@ -43,15 +38,6 @@ def finish(emulator, job_id, status="Completed"):
 
 def job_where(emulator, test) -> RestoreJob:
     return next(j for j in upstream_jobs(emulator) if test(j))
-
-
-def jobs_page(client, htmx=False, **params):
-    headers = {"HX-Request": "true"} if htmx else {}
-    return client.get(reverse("jobs-list", args=["local"]), params, headers=headers)
-
-
-def job_page(client, job_id, **extra):
-    return client.get(reverse("jobs-detail", args=["local", job_id]), **extra)
 
 
 def job_poll(client, job_id, seen=None):
@@ -387,6 +373,23 @@ def test_a_job_that_disappears_while_watched_stops_the_polling(viewer_client, em
     response = job_poll(viewer_client, running.id)
     assert response.status_code == 286, "the open page would keep asking about a job Pinecone no longer has"
     assert "Pinecone no longer knows this restore job" in text(response)
+
+
+def test_a_watched_job_whose_target_index_is_deleted_stops_the_polling(viewer_client, emulator):
+    store = emulator.store
+    running = job_where(
+        emulator,
+        lambda j: j.status == "Pending" and store.indexes[j.target_index_name].deletion_protection == "disabled",
+    )
+    page = job_page(viewer_client, running.id)
+    assert 'hx-trigger="every' in page.content.decode(), "the open page did not poll a running job"
+    delete_index(emulator, running.target_index_name)
+    cache.clear()
+    assert running.id not in {j.id for j in upstream_jobs(emulator)}, "Pinecone still lists the job"
+    response = job_poll(viewer_client, running.id, seen_on(page))
+    assert response.status_code == 286, "the open page would keep asking about a job Pinecone dropped"
+    assert "hx-trigger" not in response.content.decode(), "the region would poll again"
+    assert "shown from restoreui's history" in text(response), "the page did not say where the job now comes from"
 
 
 def test_an_unchanged_poll_answers_204_without_a_body(viewer_client, emulator):

@@ -9,12 +9,7 @@ from django.urls import reverse
 from pages import text
 from upstream import upstream_backups, upstream_jobs
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def quick_retries(settings):
-    settings.PINECONE_BACKOFF = 0.01
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_retries")]
 
 
 def search(client, query):

@@ -252,7 +252,7 @@ BACKUPS_PER_INDEX = {
     "legacy-catalog": 4,
 }
 # Tags as the API returns them: sometimes null, sometimes empty, values not always strings.
-BACKUP_TAGS = (
+BACKUP_TAGS: tuple[dict[str, object] | None, ...] = (
     None,
     {"env": "production", "schedule": "nightly"},
     {"env": "production", "retention_days": 30},
@@ -623,11 +623,11 @@ def _extra_indexes(rng, now, count, world):
             retention_days=3,
             enabled=True,
             created_at=now - 30 * DAY,
-            next_run=now + rng.uniform(1, 23) * HOUR,
+            next_run=(next_run := now + rng.uniform(1, 23) * HOUR),
             next_backup_id=new_id(rng),
             planned_at=now - HOUR,
         )
         if n % 2 == 0:
             world.schedules.append(schedule)
         for days in (1, 2):
-            world.backups.append(scheduled_backup(rng, schedule, index, schedule.next_run - days * DAY, "Ready"))
+            world.backups.append(scheduled_backup(rng, schedule, index, next_run - days * DAY, "Ready"))

@@ -14,6 +14,7 @@ import random
 import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 
 from restoreui.emulator import seed
@@ -332,7 +333,7 @@ class Store:
             if index.source_backup_id:
                 out["source_backup_id"] = index.source_backup_id
             return out
-        serverless = {"cloud": index.cloud, "region": index.region}
+        serverless: dict[str, object] = {"cloud": index.cloud, "region": index.region}
         if version != "2025-04" and not index.pod:
             serverless["read_capacity"] = read_capacity
             if index.fields:
@@ -349,7 +350,7 @@ class Store:
             "vector_type": "dense",
         }
 
-    def page(self, order: list[tuple[str, str]], query: dict) -> tuple[list[str], dict]:
+    def page(self, order: Sequence[tuple[object, str]], query: dict) -> tuple[list[str], dict]:
         """The ids on the requested page and the list's pagination member."""
         limit = DEFAULT_LIMIT
         offset = 0

@@ -24,7 +24,7 @@ class Merged:
     # Source index names as recorded, by backup id, likewise.
     source_indexes: dict[str, str]
     # The last percentage seen of each job, for the ones Pinecone no longer reports it for.
-    last_percent: dict[str, float]
+    last_percent: dict[str, float | None]
 
 
 def as_job(record: RestoreRecord) -> RestoreJob:
@@ -101,7 +101,9 @@ def remembered_durations(project: Project) -> tuple[tuple[int | None, float], ..
             created_at__isnull=False,
             completed_at__isnull=False,
         ).values_list("backup_size_bytes", "created_at", "completed_at")
-        pairs = tuple((size, (done - start).total_seconds()) for size, start, done in rows if done >= start)
+        pairs = tuple(
+            (size, (done - start).total_seconds()) for size, start, done in rows if start and done and done >= start
+        )
     except DatabaseError:
         log.exception("project %s: restore history unreadable; estimates use Pinecone's list alone", project.name)
         return ()

@@ -58,10 +58,10 @@ def _record(project: Project, jobs, whole_list: bool | None) -> int:
     """WHOLE_LIST: True for a complete list, False for a cut-short one, None for one described job."""
     now = timezone.now()
     jobs = [j for j in jobs if len(j.id) <= RestoreRecord.ID_LENGTH]
-    stored = RestoreRecord.objects.filter(project=project.name)
+    records = RestoreRecord.objects.filter(project=project.name)
     if whole_list is None:
-        stored = stored.filter(restore_job_id__in=[j.id for j in jobs])
-    stored = {row["restore_job_id"]: row for row in stored.values(*STORED)}
+        records = records.filter(restore_job_id__in=[j.id for j in jobs])
+    stored = {row["restore_job_id"]: row for row in records.values(*STORED)}
     if whole_list is None:
         backups = {j.backup_id: b for j in jobs if (b := service.known_backup(project, j.backup_id))}
     else:

@@ -35,7 +35,7 @@ def duration(value: timedelta | None) -> str:
     seconds = int(value.total_seconds())
     if seconds < 0:
         return DASH
-    parts = []
+    parts: list[str] = []
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)):
         if seconds >= size or (unit == "s" and not parts):
             parts.append(f"{seconds // size} {unit}")

@@ -56,11 +56,11 @@ def detect(project: Project) -> int:
         return 0
     found = transitions([Seen(as_job(r), r.watched_status) for r in rows], now)
     names = {r.restore_job_id: r.backup_name for r in rows}
-    subscribed = {}
-    for job_id, target in Subscription.objects.filter(
+    subscribed: dict[str, set[str]] = {}
+    for job_id, target_name in Subscription.objects.filter(
         project=project.name, restore_job_id__in=[t.job.id for t in found]
     ).values_list("restore_job_id", "target"):
-        subscribed.setdefault(job_id, set()).add(target)
+        subscribed.setdefault(job_id, set()).add(target_name)
     queued = []
     for t in found:
         url = job_url(project.name, t.job.id)
@@ -233,9 +233,9 @@ def _give_up_abandoned() -> None:
 
 def _audit(n: Notification, error: str) -> None:
     outcome = {
-        Notification.State.DELIVERED: AuditEntry.Outcome.OK,
+        str(Notification.State.DELIVERED): AuditEntry.Outcome.OK,
         # It may have been posted: audited as such, and never sent again.
-        Notification.State.UNKNOWN: AuditEntry.Outcome.UNKNOWN,
+        str(Notification.State.UNKNOWN): AuditEntry.Outcome.UNKNOWN,
     }.get(n.state, AuditEntry.Outcome.FAILED)
     if n.subject == Notification.Subject.RESTORE_JOB:
         path = reverse("jobs-detail", args=[n.project, n.subject_id])

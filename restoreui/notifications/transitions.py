@@ -3,6 +3,8 @@
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from restoreui.pinecone.models import RestoreJob
+
 # A job first seen already ended is announced only if it ended this recently,
 # so a fresh install (or a long outage of the watcher) does not replay old failures.
 FRESH_FOR = timedelta(hours=1)
@@ -10,13 +12,13 @@ FRESH_FOR = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class Seen:
-    job: object  # a RestoreJob as recorded now
+    job: RestoreJob  # as recorded now
     watched: str  # the status the watcher last acted on; "" for a job it has not looked at
 
 
 @dataclass(frozen=True)
 class Transition:
-    job: object
+    job: RestoreJob
     previous: str  # "" when the job was first seen in this status
     status: str
 

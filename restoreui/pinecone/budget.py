@@ -18,10 +18,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from restoreui.pinecone.errors import Busy
+
+if TYPE_CHECKING:
+    import urllib3
 
 _deadline: ContextVar[float | None] = ContextVar("restoreui_budget_deadline", default=None)
 _holding: ContextVar[bool] = ContextVar("restoreui_budget_holding", default=False)
@@ -54,11 +58,12 @@ def _semaphore() -> threading.BoundedSemaphore:
 @contextmanager
 def slot() -> Iterator[None]:
     """Hold one of the process's slots for waiting on Pinecone, or raise Busy at once."""
-    if _deadline.get() is None or _holding.get():
+    left = remaining()
+    if left is None or _holding.get():
         yield
         return
     semaphore = _semaphore()
-    if not semaphore.acquire(timeout=min(settings.PINECONE_SLOT_WAIT, remaining())):
+    if not semaphore.acquire(timeout=min(settings.PINECONE_SLOT_WAIT, left)):
         raise Busy(
             f"all {settings.PINECONE_CONCURRENT_CALLS} requests this process lets wait on Pinecone "
             "at once are waiting already"
@@ -74,6 +79,6 @@ def slot() -> Iterator[None]:
 class Spent(Exception):
     """A retry would not fit in the budget; RESPONSE is the last answer, if any."""
 
-    def __init__(self, response=None):
+    def __init__(self, response: "urllib3.BaseHTTPResponse | None" = None) -> None:
         super().__init__("the page's time budget does not leave room for another attempt")
         self.response = response

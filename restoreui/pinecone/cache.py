@@ -75,7 +75,9 @@ def read(key: str, load: Callable[[], Any], ttl: Callable[[Any], float]) -> tupl
         return _fall_back(key, error)
 
 
-def _load_once(key: str, load: Callable[[], Any], ttl: Callable[[Any], float]):
+def _load_once(
+    key: str, load: Callable[[], Any], ttl: Callable[[Any], float]
+) -> tuple[Any, float, PineconeError | None]:
     token = uuid.uuid4().hex
     if cache.add(f"{key}:lock", token, timeout=_seconds(_load_seconds())):
         try:
@@ -113,7 +115,9 @@ def _load_once(key: str, load: Callable[[], Any], ttl: Callable[[Any], float]):
     return _load(key, load, ttl, token)
 
 
-def _load(key: str, load: Callable[[], Any], ttl: Callable[[Any], float], token: str):
+def _load(
+    key: str, load: Callable[[], Any], ttl: Callable[[Any], float], token: str
+) -> tuple[Any, float, PineconeError | None]:
     hooks.on_cache("miss")
     try:
         value = load()

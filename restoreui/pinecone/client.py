@@ -31,7 +31,7 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 # The API's answers nest a few levels (a schema's fields); far more is not an answer.
 MAX_DEPTH = 32
 
-_sessions: dict[tuple, requests.Session] = {}
+_sessions: dict[tuple[Project, int, float, float], requests.Session] = {}
 _sessions_lock = threading.Lock()
 
 
@@ -56,7 +56,7 @@ class _Retry(Retry):
                 return 0.0
         return min(seconds if seconds > 0 else 0.0, self.retry_after_max)
 
-    def sleep(self, response=None):
+    def sleep(self, response: urllib3.BaseHTTPResponse | None = None) -> None:
         left = budget.remaining()
         if left is not None:
             pause = (response and self.respect_retry_after_header and self.get_retry_after(response)) or 0.0
@@ -84,7 +84,8 @@ def _retry() -> Retry:
         backoff_jitter=settings.PINECONE_BACKOFF,
         backoff_max=settings.PINECONE_RETRY_AFTER_MAX,
         respect_retry_after_header=True,
-        retry_after_max=settings.PINECONE_RETRY_AFTER_MAX,
+        # urllib3 annotates it as int, but takes any number of seconds.
+        retry_after_max=settings.PINECONE_RETRY_AFTER_MAX,  # type: ignore[arg-type]
         raise_on_status=False,
     )
 
@@ -117,8 +118,8 @@ def call(
     endpoint: str,
     *,
     ids: tuple[str, ...] = (),
-    params: dict | None = None,
-    body: dict | None = None,
+    params: dict[str, Any] | None = None,
+    body: dict[str, Any] | None = None,
 ) -> Any:
     """Send one request and return its decoded JSON body (None when empty).
 
@@ -131,7 +132,9 @@ def call(
         return _call(project, method, url, label, params, body)
 
 
-def _call(project: Project, method: str, url: str, label: str, params: dict | None, body: dict | None) -> Any:
+def _call(
+    project: Project, method: str, url: str, label: str, params: dict[str, Any] | None, body: dict[str, Any] | None
+) -> Any:
     connect_timeout, read_timeout = settings.PINECONE_CONNECT_TIMEOUT, settings.PINECONE_READ_TIMEOUT
     left = budget.remaining()
     if left is not None:
@@ -232,7 +235,7 @@ def _last_answer(raw: urllib3.BaseHTTPResponse) -> requests.Response:
     """The answer urllib3 would have retried, as requests would have returned it (its body is gone)."""
     response = requests.Response()
     response.status_code = raw.status
-    response.reason = raw.reason
+    response.reason = raw.reason or ""
     response.headers = requests.structures.CaseInsensitiveDict(raw.headers)
     return response
 
@@ -336,10 +339,16 @@ def _http_error(project: Project, response: requests.Response, content: bytes, r
             message = detail
     message = _scrub(project, message or f"HTTP {status} {response.reason or ''}".strip())
     cls = BY_STATUS.get(status, Unavailable if status >= 500 else PineconeError)
-    kwargs = {"status": status, "code": code, "request_id": request_id, "project": project.name}
     if cls is RateLimited:
-        return RateLimited(message, retry_after=_retry_after(response), **kwargs)
-    return cls(message, **kwargs)
+        return RateLimited(
+            message,
+            retry_after=_retry_after(response),
+            status=status,
+            code=code,
+            request_id=request_id,
+            project=project.name,
+        )
+    return cls(message, status=status, code=code, request_id=request_id, project=project.name)
 
 
 def _retry_after(response: requests.Response) -> float | None:

@@ -1,5 +1,7 @@
 """What went wrong talking to Pinecone, with a sentence an operator can act on."""
 
+from typing import Any
+
 
 def _seconds(value: float) -> str:
     return f"{value:g} s"
@@ -27,7 +29,7 @@ class PineconeError(Exception):
         text = f"{head}: {self.message}" if head else self.message
         return f"{text} (request id {self.request_id})" if self.request_id else text
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, tuple[type["PineconeError"], dict[str, Any]]]:
         # Keyword-only arguments do not survive Exception's default pickling,
         # and errors are shared between processes through the cache.
         return _rebuild, (type(self), self.__dict__.copy())
@@ -36,7 +38,7 @@ class PineconeError(Exception):
         return f"Pinecone returned an error: {self.message}"
 
 
-def _rebuild(cls: type, state: dict) -> PineconeError:
+def _rebuild(cls: type[PineconeError], state: dict[str, Any]) -> PineconeError:
     error = cls.__new__(cls)
     Exception.__init__(error, state.get("message"))
     error.__dict__.update(state)
@@ -76,7 +78,7 @@ class PreconditionFailed(PineconeError):
 
 
 class RateLimited(PineconeError):
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs):
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any):
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
 
@@ -100,7 +102,7 @@ class Unavailable(PineconeError):
     connection); otherwise a write may or may not have been carried out.
     """
 
-    def __init__(self, message: str, *, timeout: float | None = None, sent: bool = True, **kwargs):
+    def __init__(self, message: str, *, timeout: float | None = None, sent: bool = True, **kwargs: Any):
         super().__init__(message, **kwargs)
         self.timeout = timeout
         self.sent = sent
@@ -120,7 +122,7 @@ class Busy(PineconeError):
         return "restoreui is busy: too many pages are waiting on Pinecone right now. Try again in a few seconds."
 
 
-BY_STATUS = {
+BY_STATUS: dict[int, type[PineconeError]] = {
     400: InvalidRequest,
     401: Unauthorized,
     403: Forbidden,

@@ -6,7 +6,16 @@
 `endpoint` is a path template such as "GET /backups/{}"; `status` is 0 when
 no answer came back. `result` is "hit", "miss" or "stale". The restore job
 hooks run only when a copy was just fetched from Pinecone, never on a cache hit.
+What a listener returns is ignored.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from restoreui.pinecone.models import Listing, RestoreJob
+    from restoreui.projects import Project
 
 
 def on_upstream_call(endpoint: str, status: int, seconds: float) -> None:
@@ -17,9 +26,9 @@ def on_cache(result: str) -> None:
     pass
 
 
-def on_restore_jobs_listed(project, listing) -> None:
-    """A whole restore job list (a Listing of RestoreJob) was fetched for PROJECT."""
+def on_restore_jobs_listed(project: Project, listing: Listing[RestoreJob]) -> object:
+    """A whole restore job list was fetched for PROJECT."""
 
 
-def on_restore_job_loaded(project, job) -> None:
+def on_restore_job_loaded(project: Project, job: RestoreJob) -> object:
     """One RestoreJob was fetched for PROJECT."""

@@ -11,13 +11,14 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, Self
 
 from django.conf import settings
 
+from restoreui.lib.index_names import validate_index_name as validate_index_name
 from restoreui.pinecone import cache, client, hooks
 from restoreui.pinecone.errors import InvalidRequest, NotAvailable, NotFound, PineconeError, Unavailable
 from restoreui.pinecone.models import (
@@ -36,25 +37,20 @@ from restoreui.projects import Project
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
-INDEX_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 TAG_KEY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 TAG_VALUE_RE = re.compile(r"^[A-Za-z0-9 ;@_.+-]*$")
 DELETION_PROTECTION = ("enabled", "disabled")
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
-def validate_index_name(name: str) -> list[str]:
-    if not name:
-        return ["Enter an index name."]
-    errors = []
-    if len(name) > 45:
-        errors.append(f"Index names are at most 45 characters; this one has {len(name)}.")
-    if not INDEX_NAME_RE.match(name):
-        errors.append("Index names use lowercase letters, digits and '-', and start and end with a letter or digit.")
-    return errors
+class _Model(Protocol):
+    """A typed result read from one entry of Pinecone's answers (RestoreJob, Backup, Index, Schedule...)."""
+
+    @classmethod
+    def from_api(cls, data: Any, api_version: str) -> Self: ...
 
 
-def validate_tags(tags: dict) -> list[str]:
+def validate_tags(tags: dict[Any, Any]) -> list[str]:
     errors = []
     for k, v in tags.items():
         if not isinstance(k, str) or not k:
@@ -74,9 +70,9 @@ def validate_tags(tags: dict) -> list[str]:
     return errors
 
 
-def _walk(project: Project, endpoint: str, field: str, ids: tuple[str, ...] = ()) -> dict:
+def _walk(project: Project, endpoint: str, field: str, ids: tuple[str, ...] = ()) -> dict[str, Any]:
     """Every page of a list endpoint, up to PINECONE_LIST_PAGE_CAP pages."""
-    items: list = []
+    items: list[Any] = []
     seen_tokens: set[str] = set()
     token = None
     for page in range(1, settings.PINECONE_LIST_PAGE_CAP + 1):
@@ -98,7 +94,7 @@ def _walk(project: Project, endpoint: str, field: str, ids: tuple[str, ...] = ()
     return {"items": items, "truncated": True, "pages": settings.PINECONE_LIST_PAGE_CAP}
 
 
-def _readable(project: Project, model: type, items: list) -> list:
+def _readable(project: Project, model: type[_Model], items: list[Any]) -> list[Any]:
     """The entries that parse, each id once (pages can overlap), the latest copy winning."""
     kept: dict[str, Any] = {}
     for raw in items:
@@ -113,33 +109,33 @@ def _id(item: Any) -> str:
     return item.name if isinstance(item, Index) else item.id
 
 
-def _one(project: Project, model: type, body: Any) -> Any:
+def _one[M: _Model](project: Project, model: type[M], body: Any) -> M:
     try:
         return model.from_api(body, project.api_version)
     except ValueError as e:
         raise Unavailable(f"Pinecone sent an answer the dashboard cannot read: {e}", project=project.name) from e
 
 
-def _fetched[T](value: T, at: float, error) -> Fetched[T]:
+def _fetched[T](value: T, at: float, error: PineconeError | None) -> Fetched[T]:
     return Fetched(value, datetime.fromtimestamp(at, UTC), stale=error is not None, error=error)
 
 
-def _listing(
+def _listing[M: _Model](
     project: Project,
     key: str,
-    model: type,
-    load: Callable[[], dict],
-    keep=lambda item: True,
-    loaded=None,
+    model: type[M],
+    load: Callable[[], dict[str, Any]],
+    keep: Callable[[M], bool] = lambda item: True,
+    loaded: Callable[[Listing[M]], object] | None = None,
     ttl: float | None = None,
-) -> Fetched[Listing]:
+) -> Fetched[Listing[M]]:
     """A whole list, cached as the raw entries that parse, sorted on our side.
 
     LOADED(listing) is called with the whole list when this call fetched it from Pinecone.
     """
     fresh = []
 
-    def validated() -> dict:
+    def validated() -> dict[str, Any]:
         raw = load()
         fresh.append(True)
         return {**raw, "items": _readable(project, model, raw["items"])}
@@ -153,17 +149,18 @@ def _listing(
 
 # This process's typed, sorted copy of each cached list, by cache key: (fetched at, items).
 # A warm page then parses nothing; big lists (hundreds of backups) would cost more than the page.
-_PARSED: OrderedDict[str, tuple[float, tuple]] = OrderedDict()
+_PARSED: OrderedDict[str, tuple[float, Any]] = OrderedDict()
 _PARSED_KEPT = 1024
 _PARSED_LOCK = threading.Lock()
 
 
-def _parsed(project: Project, key: str, model: type, raw: dict, at: float) -> tuple:
+def _parsed[M: _Model](project: Project, key: str, model: type[M], raw: dict[str, Any], at: float) -> tuple[M, ...]:
     with _PARSED_LOCK:
         held = _PARSED.get(key)
     if held and held[0] == at:
-        return held[1]
-    items = [model.from_api(r, project.api_version) for r in raw["items"]]
+        parsed: tuple[M, ...] = held[1]
+        return parsed
+    items: list[Any] = [model.from_api(r, project.api_version) for r in raw["items"]]
     if model is Index:
         items.sort(key=lambda i: i.name)
     else:
@@ -177,12 +174,18 @@ def _parsed(project: Project, key: str, model: type, raw: dict, at: float) -> tu
     return tuple(items)
 
 
-def _detail(
-    project: Project, key: str, model: type, endpoint: str, ident: str, ttl: Callable[[Any], float], loaded=None
-) -> Fetched:
+def _detail[M: _Model](
+    project: Project,
+    key: str,
+    model: type[M],
+    endpoint: str,
+    ident: str,
+    ttl: Callable[[M], float],
+    loaded: Callable[[M], object] | None = None,
+) -> Fetched[M]:
     fresh = []
 
-    def load() -> dict:
+    def load() -> Any:
         body = client.call(project, "GET", endpoint, ids=(ident,))
         _one(project, model, body)
         fresh.append(True)
@@ -223,7 +226,7 @@ def restore_durations(project: Project) -> Fetched[RestoreDurations]:
     numbers instead of parsing both lists again.
     """
 
-    def load() -> dict:
+    def load() -> dict[str, Any]:
         sizes = {b.id: b.size_bytes for b in list_backups(project).value.items if b.size_bytes is not None}
         pairs = [
             (sizes.get(job.backup_id), job.duration.total_seconds())
@@ -316,7 +319,7 @@ def create_backup(project: Project, index_name: str, name: str | None = None, de
     return _one(project, Backup, answer)
 
 
-def _cached_backup(project: Project, backup_id: str) -> dict | None:
+def _cached_backup(project: Project, backup_id: str) -> dict[str, Any] | None:
     """The raw backup from any copy already held (its own or the project's list)."""
     listed = (cache.last(_backups_key(project, None)) or {}).get("items", [])
     for raw in [cache.last(cache.key(project, "backup", backup_id)), *listed]:
@@ -404,14 +407,7 @@ def validate_schedule(
     """What Pinecone would refuse, checked here so a bad value costs no upstream call."""
     errors = []
     if name is not None:
-        if not name:
-            errors.append("Enter a schedule name.")
-        elif len(name) > 45:
-            errors.append(f"Schedule names are at most 45 characters; this one has {len(name)}.")
-        elif not INDEX_NAME_RE.match(name):
-            errors.append(
-                "Schedule names use lowercase letters, digits and '-', and start and end with a letter or digit."
-            )
+        errors += validate_index_name(name, "schedule")
     if frequency is not None and frequency not in FREQUENCIES:
         errors.append(f"A schedule runs daily, weekly or monthly, not “{frequency}”.")
     if retention_days is not None and not 1 <= retention_days <= project.max_retention_days:
@@ -459,7 +455,7 @@ def index_schedules(project: Project, index_name: str) -> tuple[Schedule, ...]:
 SCHEDULE_FETCHES_AT_ONCE = 8
 
 
-def schedules_by_index(project: Project, index_names) -> dict[str, tuple[Schedule, ...] | None]:
+def schedules_by_index(project: Project, index_names: Iterable[str]) -> dict[str, tuple[Schedule, ...] | None]:
     """Each named index's schedules; None where Pinecone failed.
 
     Kept whole as well as per index, so a warm overview of hundreds of indexes
@@ -476,14 +472,15 @@ def schedules_by_index(project: Project, index_names) -> dict[str, tuple[Schedul
         if not held or held[0] != at:
             held = _PARSED[key] = (at, snapshot["schedules"])
         _PARSED.move_to_end(key)
-    return held[1]
+    schedules: dict[str, tuple[Schedule, ...] | None] = held[1]
+    return schedules
 
 
 def _schedules_generation_key(project: Project) -> str:
     return cache.key(project, "schedules-generation")
 
 
-def _assemble_schedules(project: Project, names: tuple[str, ...]) -> dict:
+def _assemble_schedules(project: Project, names: tuple[str, ...]) -> dict[str, Any]:
     """Every index's schedules from their own cached copies, the missing ones asked side by side."""
 
     def one(name: str) -> tuple[tuple[Schedule, ...] | None, float]:

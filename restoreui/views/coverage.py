@@ -84,13 +84,15 @@ def _rows(project, indexes, backups, schedules, now):
 
 def _page(request, rows):
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.numbers = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    page.numbers = list(  # type: ignore[attr-defined]  # the pager template reads it
+        page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    )
     return page
 
 
 def _sort_headers(current: str) -> dict:
     """Per sortable column: the sort a click asks for, and the aria-sort it has now."""
-    headers = {}
+    headers: dict[str, dict[str, str | None]] = {}
     for name in coverage.SORTS:
         if current.lstrip("-") == name:
             descending = current.startswith("-")

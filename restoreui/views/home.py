@@ -57,9 +57,3 @@ def prefs_timezone(request):
     Preference.objects.update_or_create(user=request.user, defaults={"time_zone": choice})
     request.session["tz"] = choice.value
     return HttpResponseRedirect(target)
-
-
-def remember_preferences(sender, request, user, **kwargs):
-    """On login, copy the stored choices into the session so pages need no query for them."""
-    preference = Preference.objects.filter(user=user).first()
-    request.session["tz"] = preference.time_zone if preference else Preference.TimeZone.UTC.value

@@ -1,5 +1,6 @@
 import csv
 import hashlib
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -155,7 +156,7 @@ def export(request, project_name, fmt):
             "incomplete": fetched.value.truncated,
             "jobs": rows,
         }
-        response = JsonResponse(body, json_dumps_params={"indent": 2})
+        response: HttpResponse = JsonResponse(body, json_dumps_params={"indent": 2})
     else:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         writer = csv.DictWriter(response, fieldnames=EXPORT_FIELDS)
@@ -214,7 +215,7 @@ def _live(request, project, job_id) -> dict:
             raise
         job = as_job(record)
         # Checked when it was last seen: the freshest copy there is.
-        context = {"fetched": Fetched(job, record.last_seen), "record": record, "from_history": True}
+        context: dict[str, Any] = {"fetched": Fetched(job, record.last_seen), "record": record, "from_history": True}
         context["estimate"] = estimate(job)
     else:
         job = fetched.value
@@ -334,7 +335,7 @@ def detail_poll(request, project_name, job_id):
     if seen == context["seen"] and not job.finished:
         response = HttpResponse(status=204)
         # Nothing to run or frame in an empty answer: its policy would be bytes for nothing.
-        response._csp_config = {}
+        response._csp_config = {}  # type: ignore[attr-defined]
         del response["Content-Type"]
         return response
     if seen.partition(".")[0] != context["seen"].partition(".")[0]:
@@ -362,7 +363,7 @@ def note(request, project_name, job_id):
     known_job(project, job_id)
     form = JobNoteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["text"]))
+        messages.error(request, " ".join(str(e) for e in form.errors["text"]))
         return redirect("jobs-detail", project.name, job_id)
     text = form.cleaned_data["text"]
     entry = audit.record(

@@ -2,7 +2,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from restoreui.history.merge import merge
-from restoreui.pinecone import Listing, PineconeError, service
+from restoreui.pinecone import Fetched, Listing, PineconeError, service
 from restoreui.views.common import project_or_404
 
 MAX_RESULTS = 20
@@ -29,7 +29,8 @@ def results(request, project_name):
     query = request.GET.get("q", "").strip()[:200]
     if not query:
         return redirect("jobs-list", project.name)
-    errors, stale = [], []
+    errors: list[PineconeError] = []
+    stale: list[Fetched] = []
     # With the jobs Pinecone stopped listing: the table shows their short ids too.
     jobs = merge(project, Listing(_items(service.list_restore_jobs, project, errors, stale), False, 1)).jobs
     backups = _items(service.list_backups, project, errors, stale)

@@ -96,17 +96,3 @@ def fast_project(settings, fast_emulator):
     settings.CACHE_TTL_LIST = 0.5
     cache.clear()
     return project
-
-
-@pytest.fixture
-def several_projects(settings, emulator):
-    """dev, and prod marked production, on the emulator; broken's Pinecone refuses its key."""
-
-    def project(name, api_key=emulator.api_key, **kwargs):
-        return Project(name=name, api_key=api_key, host=emulator.url, emulated=True, **kwargs)
-
-    settings.RESTOREUI_PROJECTS = {
-        p.name: p
-        for p in (project("dev"), project("prod", environment="production"), project("broken", api_key="wrong"))
-    }
-    return settings.RESTOREUI_PROJECTS

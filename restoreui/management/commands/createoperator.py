@@ -30,7 +30,7 @@ class Command(BaseCommand):
         User = get_user_model()
         user = User.objects.filter(username=username).first()
         created = user is None
-        if created:
+        if user is None:
             user = User(username=username)
             if no_password:
                 user.set_unusable_password()

@@ -118,7 +118,7 @@ class Command(BaseCommand):
                     failures.append(f"{project.name} {name}: {error.explain()}")
                     continue
                 counts[name] += len(fetched.value.items)
-                if fetched.stale:
+                if fetched.stale and fetched.error:
                     failures.append(f"{project.name} {name}: {fetched.error.explain()} (showing the last copy)")
             if not any(f.startswith(f"{project.name} ") for f in failures):
                 try:
