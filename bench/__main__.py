@@ -84,13 +84,15 @@ def run(args: argparse.Namespace) -> dict:
         # Every process boots at once; each figure then waits only for its own.
         clusters = {}
         if wanted & {"a", "c", "d"}:
-            main = lab.emulator()
+            # Running jobs crawl (a second's progress takes 1000 s), so every worker and the baseline
+            # of figure a hold the same list whichever moment each read it.
+            main = lab.emulator(speed=figures.FROZEN_SPEED)
             # Figure a times the cached path alone (the list lifetime outlasts the run); e times refreshes.
             clusters["cached pages (a, c, d)"] = app = lab.app(
                 "cached", {figures.PROJECT: main.url}, RESTOREUI_CACHE_TTL_LIST="3600"
             )
         if "a" in wanted:
-            table_job = figures.detail_jobs(main)[0]
+            table_job = figures.shown_job(main)
             clusters["bare Django"] = bare = lab.bare(figures.rows_file(lab.workdir / "rows.json", main, table_job))
         if "b" in wanted:
             b_local, b_shared = lab.emulator(), lab.emulator()
