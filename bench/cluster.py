@@ -225,6 +225,17 @@ class Gunicorn:
             return []
         return [int(p) for p in text.split()]
 
+    def cpu_seconds(self) -> float:
+        """CPU time the workers have used so far (user and system, from /proc/PID/stat)."""
+        total = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat(5)
+        return total / os.sysconf("SC_CLK_TCK")
+
     def rss_mb(self) -> dict[int, float]:
         """Resident memory of each worker, from /proc/PID/status VmRSS."""
         sizes = {}

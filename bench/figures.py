@@ -139,17 +139,17 @@ def normalised(body: bytes) -> bytes:
     return body
 
 
-def same_html(app: Gunicorn, bare: Gunicorn, path: str, headers: dict) -> int:
+def same_html(logged_in: dict[Gunicorn, dict], path: str) -> int:
     """The page's size when both render it alike (tokens and fetch times aside); a RuntimeError naming the
     first difference when not. Asked up to four times, in case a shown time turned between two answers."""
     for _ in range(4):
         bodies = []
-        for port in (app.port, bare.port):
-            client = Client(port, headers)
+        for side, headers in logged_in.items():
+            client = Client(side.port, headers)
             status, body, _ = client.get(path)
             client.close()
             if status != 200:
-                raise RuntimeError(f"figure a: GET {path} on port {port} answered {status}")
+                raise RuntimeError(f"figure a: GET {path} from {side.name} answered {status}")
             bodies.append(normalised(body))
         if bodies[0] == bodies[1]:
             return len(bodies[0])
@@ -159,24 +159,29 @@ def same_html(app: Gunicorn, bare: Gunicorn, path: str, headers: dict) -> int:
 
 
 def cached_pages(options: Options, app: Gunicorn, bare: Gunicorn, table_job: dict) -> list[dict]:
-    # Both sides are logged in as the same user, with the same session: bare Django reads it
-    # with its own session and authentication middleware from the same database.
-    headers = cookie_header(app.login())
+    # Both sides are logged in as the same user; bare Django with its own login view, session
+    # and authentication backend.
+    logged_in = {app: cookie_header(app.login()), bare: cookie_header(bare.login())}
     job = job_url(table_job["restore_job_id"])
     pages = {"job table": [(jobs_url(), {})], "job detail": [(job, {})]}
     out = []
     for page, requests_ in pages.items():
         # Fill every worker's cache before timing anything.
         for side in (app, bare):
-            closed_loop(side.port, requests_, connections=8, seconds=options.warm_up_seconds, headers=headers)
-        size = same_html(app, bare, requests_[0][0], headers)
+            closed_loop(side.port, requests_, connections=8, seconds=options.warm_up_seconds, headers=logged_in[side])
+        size = same_html(logged_in, requests_[0][0])
         sides = {"app": None, "bare": None}
+        cpu_used = {"app": 0.0, "bare": 0.0}
         for round_ in range(options.rounds):
             # Alternate which side goes first, so neither always runs on a warmer machine.
             order = ("app", "bare") if round_ % 2 == 0 else ("bare", "app")
             for side in order:
-                port = app.port if side == "app" else bare.port
-                result = closed_loop(port, requests_, connections=8, seconds=options.round_seconds, headers=headers)
+                cluster = app if side == "app" else bare
+                cpu = cluster.cpu_seconds()
+                result = closed_loop(
+                    cluster.port, requests_, connections=8, seconds=options.round_seconds, headers=logged_in[cluster]
+                )
+                cpu_used[side] += cluster.cpu_seconds() - cpu
                 sides[side] = result if sides[side] is None else sides[side].merge(result)
         a, b = sides["app"], sides["bare"]
         non_200 = sum(n for s, n in a.statuses.items() if s != 200) + sum(n for s, n in b.statuses.items() if s != 200)
@@ -188,6 +193,9 @@ def cached_pages(options: Options, app: Gunicorn, bare: Gunicorn, table_job: dic
             entry("a", f"{page}: p50, bare Django", b.percentile(50) * 1000, "ms"),
             entry("a", f"{page}: p99, dashboard", a.percentile(99) * 1000, "ms"),
             entry("a", f"{page}: p99, bare Django", b.percentile(99) * 1000, "ms"),
+            # What the workers spent per answer: steadier than throughput when other work shares the CPUs.
+            entry("a", f"{page}: worker CPU per request, dashboard", cpu_used["app"] / a.count * 1000, "ms"),
+            entry("a", f"{page}: worker CPU per request, bare Django", cpu_used["bare"] / b.count * 1000, "ms"),
         ]
         for name, value, target in (
             ("throughput ratio (dashboard / bare)", a.rate / b.rate, OVERHEAD_TARGET),
