@@ -109,8 +109,9 @@ def job_url(job_id: str, project: str = PROJECT) -> str:
 # -- a. cached pages against bare Django -------------------------------------------------------
 
 
-# The clock multiplier of the emulator behind figures a, c and d.
+# The clock multipliers of figure a's emulator, and of c and d's.
 FROZEN_SPEED = 0.001
+RUNNING_SPEED = 0.1
 # The dashboard's throughput on a cached page as a share of bare Django's on the same HTML; and the
 # share of its latencies, which move most on a shared machine (tails above all).
 OVERHEAD_TARGET = 0.85
@@ -402,7 +403,7 @@ def transfer(app: Gunicorn, running_job: dict) -> list[dict]:
 def against_sdk(options: Options, app: Gunicorn, emulator: Emulator) -> list[dict]:
     from pinecone import Pinecone
 
-    # The warm job is figure a's (warm by now); cold ones are jobs no figure has asked for.
+    # The warm job is warmed below; cold ones are jobs no figure has asked for.
     chosen = detail_jobs(emulator)
     warm_job = shown_job(emulator)
     page_jobs = [j for j in chosen if j["restore_job_id"] != warm_job["restore_job_id"]]
