@@ -5,7 +5,7 @@ a secret key, collected static files, a SQLite database, local-memory or Redis
 cache) against emulator subprocesses that add `--latency-ms` to every call,
 then writes bench/out/report.md and bench/out/report.json. Figures:
 
-  a  cached job table and job detail against bare Django (bench/bare) rendering the same rows
+  a  cached job table and job detail against bare Django (bench/bare) rendering the same HTML
   b  upstream calls made for 50 viewers polling one running job, local memory and Redis
   c  bytes per progress poll against a full reload; first-load transfer with static files
   d  uncached and cached job detail against a direct official-SDK call

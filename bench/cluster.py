@@ -54,7 +54,13 @@ class Emulator:
     """`python -m restoreui.emulator` in its own process, so its work is not billed to the dashboard."""
 
     def __init__(
-        self, workdir: Path, latency_ms: float, jobs: int | None = None, seed: int = 42, extra_indexes: int = 0
+        self,
+        workdir: Path,
+        latency_ms: float,
+        jobs: int | None = None,
+        seed: int = 42,
+        extra_indexes: int = 0,
+        speed: float = 1.0,
     ):
         self.latency_ms = latency_ms
         self.port = free_port()
@@ -71,6 +77,8 @@ class Emulator:
             str(seed),
             "--latency-ms",
             f"{latency_ms:g}",
+            "--speed",
+            f"{speed:g}",
         ]
         if jobs is not None:
             args += ["--jobs", str(jobs)]
@@ -217,6 +225,17 @@ class Gunicorn:
             return []
         return [int(p) for p in text.split()]
 
+    def cpu_seconds(self) -> float:
+        """CPU time the workers have used so far (user and system, from /proc/PID/stat)."""
+        total = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat(5)
+        return total / os.sysconf("SC_CLK_TCK")
+
     def rss_mb(self) -> dict[int, float]:
         """Resident memory of each worker, from /proc/PID/status VmRSS."""
         sizes = {}
@@ -274,8 +293,8 @@ class Lab(ExitStack):
             self._site = Site(self.workdir)
         return self._site
 
-    def emulator(self, jobs: int | None = None, extra_indexes: int = 0) -> Emulator:
-        emulator = Emulator(self.workdir, self.latency_ms, jobs=jobs, extra_indexes=extra_indexes)
+    def emulator(self, jobs: int | None = None, extra_indexes: int = 0, speed: float = 1.0) -> Emulator:
+        emulator = Emulator(self.workdir, self.latency_ms, jobs=jobs, extra_indexes=extra_indexes, speed=speed)
         self.callback(emulator.stop)
         return emulator
 

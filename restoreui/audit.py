@@ -11,6 +11,7 @@ from django.utils import timezone
 from restoreui.middleware import client_ip
 from restoreui.models import AuditEntry
 from restoreui.pinecone import RestoreJob, Unavailable
+from restoreui.prepared import ByKey
 from restoreui.projects import Project
 
 # A restore that started shows in the job list at once; one missing this long after did not start.
@@ -65,6 +66,9 @@ def failure_outcome(error) -> str:
     return AuditEntry.Outcome.FAILED
 
 
+_unsettled = ByKey(AuditEntry, "project", "action", "outcome")
+
+
 def reconcile_unknown(project: Project, jobs: Iterable[RestoreJob], complete: bool) -> None:
     """Settle this project's restores recorded as unknown against its restore job list.
 
@@ -72,11 +76,11 @@ def reconcile_unknown(project: Project, jobs: Iterable[RestoreJob], complete: bo
     makes the entry ok; a COMPLETE list without one, UNKNOWN_SETTLES_AFTER the
     attempt, makes it failed. Each change is also written to the audit log.
     """
-    pending = AuditEntry.objects.filter(
-        project=project.name, action=AuditEntry.Action.RESTORE, outcome=AuditEntry.Outcome.UNKNOWN
-    )
-    if not pending.exists():
+    unsettled = {"project": project.name, "action": AuditEntry.Action.RESTORE, "outcome": AuditEntry.Outcome.UNKNOWN}
+    # Asked on every view of the job table; almost always there are none.
+    if not _unsettled.exists(**unsettled):
         return
+    pending = AuditEntry.objects.filter(**unsettled)
     jobs = list(jobs)
     now = timezone.now()
     for entry in pending:

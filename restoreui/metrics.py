@@ -46,14 +46,21 @@ def on_cache(result: str) -> None:
     CACHE_LOOKUPS.labels(result=result).inc()
 
 
+# Each (view, status) series of PAGE_SECONDS, found once per process instead of once per request.
+_page_series: dict[tuple[str, int], Histogram] = {}
+
+
 def page_timer_middleware(get_response):
     def middleware(request):
         started = time.perf_counter()
         response = get_response(request)
         match = getattr(request, "resolver_match", None)
         # Unmatched paths (scanners, typos) share one label so they cannot blow up the series count.
-        view = (match.view_name if match else "") or "unmatched"
-        PAGE_SECONDS.labels(view=view, status=str(response.status_code)).observe(time.perf_counter() - started)
+        key = ((match.view_name if match else "") or "unmatched", response.status_code)
+        series = _page_series.get(key)
+        if series is None:
+            series = _page_series.setdefault(key, PAGE_SECONDS.labels(view=key[0], status=str(key[1])))
+        series.observe(time.perf_counter() - started)
         return response
 
     return middleware

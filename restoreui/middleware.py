@@ -13,6 +13,7 @@ from django.core.exceptions import MiddlewareNotUsed
 from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 
+from restoreui.auth import PreparedUserMixin
 from restoreui.pinecone import budget
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ class TrustedProxyUserMiddleware(RemoteUserMiddleware):
         return username
 
 
-class SingleSignOnBackend(RemoteUserBackend):
+class SingleSignOnBackend(PreparedUserMixin, RemoteUserBackend):
     def authenticate(self, request, remote_user):  # type: ignore[override]  # as RemoteUserBackend's
         user = super().authenticate(request, remote_user)
         if user is not None and user.has_usable_password() and not settings.RESTOREUI_SSO_LOCAL_ACCOUNTS:

@@ -110,12 +110,12 @@ CACHES["default"]["KEY_PREFIX"] = env.get("CACHE_KEY_PREFIX", "")
 # would depend on which gunicorn worker answers (a logout would not end the
 # session on the others). Without a shared cache both live in the database.
 RESTOREUI_SHARED_CACHE = CACHES["default"]["BACKEND"] != "django.core.cache.backends.locmem.LocMemCache"
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db" if RESTOREUI_SHARED_CACHE else "django.contrib.sessions.backends.db"
-)
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if RESTOREUI_SHARED_CACHE else "restoreui.sessions"
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading each request's user with a prepared query. (Sessions
+    # name the backend that logged them in: ones from before it was used log in again.)
+    "restoreui.auth.ModelBackend",
     # Used only by TrustedProxyUserMiddleware, which is off unless RESTOREUI_SSO_HEADER is set.
     "restoreui.middleware.SingleSignOnBackend",
 ]

@@ -139,7 +139,7 @@ def test_an_older_api_version_keeps_working(production_env, tmp_path):
 
 def test_sessions_live_in_the_database_unless_the_cache_is_shared(production_env):
     alone = _settings(production_env, "SESSION_ENGINE", "RESTOREUI_SHARED_CACHE")
-    assert alone == {"SESSION_ENGINE": "django.contrib.sessions.backends.db", "RESTOREUI_SHARED_CACHE": "False"}
+    assert alone == {"SESSION_ENGINE": "restoreui.sessions", "RESTOREUI_SHARED_CACHE": "False"}
     shared = _settings(production_env | {"CACHE_URL": "redis://127.0.0.1:6379/0"}, "SESSION_ENGINE")
     assert shared == {"SESSION_ENGINE": "django.contrib.sessions.backends.cached_db"}
 

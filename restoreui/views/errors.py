@@ -64,15 +64,15 @@ def upstream_errors(
             except (Missing, PineconeError) as error:
                 project = project_or_404(project_name)
                 context = {"project": project, "section": section, **kwargs}
-                in_region = region is not None and request.htmx
+                in_region = region if request.htmx else None
                 if isinstance(error, Missing) or (not_found and isinstance(error, NotFound)):
                     if in_region:
-                        return HttpResponseStopPolling(render_to_string(region, context | {"gone": True}, request))
-                    return render(request, not_found, context, status=404)
+                        return HttpResponseStopPolling(render_to_string(in_region, context | {"gone": True}, request))
+                    return render(request, not_found or "404.html", context, status=404)
                 if not_available and isinstance(error, NotAvailable):
                     return render(request, not_available, context | {"reason": error.explain()}, status=404)
                 if in_region:
-                    response = render(request, region, context | region_context | {"error": error})
+                    response = render(request, in_region, context | region_context | {"error": error})
                     return reswap(response, "innerHTML") if region == BANNER else response
                 return _error_page(request, project, error, section)
 

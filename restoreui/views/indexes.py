@@ -67,7 +67,7 @@ def _schedules(project, index_name, backups) -> dict:
     schedules = part(lambda: service.index_schedules(project, index_name))
     if schedules.error:
         return {"schedules": (), "schedules_error": schedules.error}
-    return {"schedules": [(s, coverage.last_run(s, backups)) for s in schedules.value]}
+    return {"schedules": [(s, coverage.last_run(s, backups)) for s in schedules.value or ()]}
 
 
 @require_http_methods(["GET", "POST"])

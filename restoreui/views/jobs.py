@@ -15,7 +15,8 @@ from django_htmx.http import HttpResponseStopPolling
 from restoreui import audit
 from restoreui.filters import JobFilterForm
 from restoreui.forms import JobNoteForm
-from restoreui.history.merge import as_job, lookup, merge, note_for, remembered_durations
+from restoreui.history import recall
+from restoreui.history.merge import as_job, merge, remembered_durations
 from restoreui.history.models import JobNote
 from restoreui.lib import formatting, index_names
 from restoreui.lib.markdown import job_line
@@ -210,7 +211,7 @@ def _live(request, project, job_id) -> dict:
     try:
         fetched = service.get_restore_job(project, job_id)
     except NotFound:
-        record = lookup(project, job_id)
+        record = recall.record(project, job_id)
         if record is None:
             raise
         job = as_job(record)
@@ -219,11 +220,11 @@ def _live(request, project, job_id) -> dict:
         context["estimate"] = estimate(job)
     else:
         job = fetched.value
-        context = {"fetched": fetched, "record": lookup(project, job.id)}
+        context = {"fetched": fetched, "record": recall.record(project, job.id)}
         context["estimate"] = _estimate(job, _durations(project, [job]))
         context["poll_every"] = POLL_EVERY_FAILING if fetched.stale else POLL_EVERY
     backup = service.known_backup(project, job.backup_id) if job.backup_id else None
-    note = note_for(project, job.id)
+    note = recall.note(project, job.id)
     share_url = request.build_absolute_uri(reverse("jobs-detail", args=[project.name, job.id]))
     context |= {
         "project": project,
