@@ -25,6 +25,28 @@ def expiry(schedule, backup):
 
 
 @register.simple_tag
+def short(value, length=0, tip=None):
+    """VALUE cut in the middle to LENGTH (0: not cut), with TIP (default VALUE) on hover.
+
+    A screen reader hears VALUE once: the cut text and its tooltip are hidden from it and
+    the whole value is read from a visually hidden copy. Uncut text with nothing more to
+    say carries no title, which would otherwise be read a second time.
+    """
+    text = "" if value is None else str(value)
+    shown = formatting.cut_middle(text, length) if length else text
+    tip = text if tip is None else str(tip)
+    if shown == tip:
+        return text
+    return format_html('<span title="{}" aria-hidden="true">{}</span><span class="visually-hidden">{}</span>', tip, shown, text)
+
+
+@register.filter
+def with_id(name, item_id):
+    """ "name (id)" for a hover text, or the id alone when the name is the id."""
+    return item_id if not name or name == item_id else f"{name} ({item_id})"
+
+
+@register.simple_tag
 def timestamp(value, relative=True, seconds=True, zone=True, same_day_as=None):
     """A <time> element: UTC text, exact ISO time on hover, local time via JS when chosen.
 
