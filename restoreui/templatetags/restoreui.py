@@ -37,7 +37,14 @@ def short(value, length=0, tip=None):
     tip = text if tip is None else str(tip)
     if shown == tip:
         return text
-    return format_html('<span title="{}" aria-hidden="true">{}</span><span class="visually-hidden">{}</span>', tip, shown, text)
+    return _for_the_eye(shown, tip, text)
+
+
+def _for_the_eye(shown, tip, spoken):
+    """SHOWN with TIP on hover, both hidden from screen readers, which read SPOKEN instead."""
+    return format_html(
+        '<span title="{}" aria-hidden="true">{}</span><span class="visually-hidden">{}</span>', tip, shown, spoken
+    )
 
 
 @register.filter
@@ -61,7 +68,11 @@ def timestamp(value, relative=True, seconds=True, zone=True, same_day_as=None):
         shown = shown.removesuffix(" UTC")
     if same_day_as is not None and formatting.utc(same_day_as)[:10] == shown[:10]:
         shown = shown[11:]
-    element = format_html('<time datetime="{}" title="{}">{}</time>', exact, exact, shown)
+    if zone:
+        element = format_html('<time datetime="{}" title="{}">{}</time>', exact, exact, shown)
+    else:
+        # In a table cell the exact time is for the eye: as a title it would be read after the cell's own text.
+        element = format_html('<time datetime="{}">{}</time>', exact, _for_the_eye(shown, exact, shown))
     if not relative:
         return element
     return format_html('{} <span class="muted">({})</span>', element, formatting.relative(value))
