@@ -20,5 +20,6 @@ def test_no_template_line_is_longer_than_the_code_s():
 
 def test_the_job_and_backup_lists_share_one_table_frame():
     for name in ("jobs/_table.html", "backups/_table.html"):
-        parents = [node.parent_name.var for node in get_template(name).template.nodelist if hasattr(node, "parent_name")]
+        nodes = get_template(name).template.nodelist
+        parents = [node.parent_name.var for node in nodes if hasattr(node, "parent_name")]
         assert parents == ["_table.html"], f"{name} does not extend the shared table frame"
