@@ -43,7 +43,7 @@ def test_with_several_projects_home_has_a_card_for_each(viewer_client, several):
 
 def card(response, name) -> str:
     found = re.search(
-        rf'<section class="card project-card[^"]*" aria-labelledby="project-{name}">.*?</section>',
+        rf'<section class="card project-card[^"]*"\s+aria-labelledby="project-{name}">.*?</section>',
         response.content.decode(),
         re.S,
     )
@@ -172,7 +172,7 @@ def test_the_project_switcher_shows_where_you_are(viewer_client, several):
     switcher = re.search(r'<details class="switcher">.*?</details>', html, re.S)
     assert switcher, "with several projects there was no switcher"
     assert "Project: <strong>staging</strong>" in switcher.group(0), "the switcher did not name the current project"
-    current = re.findall(r'<a href="([^"]+)" aria-current="true">', switcher.group(0))
+    current = re.findall(r'<a href="([^"]+)"\s+aria-current="true">', switcher.group(0))
     assert current == [reverse("jobs-list", args=["staging"])]
     for name in several:
         assert reverse("jobs-list", args=[name]) in switcher.group(0)

@@ -25,6 +25,35 @@ def expiry(schedule, backup):
 
 
 @register.simple_tag
+def short(value, length=0, tip=None):
+    """VALUE cut in the middle to LENGTH (0: not cut), with TIP (default VALUE) on hover.
+
+    A screen reader hears VALUE once: the cut text and its tooltip are hidden from it and
+    the whole value is read from a visually hidden copy. Uncut text with nothing more to
+    say carries no title, which would otherwise be read a second time.
+    """
+    text = "" if value is None else str(value)
+    shown = formatting.cut_middle(text, length) if length else text
+    tip = text if tip is None else str(tip)
+    if shown == tip:
+        return text
+    return _for_the_eye(shown, tip, text)
+
+
+def _for_the_eye(shown, tip, spoken):
+    """SHOWN with TIP on hover, both hidden from screen readers, which read SPOKEN instead."""
+    return format_html(
+        '<span title="{}" aria-hidden="true">{}</span><span class="visually-hidden">{}</span>', tip, shown, spoken
+    )
+
+
+@register.filter
+def with_id(name, item_id):
+    """ "name (id)" for a hover text, or the id alone when the name is the id."""
+    return item_id if not name or name == item_id else f"{name} ({item_id})"
+
+
+@register.simple_tag
 def timestamp(value, relative=True, seconds=True, zone=True, same_day_as=None):
     """A <time> element: UTC text, exact ISO time on hover, local time via JS when chosen.
 
@@ -39,7 +68,11 @@ def timestamp(value, relative=True, seconds=True, zone=True, same_day_as=None):
         shown = shown.removesuffix(" UTC")
     if same_day_as is not None and formatting.utc(same_day_as)[:10] == shown[:10]:
         shown = shown[11:]
-    element = format_html('<time datetime="{}" title="{}">{}</time>', exact, exact, shown)
+    if zone:
+        element = format_html('<time datetime="{}" title="{}">{}</time>', exact, exact, shown)
+    else:
+        # In a table cell the exact time is for the eye: as a title it would be read after the cell's own text.
+        element = format_html('<time datetime="{}">{}</time>', exact, _for_the_eye(shown, exact, shown))
     if not relative:
         return element
     return format_html('{} <span class="muted">({})</span>', element, formatting.relative(value))

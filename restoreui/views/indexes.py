@@ -132,9 +132,16 @@ def restore_before(request, project_name, index_name):
         "backups": backups,
         "chosen": chosen,
         "previous": previous,
+        "fewer_records": _counts_fewer(chosen, previous),
         "oldest_ready": next((b for b in reversed(backups) if b.state == "ready" and b.created_at), None),
         "suggested_name": chosen and restore_name(index_name, chosen.created_at),
         "previous_name": previous and restore_name(index_name, previous.created_at),
         "refusal": write_refusal_reason(request.user, project),
     }
     return render(request, "indexes/restore_before.html", context, status=400 if form.errors else 200)
+
+
+def _counts_fewer(chosen, previous) -> bool:
+    """Whether CHOSEN counts fewer records than PREVIOUS: a backup taken too soon after a write does."""
+    counts = (chosen.record_count, previous.record_count) if chosen and previous else (None, None)
+    return None not in counts and counts[0] < counts[1]

@@ -33,7 +33,10 @@
         hour: "2-digit", minute: "2-digit", timeZoneName: "short"
       };
       if (/:\d\d:\d\d/.test(el.textContent)) options.second = "2-digit";
-      el.textContent = when.toLocaleString(undefined, options);
+      var text = when.toLocaleString(undefined, options);
+      var parts = el.querySelectorAll("span");  // a table cell's copy for the eye and its copy for screen readers
+      if (parts.length) parts.forEach(function (part) { part.textContent = text; });
+      else el.textContent = text;
     });
   }
 

@@ -20,7 +20,8 @@ PROGRESS = "#job-progress progress"
 
 
 def job_ids_in_table(page) -> list[str]:
-    return page.locator("#jobs-table tbody tr td:first-child a").evaluate_all("links => links.map(a => a.title)")
+    links = page.locator("#jobs-table tbody tr td:first-child a")
+    return links.evaluate_all("links => links.map(a => a.pathname.split('/').filter(Boolean).pop())")
 
 
 def test_a_user_logs_in_through_the_form_and_lands_on_the_job_table(new_page, viewer, project):
