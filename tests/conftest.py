@@ -2,6 +2,8 @@ import pytest
 from django.core.cache import cache
 
 from restoreui.emulator import Emulator
+from restoreui.pinecone import cache as pinecone_cache
+from restoreui.pinecone import clock as cache_clock
 from restoreui.projects import Project
 
 API_KEY = "test-api-key"
@@ -52,6 +54,8 @@ def projects(settings, project):
     settings.RESTOREUI_PROJECTS = {project.name: project}
     cache.clear()
     yield settings.RESTOREUI_PROJECTS
+    # A refresh behind an answer must not land in the next test's cache.
+    pinecone_cache.settle()
     cache.clear()
 
 
@@ -116,3 +120,11 @@ def project_2026_04(settings, project):
     older = replace(project, api_version="2026-04")
     settings.RESTOREUI_PROJECTS = {older.name: older}
     return older
+
+
+@pytest.fixture
+def clock():
+    """The cache's clock, standing still until the test advances it past a lifetime (no sleeping)."""
+    with cache_clock.using(cache_clock.ManualClock()) as manual:
+        yield manual
+    pinecone_cache.settle()
