@@ -466,3 +466,50 @@ def test_the_duration_sample_is_reused_until_the_list_lifetime_ends(project, emu
     calls = emulator.stats()["total"]
     restore_durations(project)
     assert emulator.stats()["total"] == calls, "the sample asked Pinecone again within the list lifetime"
+
+
+def test_viewers_after_a_lifetime_all_get_the_last_copy_and_pinecone_one_refresh(
+    emulator, project, settings, clock, shared_cache
+):
+    first = list_backups(project)
+    clock.advance(settings.CACHE_TTL_LIST)
+    emulator.set_faults(latency_ms=300)
+    served, start = [], threading.Barrier(8)
+
+    def read():
+        start.wait()
+        served.append(list_backups(project))
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [s.fetched_at for s in served] == [first.fetched_at] * 8, "a viewer waited for the refresh"
+    assert not any(s.stale for s in served), "a copy being refreshed was marked as an outage"
+    cache_layer.settle()
+    assert calls(emulator, "GET /backups") == 2, "eight viewers after the lifetime cost more than one refresh"
+    assert list_backups(project).fetched_at > first.fetched_at
+
+
+def test_the_watcher_reads_ahead_of_the_lifetime_and_waits_for_it(emulator, project, settings, clock, shared_cache):
+    first = list_indexes(project)
+    clock.advance(settings.CACHE_TTL_LIST / 2)
+    with cache_layer.refreshing_ahead(settings.CACHE_TTL_LIST):
+        ahead = list_indexes(project)
+        again = list_indexes(project)
+    assert ahead.fetched_at > first.fetched_at, "a copy about to expire was kept"
+    assert again.fetched_at == ahead.fetched_at, "a copy loaded in the same round was loaded again"
+    assert calls(emulator, "GET /indexes") == 2
+
+
+def test_an_unchanged_refresh_keeps_the_parsed_copy(emulator, project, settings, clock, shared_cache):
+    first = list_restore_jobs(project)
+    clock.advance(settings.CACHE_TTL_LIST)
+    list_restore_jobs(project)
+    cache_layer.settle()
+    refreshed = list_restore_jobs(project)
+    assert refreshed.fetched_at > first.fetched_at
+    assert refreshed.version == first.version and refreshed.value.items is first.value.items, (
+        "an unchanged list was parsed again"
+    )

@@ -11,9 +11,10 @@ For each key these entries may exist, all plain picklable data:
              instead of waiting on a failing Pinecone again (a 404 is never held this way)
 The lock and polling work the same across processes (Redis) and threads (locmem).
 
-Each process holds what it made of each copy (parsed and sorted) by key and version, and views
-hold their own derived views (filtered, merged) keyed on the same versions (`derived`): a warm read
-costs one small cache get and no parsing, however long the list. Times come from `clock`, so tests
+Each process holds what it made of each copy (parsed and sorted) by key and version (a digest of
+the copy's content, so an unchanged refresh keeps it), and views hold what they make of copies
+(merged, filtered) keyed on the same versions (`derived`): a warm read costs one small cache get
+and no parsing, however long the list. Times come from `clock`, so tests
 move past a lifetime instead of sleeping through it.
 
 A list read after its lifetime ended (within CACHE_REVALIDATE_WINDOW) is answered from its last
@@ -26,6 +27,7 @@ every copy that would expire before its next round, so with it running no viewer
 import hashlib
 import logging
 import math
+import pickle
 import threading
 import time
 import uuid
@@ -313,7 +315,7 @@ def _load(
         cache.set(f"{key}:error", failed, timeout=_seconds(hold + settings.CACHE_REVALIDATE_WINDOW))
         return _fall_back(key, error, parse)
     lifetime = ttl(value)
-    entry = {"value": value, "at": clock.now(), "ttl": lifetime, "version": uuid.uuid4().hex}
+    entry = {"value": value, "at": clock.now(), "ttl": lifetime, "version": _version(value)}
     # The copy before its stamp: whoever sees the new stamp finds the copy it names (or a newer one).
     cache.set(f"{key}:last", entry, timeout=_seconds(settings.CACHE_STALE_FOR))
     stamp = {"at": entry["at"], "ttl": lifetime, "version": entry["version"]}
@@ -323,6 +325,15 @@ def _load(
     if loaded:
         loaded(copy.value)
     return copy
+
+
+def _version(value: Any) -> str:
+    """A copy's identity, from its content: a refresh that brings nothing new keeps every process's
+    parsed copy and what views made of it, so a list refreshed every lifetime is parsed once."""
+    try:
+        return hashlib.blake2b(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).hexdigest()
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return uuid.uuid4().hex
 
 
 def _fall_back(key: str, error: PineconeError, parse: Callable[[Any], Any] = _same) -> Copy:
