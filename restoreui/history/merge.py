@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 
@@ -175,22 +174,23 @@ def remembered_durations(project: Project) -> tuple[tuple[int | None, float], ..
     """(backup size then, seconds taken) of the completed restores Pinecone no longer lists.
 
     Their target indexes are gone, but how long they took still teaches the estimates;
-    read at most once per list lifetime per process, since a running job's page polls.
+    read once per process per history version, since a running job's page polls.
     """
-    key = f"restoreui:remembered-durations:{project.name}"
-    if (pairs := cache.get(key)) is not None:
-        return pairs
     try:
-        rows = RestoreRecord.objects.filter(
-            project=project.name,
-            listed=False,
-            status__iexact="completed",
-            created_at__isnull=False,
-            completed_at__isnull=False,
-        ).values_list("backup_size_bytes", "created_at", "completed_at")
-        pairs = tuple((size, (done - start).total_seconds()) for size, start, done in rows if done >= start)
+        return service.derived(
+            f"restoreui:remembered-durations:{project.name}", (history_version(project),), lambda: _durations(project)
+        )
     except DatabaseError:
         log.exception("project %s: restore history unreadable; estimates use Pinecone's list alone", project.name)
         return ()
-    cache.set(key, pairs, timeout=max(1, int(settings.CACHE_TTL_LIST)))
-    return pairs
+
+
+def _durations(project: Project) -> tuple[tuple[int | None, float], ...]:
+    rows = RestoreRecord.objects.filter(
+        project=project.name,
+        listed=False,
+        status__iexact="completed",
+        created_at__isnull=False,
+        completed_at__isnull=False,
+    ).values_list("backup_size_bytes", "created_at", "completed_at")
+    return tuple((size, (done - start).total_seconds()) for size, start, done in rows if done >= start)

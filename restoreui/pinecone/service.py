@@ -240,6 +240,7 @@ def restore_durations(project: Project) -> Fetched[RestoreDurations]:
             load,
             lambda _: settings.CACHE_TTL_LIST,
             parse=lambda raw: RestoreDurations(tuple(raw["pairs"]), raw["sizes"]),
+            revalidate=True,
         )
     )
 
