@@ -27,7 +27,7 @@ UPSTREAM_SECONDS = Histogram(
 )
 CACHE_LOOKUPS = Counter(
     "restoreui_cache_lookups",
-    "Service-module cache lookups by result: hit, miss or stale.",
+    "Service-module cache lookups by result: hit, miss, stale or revalidate.",
     ["result"],
 )
 PAGE_SECONDS = Histogram(

@@ -217,6 +217,12 @@ CACHE_TTL_FINISHED = env.get_float("RESTOREUI_CACHE_TTL_FINISHED", 3600.0)
 # Backup schedules change rarely: minutes, and dropped on every schedule write.
 CACHE_TTL_SCHEDULES = env.get_float("RESTOREUI_CACHE_TTL_SCHEDULES", 600.0)
 CACHE_STALE_FOR = env.get_float("RESTOREUI_CACHE_STALE_FOR", 86400.0)
+# A list read this long after its lifetime ended is served at once, its refresh run behind the
+# answer (stale-while-revalidate); later than that, the viewer waits for a fresh walk. Keep it
+# above RESTOREUI_WATCH_INTERVAL plus one walk, so that with the watcher running nobody waits.
+CACHE_REVALIDATE_WINDOW = env.get_float("RESTOREUI_CACHE_REVALIDATE_WINDOW", 300.0)
+# Threads per process that run those refreshes; more keys than that queue.
+CACHE_REFRESH_THREADS = env.get_int("RESTOREUI_CACHE_REFRESH_THREADS", 2, minimum=1)
 
 # Restore history and the watcher. See README "Restore history and the watcher".
 RESTOREUI_HISTORY_DAYS = env.get_int("RESTOREUI_HISTORY_DAYS", 400, minimum=1)

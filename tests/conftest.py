@@ -3,6 +3,8 @@ from django.core.cache import cache
 from upstream import restorable
 
 from restoreui.emulator import Emulator
+from restoreui.pinecone import cache as pinecone_cache
+from restoreui.pinecone import clock as cache_clock
 from restoreui.projects import Project
 
 API_KEY = "test-api-key"
@@ -53,6 +55,8 @@ def projects(settings, project):
     settings.RESTOREUI_PROJECTS = {project.name: project}
     cache.clear()
     yield settings.RESTOREUI_PROJECTS
+    # A refresh behind an answer must not land in the next test's cache.
+    pinecone_cache.settle()
     cache.clear()
 
 
@@ -143,3 +147,11 @@ def several_projects(settings, emulator):
         for p in (project("dev"), project("prod", environment="production"), project("broken", api_key="wrong"))
     }
     return settings.RESTOREUI_PROJECTS
+
+
+@pytest.fixture
+def clock():
+    """The cache's clock, standing still until the test advances it past a lifetime (no sleeping)."""
+    with cache_clock.using(cache_clock.ManualClock()) as manual:
+        yield manual
+    pinecone_cache.settle()

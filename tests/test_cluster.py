@@ -2,6 +2,7 @@
 out" describes: they share logins, the login throttle, the audit log and the
 cache of Pinecone answers. Each instance is the image's gunicorn command."""
 
+import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -141,3 +142,62 @@ def test_viewers_on_both_instances_share_one_pinecone_call_per_job(cluster, emul
     # A running job's answer lives CACHE_TTL_RUNNING (3 s) by default; a finished one an hour.
     allowed = 1 if status == "Completed" else 1 + int(elapsed // 3)
     assert 1 <= calls <= allowed, f"{calls} calls to Pinecone for 24 views of one job in {elapsed:.1f} s"
+
+
+def _fetched_time(page: str) -> str:
+    found = re.search(r"· fetched (.+?)</p>", page, re.S)
+    assert found, "the job table did not say when its list was fetched"
+    return found.group(1)
+
+
+def _walk_pages(emulator) -> int:
+    """The pages of GET /restore-jobs one walk asks, read before the counting starts."""
+    pages, token = 0, None
+    while True:
+        pages += 1
+        params = {"paginationToken": token} if token else {"limit": 100}
+        answer = requests.get(
+            f"{emulator.url}/restore-jobs",
+            headers={"Api-Key": emulator.api_key, "X-Pinecone-Api-Version": "2026-04"},
+            params=params,
+            timeout=5,
+        ).json()
+        token = (answer.get("pagination") or {}).get("next")
+        if not token:
+            return pages
+
+
+def test_after_a_list_s_lifetime_viewers_on_both_instances_get_the_last_copy_and_pinecone_one_walk(cluster, emulator):
+    """Stale-while-revalidate across processes: nobody waits on the walk, and it is made once."""
+    sessions = [requests.Session(), requests.Session()]
+    for session in sessions:
+        session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=12))
+    login(sessions[0], cluster["a"])
+    login(sessions[1], cluster["b"])
+    table = f"/p/{cluster['project']}/jobs/"
+    first = sessions[0].get(f"{cluster['a']}{table}", timeout=20)
+    assert first.status_code == 200
+    pages = _walk_pages(emulator)
+    # The list lives RESTOREUI_CACHE_TTL_LIST (5 s by default) in the instances' settings; their
+    # clocks cannot be moved from here. Each page of the refresh then takes a second upstream.
+    time.sleep(5.5)
+    emulator.set_faults(latency_ms=1000)
+    before = emulator.stats()["calls"].get("GET /restore-jobs", 0)
+    targets = [(sessions[i % 2], cluster["ab"[i % 2]]) for i in range(12)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(lambda t: t[0].get(f"{t[1]}{table}", timeout=20), targets))
+    assert [a.status_code for a in answers] == [200] * 12
+    assert {_fetched_time(a.text) for a in answers} == {_fetched_time(first.text)}, (
+        "a viewer after the lifetime waited for the list to be walked again"
+    )
+    deadline, walked = time.monotonic() + 30, -1
+    while time.monotonic() < deadline:
+        time.sleep(1.5)
+        now = emulator.stats()["calls"].get("GET /restore-jobs", 0) - before
+        if now == walked and now >= pages:
+            break
+        walked = now
+    emulator.clear_faults()
+    assert walked == pages, f"{walked} list pages asked for one refresh of a {pages}-page list"
+    later = sessions[1].get(f"{cluster['b']}{table}", timeout=20).text
+    assert _fetched_time(later) != _fetched_time(first.text), "the refreshed copy was not shown"

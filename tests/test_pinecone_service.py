@@ -34,6 +34,7 @@ from restoreui.pinecone import (
     validate_index_name,
     validate_tags,
 )
+from restoreui.pinecone import cache as cache_layer
 from restoreui.projects import API_VERSIONS, Project
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -201,22 +202,35 @@ def test_a_second_read_comes_from_the_cache(emulator, project, shared_cache):
     assert calls(emulator, "GET /backups") == 1, "every page view would call Pinecone"
 
 
-def test_a_list_is_fetched_again_after_its_ttl(emulator, project, settings, shared_cache):
-    settings.CACHE_TTL_LIST = 0.2
-    list_indexes(project)
-    time.sleep(0.25)
-    list_indexes(project)
+def test_a_list_past_its_lifetime_is_served_at_once_and_refreshed_behind(
+    emulator, project, settings, clock, shared_cache
+):
+    first = list_indexes(project)
+    clock.advance(settings.CACHE_TTL_LIST)
+    again = list_indexes(project)
+    assert again.fetched_at == first.fetched_at and not again.stale, "the viewer waited for a fresh copy"
+    cache_layer.settle()
     assert calls(emulator, "GET /indexes") == 2, "the list would never refresh"
+    fresh = list_indexes(project)
+    assert fresh.fetched_at > first.fetched_at and not fresh.stale
+    assert calls(emulator, "GET /indexes") == 2, "the refreshed copy was not used"
 
 
-def test_finished_jobs_stay_cached_and_running_ones_refresh(emulator, project, settings, shared_cache):
-    settings.CACHE_TTL_RUNNING = 0.2
+def test_a_list_past_its_revalidation_window_waits_for_a_fresh_copy(emulator, project, settings, clock, shared_cache):
+    first = list_indexes(project)
+    clock.advance(settings.CACHE_TTL_LIST + settings.CACHE_REVALIDATE_WINDOW)
+    again = list_indexes(project)
+    assert again.fetched_at > first.fetched_at, "a copy older than the window was shown as the list"
+    assert calls(emulator, "GET /indexes") == 2
+
+
+def test_finished_jobs_stay_cached_and_running_ones_refresh(emulator, project, settings, clock, shared_cache):
     jobs = list_restore_jobs(project).value.items
     done = next(j for j in jobs if j.finished)
     running = next(j for j in jobs if not j.finished)
     for job_id in (done.id, running.id):
         get_restore_job(project, job_id)
-    time.sleep(0.25)
+    clock.advance(settings.CACHE_TTL_RUNNING)
     for job_id in (done.id, running.id):
         get_restore_job(project, job_id)
     assert calls(emulator, "GET /restore-jobs/{job_id}") == 3, "only the running job should be asked again"
@@ -259,27 +273,43 @@ def test_concurrent_reads_during_an_outage_share_one_failure(emulator, project, 
     assert calls(emulator, "GET /backups") == 3, "each viewer would have retried on its own"
 
 
-def test_an_outage_serves_the_last_good_copy_marked_stale(emulator, project, settings, shared_cache):
-    settings.CACHE_TTL_LIST = 0.2
-    settings.CACHE_TTL_RUNNING = 0.2
+def test_an_outage_serves_the_last_good_copy_marked_stale(emulator, project, settings, clock, shared_cache):
     good = list_restore_jobs(project)
-    time.sleep(0.3)
+    clock.advance(settings.CACHE_TTL_LIST + 1)
     emulator.set_faults(error_rate=1.0)
+    # The first viewer after the lifetime is answered at once; the refresh behind it fails.
+    assert not list_restore_jobs(project).stale
+    cache_layer.settle()
     served = list_restore_jobs(project)
     assert served.stale and isinstance(served.error, Unavailable), "the page would not say it is stale"
     assert served.value == good.value and served.fetched_at == good.fetched_at
-    assert served.age.total_seconds() >= 0.3, "the page would show the wrong age"
+    assert served.age.total_seconds() >= settings.CACHE_TTL_LIST + 1, "the page would show the wrong age"
     emulator.clear_faults()
-    time.sleep(0.25)
+    clock.advance(settings.CACHE_TTL_RUNNING)
+    # Still marked stale until a refresh succeeds, and that one is asked for now.
+    assert list_restore_jobs(project).stale
+    cache_layer.settle()
     fresh = list_restore_jobs(project)
     assert not fresh.stale and fresh.error is None and fresh.fetched_at > good.fetched_at
 
 
-def test_right_after_a_failure_the_stale_copy_is_served_without_asking_again(emulator, project, settings, shared_cache):
-    settings.CACHE_TTL_LIST = 0.2
-    list_backups(project)
-    time.sleep(0.25)
+def test_with_revalidation_off_an_outage_is_seen_by_the_first_viewer(emulator, project, settings, clock):
+    settings.CACHE_REVALIDATE_WINDOW = 0
+    good = list_restore_jobs(project)
+    clock.advance(settings.CACHE_TTL_LIST)
     emulator.set_faults(error_rate=1.0)
+    served = list_restore_jobs(project)
+    assert served.stale and served.fetched_at == good.fetched_at
+
+
+def test_right_after_a_failure_the_stale_copy_is_served_without_asking_again(
+    emulator, project, settings, clock, shared_cache
+):
+    list_backups(project)
+    clock.advance(settings.CACHE_TTL_LIST)
+    emulator.set_faults(error_rate=1.0)
+    list_backups(project)
+    cache_layer.settle()
     assert list_backups(project).stale
     started = time.monotonic()
     again = list_backups(project)
@@ -294,11 +324,12 @@ def test_an_outage_with_nothing_cached_raises(emulator, project):
         list_indexes(project)
 
 
-def test_something_deleted_elsewhere_is_not_found_not_stale(ready_backup, emulator, project, settings, shared_cache):
-    settings.CACHE_TTL_LIST = 0.2
+def test_something_deleted_elsewhere_is_not_found_not_stale(
+    ready_backup, emulator, project, settings, clock, shared_cache
+):
     get_backup(project, ready_backup.id)
     client.call(project, "DELETE", "/backups/{}", ids=(ready_backup.id,))
-    time.sleep(0.25)
+    clock.advance(settings.CACHE_TTL_LIST)
     with pytest.raises(NotFound):
         get_backup(project, ready_backup.id)
     emulator.set_faults(error_rate=1.0)
@@ -379,17 +410,18 @@ def test_tags_follow_pinecones_rules():
     assert len(validate_tags({"bad key": "v", "ok": "no/slash", "": "v"})) == 3
 
 
-def test_the_cache_hook_counts_hits_misses_and_stale(emulator, project, settings, monkeypatch):
+def test_the_cache_hook_counts_hits_misses_revalidations_and_stale(emulator, project, settings, clock, monkeypatch):
     seen = []
     monkeypatch.setattr(hooks, "on_cache", seen.append)
-    settings.CACHE_TTL_LIST = 0.2
     list_indexes(project)
     list_indexes(project)
-    time.sleep(0.25)
+    clock.advance(settings.CACHE_TTL_LIST)
     emulator.set_faults(error_rate=1.0)
     list_indexes(project)
+    cache_layer.settle()
     list_indexes(project)
-    assert seen == ["miss", "hit", "miss", "stale", "stale"]
+    # The refresh behind the third read failed and fell back on the copy it had.
+    assert seen == ["miss", "hit", "revalidate", "miss", "stale", "stale"]
 
 
 def test_projects_do_not_share_cache_entries(emulator, project):
@@ -427,3 +459,50 @@ def test_the_duration_sample_is_reused_until_the_list_lifetime_ends(project, emu
     calls = emulator.stats()["total"]
     restore_durations(project)
     assert emulator.stats()["total"] == calls, "the sample asked Pinecone again within the list lifetime"
+
+
+def test_viewers_after_a_lifetime_all_get_the_last_copy_and_pinecone_one_refresh(
+    emulator, project, settings, clock, shared_cache
+):
+    first = list_backups(project)
+    clock.advance(settings.CACHE_TTL_LIST)
+    emulator.set_faults(latency_ms=300)
+    served, start = [], threading.Barrier(8)
+
+    def read():
+        start.wait()
+        served.append(list_backups(project))
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [s.fetched_at for s in served] == [first.fetched_at] * 8, "a viewer waited for the refresh"
+    assert not any(s.stale for s in served), "a copy being refreshed was marked as an outage"
+    cache_layer.settle()
+    assert calls(emulator, "GET /backups") == 2, "eight viewers after the lifetime cost more than one refresh"
+    assert list_backups(project).fetched_at > first.fetched_at
+
+
+def test_the_watcher_reads_ahead_of_the_lifetime_and_waits_for_it(emulator, project, settings, clock, shared_cache):
+    first = list_indexes(project)
+    clock.advance(settings.CACHE_TTL_LIST / 2)
+    with cache_layer.refreshing_ahead(settings.CACHE_TTL_LIST):
+        ahead = list_indexes(project)
+        again = list_indexes(project)
+    assert ahead.fetched_at > first.fetched_at, "a copy about to expire was kept"
+    assert again.fetched_at == ahead.fetched_at, "a copy loaded in the same round was loaded again"
+    assert calls(emulator, "GET /indexes") == 2
+
+
+def test_an_unchanged_refresh_keeps_the_parsed_copy(emulator, project, settings, clock, shared_cache):
+    first = list_restore_jobs(project)
+    clock.advance(settings.CACHE_TTL_LIST)
+    list_restore_jobs(project)
+    cache_layer.settle()
+    refreshed = list_restore_jobs(project)
+    assert refreshed.fetched_at > first.fetched_at
+    assert refreshed.version == first.version and refreshed.value.items is first.value.items, (
+        "an unchanged list was parsed again"
+    )

@@ -1,17 +1,39 @@
 """The live job list joined with the jobs restoreui remembers, and the lookup of one of them."""
 
 import logging
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 
 from restoreui.history.models import JobNote, RestoreRecord
-from restoreui.pinecone import Listing, RestoreJob
+from restoreui.pinecone import Listing, RestoreJob, service
 from restoreui.projects import Project
 
 log = logging.getLogger(__name__)
+
+_OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+# The most target index names the job table's filter suggests: the newest jobs' targets.
+SUGGESTED_TARGETS = 200
+# The restore history's columns the job table reads.
+TABLE_FIELDS = (
+    "restore_job_id",
+    "backup_id",
+    "backup_name",
+    "source_index_name",
+    "target_index_name",
+    "target_index_id",
+    "status",
+    "percent_complete",
+    "created_at",
+    "completed_at",
+    "listed",
+)
 
 
 @dataclass(frozen=True)
@@ -24,7 +46,22 @@ class Merged:
     # Source index names as recorded, by backup id, likewise.
     source_indexes: dict[str, str]
     # The last percentage seen of each job, for the ones Pinecone no longer reports it for.
-    last_percent: dict[str, float | None]
+    last_percent: dict[str, float]
+    # Names the list copy and the history this was made from; "" when it was made afresh.
+    version: str = ""
+
+    @cached_property
+    def target_names(self) -> tuple[str, ...]:
+        """The target index names of the newest jobs (SUGGESTED_TARGETS at most), sorted: the filter's suggestions."""
+        newest = sorted(
+            (j for j in self.jobs if j.target_index_name), key=lambda j: j.created_at or _OLDEST, reverse=True
+        )
+        chosen: dict[str, None] = {}
+        for job in newest:
+            chosen.setdefault(job.target_index_name)
+            if len(chosen) >= SUGGESTED_TARGETS:
+                break
+        return tuple(sorted(chosen))
 
 
 def as_job(record: RestoreRecord) -> RestoreJob:
@@ -41,25 +78,74 @@ def as_job(record: RestoreRecord) -> RestoreJob:
     )
 
 
-def merge(project: Project, listing: Listing[RestoreJob]) -> Merged:
+def _version_key(project_name: str) -> str:
+    return f"restoreui:history-version:{project_name}"
+
+
+def history_version(project: Project) -> str:
+    """Names the project's restore history as it stands: it changes with every write to it."""
+    key = _version_key(project.name)
+    found = cache.get(key)
+    if found is None:
+        cache.add(key, uuid.uuid4().hex, timeout=None)
+        found = cache.get(key)
+    # Without a cache to hold it, every read is a new version: nothing is reused.
+    return found or uuid.uuid4().hex
+
+
+def history_changed(project_name: str) -> None:
+    """Called after each write to PROJECT_NAME's history, so merged tables made before are made again."""
+    cache.set(_version_key(project_name), uuid.uuid4().hex, timeout=None)
+
+
+def merge(project: Project, listing: Listing[RestoreJob], version: str = "") -> Merged:
     """LISTING's jobs, then the remembered jobs that a complete list from Pinecone left out.
 
     A remembered job that is merely missing from an old or cut-short copy of the list is
-    not added: it is still listed, and the next fresh copy shows it.
+    not added: it is still listed, and the next fresh copy shows it. Read in one query; with
+    the list copy's VERSION, once per process for each pair of list copy and history version,
+    so a warm job table asks the database nothing about it.
     """
     try:
-        records = RestoreRecord.objects.filter(project=project.name)
-        names = dict(records.exclude(backup_name="").values_list("backup_id", "backup_name").distinct())
-        sources = dict(records.exclude(source_index_name="").values_list("backup_id", "source_index_name").distinct())
-        percents = dict(
-            records.filter(percent_complete__isnull=False).values_list("restore_job_id", "percent_complete")
-        )
-        live = {job.id for job in listing.items}
-        remembered = [as_job(r) for r in records.filter(listed=False) if r.restore_job_id not in live]
+        if not version:
+            return _merge(project, listing, "")
+        # The history's version is read before the history itself: a write in between makes a new one.
+        both = f"{version}:{history_version(project)}"
+        return service.derived(f"restoreui:merged:{project.name}", (both,), lambda: _merge(project, listing, both))
     except DatabaseError:
         log.exception("project %s: restore history unreadable; showing Pinecone's list alone", project.name)
         return Merged(list(listing.items), frozenset(), {}, {}, {})
-    return Merged([*listing.items, *remembered], frozenset(j.id for j in remembered), names, sources, percents)
+
+
+def _merge(project: Project, listing: Listing[RestoreJob], version: str) -> Merged:
+    names: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    percents: dict[str, float] = {}
+    remembered = []
+    live = {job.id for job in listing.items}
+    rows = RestoreRecord.objects.filter(project=project.name).values_list(*TABLE_FIELDS)
+    for job_id, backup_id, backup_name, source, target, target_id, status, percent, created, completed, listed in rows:
+        if backup_name:
+            names[backup_id] = backup_name
+        if source:
+            sources[backup_id] = source
+        if percent is not None:
+            percents[job_id] = percent
+        if not listed and job_id not in live:
+            remembered.append(
+                RestoreJob(
+                    id=job_id,
+                    backup_id=backup_id,
+                    target_index_name=target,
+                    target_index_id=target_id,
+                    status=status,
+                    created_at=created,
+                    completed_at=completed,
+                    percent_complete=percent,
+                )
+            )
+    jobs = [*listing.items, *remembered]
+    return Merged(jobs, frozenset(j.id for j in remembered), names, sources, percents, version)
 
 
 def lookup(project: Project, job_id: str) -> RestoreRecord | None:
@@ -88,24 +174,23 @@ def remembered_durations(project: Project) -> tuple[tuple[int | None, float], ..
     """(backup size then, seconds taken) of the completed restores Pinecone no longer lists.
 
     Their target indexes are gone, but how long they took still teaches the estimates;
-    read at most once per list lifetime per process, since a running job's page polls.
+    read once per process per history version, since a running job's page polls.
     """
-    key = f"restoreui:remembered-durations:{project.name}"
-    if (pairs := cache.get(key)) is not None:
-        return pairs
     try:
-        rows = RestoreRecord.objects.filter(
-            project=project.name,
-            listed=False,
-            status__iexact="completed",
-            created_at__isnull=False,
-            completed_at__isnull=False,
-        ).values_list("backup_size_bytes", "created_at", "completed_at")
-        pairs = tuple(
-            (size, (done - start).total_seconds()) for size, start, done in rows if start and done and done >= start
+        return service.derived(
+            f"restoreui:remembered-durations:{project.name}", (history_version(project),), lambda: _durations(project)
         )
     except DatabaseError:
         log.exception("project %s: restore history unreadable; estimates use Pinecone's list alone", project.name)
         return ()
-    cache.set(key, pairs, timeout=max(1, int(settings.CACHE_TTL_LIST)))
-    return pairs
+
+
+def _durations(project: Project) -> tuple[tuple[int | None, float], ...]:
+    rows = RestoreRecord.objects.filter(
+        project=project.name,
+        listed=False,
+        status__iexact="completed",
+        created_at__isnull=False,
+        completed_at__isnull=False,
+    ).values_list("backup_size_bytes", "created_at", "completed_at")
+    return tuple((size, (done - start).total_seconds()) for size, start, done in rows if done >= start)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from restoreui.history.merge import history_changed
 from restoreui.history.models import RestoreRecord
 from restoreui.pinecone import Backup, Listing, RestoreJob, RestoreStarted, service
 from restoreui.projects import Project
@@ -139,6 +140,9 @@ def _write(rows: list[dict], fields: tuple[str, ...]) -> int:
             unique_fields=["project", "restore_job_id"],
             update_fields=fields,
         )
+        # After the write: a table made from the history before it is made again.
+        for project_name in {row["project"] for row in rows}:
+            history_changed(project_name)
     return len(rows)
 
 
@@ -183,4 +187,7 @@ def prune() -> int:
     """Forget jobs not seen for RESTOREUI_HISTORY_DAYS; returns how many."""
     cutoff = timezone.now() - timedelta(days=settings.RESTOREUI_HISTORY_DAYS)
     deleted, _ = RestoreRecord.objects.filter(last_seen__lt=cutoff).delete()
+    if deleted:
+        for project_name in settings.RESTOREUI_PROJECTS:
+            history_changed(project_name)
     return deleted

@@ -4,7 +4,8 @@
     hooks.on_upstream_call = lambda endpoint, status, seconds: ...
 
 `endpoint` is a path template such as "GET /backups/{}"; `status` is 0 when
-no answer came back. `result` is "hit", "miss" or "stale". The restore job
+no answer came back. `result` is "hit", "miss", "stale" or "revalidate" (a
+list served past its lifetime while it is refreshed). The restore job
 hooks run only when a copy was just fetched from Pinecone, never on a cache hit.
 What a listener returns is ignored.
 """

@@ -8,11 +8,12 @@ for, so an answer in any version's shape parses the same way.
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from restoreui.pinecone import clock
 from restoreui.pinecone.errors import PineconeError
 
 
@@ -407,7 +408,9 @@ class Fetched[T]:
     fetched_at: datetime
     stale: bool = False
     error: PineconeError | None = None
+    # Names the cached copy this came from (see cache.derived); "" when it names none.
+    version: str = field(default="", compare=False, repr=False)
 
     @property
     def age(self) -> timedelta:
-        return datetime.now(UTC) - self.fetched_at
+        return datetime.fromtimestamp(clock.now(), UTC) - self.fetched_at

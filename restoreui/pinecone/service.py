@@ -7,10 +7,7 @@ and there is no earlier copy to show instead.
 import contextvars
 import logging
 import re
-import threading
-import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -19,7 +16,7 @@ from typing import Any, Protocol, Self
 from django.conf import settings
 
 from restoreui.lib.index_names import validate_index_name as validate_index_name
-from restoreui.pinecone import cache, client, hooks
+from restoreui.pinecone import cache, client, clock, hooks
 from restoreui.pinecone.errors import InvalidRequest, NotAvailable, NotFound, PineconeError, Unavailable
 from restoreui.pinecone.models import (
     FREQUENCIES,
@@ -116,89 +113,86 @@ def _one[M: _Model](project: Project, model: type[M], body: Any) -> M:
         raise Unavailable(f"Pinecone sent an answer the dashboard cannot read: {e}", project=project.name) from e
 
 
-def _fetched[T](value: T, at: float, error: PineconeError | None) -> Fetched[T]:
-    return Fetched(value, datetime.fromtimestamp(at, UTC), stale=error is not None, error=error)
+def _fetched(copy: cache.Copy) -> Fetched:
+    return Fetched(
+        copy.value,
+        datetime.fromtimestamp(copy.at, UTC),
+        stale=copy.error is not None,
+        error=copy.error,
+        version=copy.version,
+    )
 
 
 def _listing[M: _Model](
     project: Project,
     key: str,
-    model: type[M],
-    load: Callable[[], dict[str, Any]],
-    keep: Callable[[M], bool] = lambda item: True,
-    loaded: Callable[[Listing[M]], object] | None = None,
+    model: type,
+    load: Callable[[], dict],
+    keep: Callable[[Any], bool] | None = None,
+    loaded: Callable[[Listing], None] | None = None,
     ttl: float | None = None,
-) -> Fetched[Listing[M]]:
-    """A whole list, cached as the raw entries that parse, sorted on our side.
+) -> Fetched[Listing]:
+    """A whole list, cached as the raw entries that parse; each process holds it parsed and sorted.
 
-    LOADED(listing) is called with the whole list when this call fetched it from Pinecone.
+    Past its lifetime the last copy is served at once and refreshed behind the answer (see cache).
+    LOADED(listing) is called with the whole list whenever a fresh copy came from Pinecone.
     """
-    fresh = []
 
     def validated() -> dict[str, Any]:
         raw = load()
-        fresh.append(True)
         return {**raw, "items": _readable(project, model, raw["items"])}
 
-    raw, at, error = cache.read(key, validated, lambda _: ttl or settings.CACHE_TTL_LIST)
-    items = _parsed(project, key, model, raw, at)
-    if fresh and loaded:
-        loaded(Listing(items, raw["truncated"], raw["pages"]))
-    return _fetched(Listing(tuple(i for i in items if keep(i)), raw["truncated"], raw["pages"]), at, error)
+    copy = cache.fetch(
+        key,
+        validated,
+        lambda _: ttl or settings.CACHE_TTL_LIST,
+        parse=lambda raw: _sorted_listing(project, model, raw),
+        loaded=loaded,
+        revalidate=True,
+    )
+    listing = copy.value
+    if keep is not None:
+        listing = Listing(tuple(i for i in listing.items if keep(i)), listing.truncated, listing.pages)
+    return _fetched(copy._replace(value=listing))
 
 
-# This process's typed, sorted copy of each cached list, by cache key: (fetched at, items).
-# A warm page then parses nothing; big lists (hundreds of backups) would cost more than the page.
-_PARSED: OrderedDict[str, tuple[float, Any]] = OrderedDict()
-_PARSED_KEPT = 1024
-_PARSED_LOCK = threading.Lock()
-
-
-def _parsed[M: _Model](project: Project, key: str, model: type[M], raw: dict[str, Any], at: float) -> tuple[M, ...]:
-    with _PARSED_LOCK:
-        held = _PARSED.get(key)
-    if held and held[0] == at:
-        parsed: tuple[M, ...] = held[1]
-        return parsed
-    items: list[Any] = [model.from_api(r, project.api_version) for r in raw["items"]]
+def _sorted_listing(project: Project, model: type, raw: dict) -> Listing:
+    """The typed, sorted list, made once per copy per process: a warm page parses nothing."""
+    items = [model.from_api(r, project.api_version) for r in raw["items"]]
     if model is Index:
         items.sort(key=lambda i: i.name)
     else:
         # Newest first; unknown start times count as the oldest, so they end the list.
         items.sort(key=lambda i: (i.created_at or _OLDEST, i.id), reverse=True)
-    with _PARSED_LOCK:
-        _PARSED[key] = (at, tuple(items))
-        _PARSED.move_to_end(key)
-        while len(_PARSED) > _PARSED_KEPT:
-            _PARSED.popitem(last=False)
-    return tuple(items)
+    return Listing(tuple(items), raw["truncated"], raw["pages"])
 
 
-def _detail[M: _Model](
-    project: Project,
-    key: str,
-    model: type[M],
-    endpoint: str,
-    ident: str,
-    ttl: Callable[[M], float],
-    loaded: Callable[[M], object] | None = None,
-) -> Fetched[M]:
-    fresh = []
+def derived[T](name: str, versions: tuple[str, ...], make: Callable[[], T]) -> T:
+    """MAKE(), once per process for each set of cached copies VERSIONS names (Fetched.version).
 
-    def load() -> Any:
+    For what views make of lists (merged, filtered, sorted): kept beside the parsed lists,
+    and made afresh every time when a version is unknown ("").
+    """
+    if not all(versions):
+        return make()
+    return cache.derived(name, ":".join(versions), make)
+
+
+def _detail(
+    project: Project, key: str, model: type, endpoint: str, ident: str, ttl: Callable[[Any], float], loaded=None
+) -> Fetched:
+    def load() -> dict:
         body = client.call(project, "GET", endpoint, ids=(ident,))
         _one(project, model, body)
-        fresh.append(True)
         return body
 
-    raw, at, error = cache.read(key, load, lambda raw: ttl(model.from_api(raw, project.api_version)))
-    value = model.from_api(raw, project.api_version)
-    if fresh and loaded:
-        loaded(value)
-    return _fetched(value, at, error)
+    def parse(raw: dict) -> Any:
+        return model.from_api(raw, project.api_version)
+
+    return _fetched(cache.fetch(key, load, lambda raw: ttl(parse(raw)), parse=parse, loaded=loaded))
 
 
-def _restore_jobs(project: Project, keep: Callable[[RestoreJob], bool]) -> Fetched[Listing[RestoreJob]]:
+def _restore_jobs(project: Project, keep: Callable[[RestoreJob], bool] | None) -> Fetched[Listing[RestoreJob]]:
     key = cache.key(project, "restore-jobs")
     return _listing(
         project,
@@ -211,7 +205,7 @@ def _restore_jobs(project: Project, keep: Callable[[RestoreJob], bool]) -> Fetch
 
 
 def list_restore_jobs(project: Project) -> Fetched[Listing[RestoreJob]]:
-    return _restore_jobs(project, keep=lambda job: True)
+    return _restore_jobs(project, keep=None)
 
 
 def restore_jobs_for_backup(project: Project, backup_id: str) -> Fetched[Listing[RestoreJob]]:
@@ -236,8 +230,15 @@ def restore_durations(project: Project) -> Fetched[RestoreDurations]:
         return {"pairs": pairs, "sizes": sizes}
 
     key = cache.key(project, "restore-durations")
-    raw, at, error = cache.read(key, load, lambda _: settings.CACHE_TTL_LIST)
-    return _fetched(RestoreDurations(tuple(raw["pairs"]), raw["sizes"]), at, error)
+    return _fetched(
+        cache.fetch(
+            key,
+            load,
+            lambda _: settings.CACHE_TTL_LIST,
+            parse=lambda raw: RestoreDurations(tuple(raw["pairs"]), raw["sizes"]),
+            revalidate=True,
+        )
+    )
 
 
 def get_restore_job(project: Project, job_id: str) -> Fetched[RestoreJob]:
@@ -465,15 +466,13 @@ def schedules_by_index(project: Project, index_names: Iterable[str]) -> dict[str
     names = tuple(sorted(set(index_names)))
     generation = cache.last(_schedules_generation_key(project)) or "0"
     key = cache.key(project, "schedules-by-index", generation, *names)
-    snapshot, at, _ = cache.read(key, lambda: _assemble_schedules(project, names), lambda v: v["until"] - time.time())
     # The same copy gives the same dict, so callers may keep what they computed from it.
-    with _PARSED_LOCK:
-        held = _PARSED.get(key)
-        if not held or held[0] != at:
-            held = _PARSED[key] = (at, snapshot["schedules"])
-        _PARSED.move_to_end(key)
-    schedules: dict[str, tuple[Schedule, ...] | None] = held[1]
-    return schedules
+    return cache.fetch(
+        key,
+        lambda: _assemble_schedules(project, names),
+        lambda v: v["until"] - clock.now(),
+        parse=lambda snapshot: snapshot["schedules"],
+    ).value
 
 
 def _schedules_generation_key(project: Project) -> str:
@@ -487,19 +486,21 @@ def _assemble_schedules(project: Project, names: tuple[str, ...]) -> dict[str, A
         try:
             fetched = list_schedules(project, name)
         except NotFound:
-            return (), time.time() + settings.CACHE_TTL_SCHEDULES
+            return (), clock.now() + settings.CACHE_TTL_SCHEDULES
         except PineconeError as error:
             log.warning("project %s: schedules of %s unknown: %s", project.name, name, error)
-            return None, time.time()
-        if fetched.stale:
-            return fetched.value.items, time.time() + settings.CACHE_TTL_RUNNING
-        return fetched.value.items, fetched.fetched_at.timestamp() + settings.CACHE_TTL_SCHEDULES
+            return None, clock.now()
+        expires = fetched.fetched_at.timestamp() + settings.CACHE_TTL_SCHEDULES
+        if fetched.stale or expires <= clock.now():
+            # Stale, or past its lifetime and being refreshed: look again soon.
+            return fetched.value.items, clock.now() + settings.CACHE_TTL_RUNNING
+        return fetched.value.items, expires
 
     with ThreadPoolExecutor(max_workers=SCHEDULE_FETCHES_AT_ONCE) as pool:
         # Each fetch runs in a copy of this request's context: under its time budget and in its slot.
         futures = [pool.submit(contextvars.copy_context().run, one, name) for name in names]
         found = dict(zip(names, (f.result() for f in futures), strict=False))
-    until = min((expiry for _, expiry in found.values()), default=time.time() + settings.CACHE_TTL_SCHEDULES)
+    until = min((expiry for _, expiry in found.values()), default=clock.now() + settings.CACHE_TTL_SCHEDULES)
     return {"schedules": {name: items for name, (items, _) in found.items()}, "until": until}
 
 

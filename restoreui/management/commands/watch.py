@@ -1,8 +1,10 @@
 """`manage.py watch`: load every project's lists on a fixed interval, as a viewer would.
 
 Loading through the service module fills the cache and the restore history
-exactly as a page view does; the notifications outbox then finds the status
-changes in that history and delivers what is due. This loop has no logic of
+exactly as a page view does. Each round reloads every list whose copy would
+expire before the next round (cache.refreshing_ahead), so viewers always find
+a copy to be answered from at once. The notifications outbox then finds the
+status changes in that history and delivers what is due. This loop has no logic of
 its own besides the lease that keeps it to one running copy per cluster.
 """
 
@@ -22,7 +24,7 @@ from django.db import DatabaseError, close_old_connections
 from restoreui import coverage, lease, metrics
 from restoreui.history import record
 from restoreui.notifications import outbox
-from restoreui.pinecone import PineconeError, service
+from restoreui.pinecone import PineconeError, cache, service
 
 log = logging.getLogger("restoreui.watch")
 
@@ -73,7 +75,10 @@ class Command(BaseCommand):
                 number += 1
                 started = time.monotonic()
                 close_old_connections()
-                log.info("watch round %d: %s", number, self.round())
+                # Each list is loaded before its lifetime ends, so viewers never wait on a walk.
+                with cache.refreshing_ahead(self.interval):
+                    line = self.round()
+                log.info("watch round %d: %s", number, line)
                 if once:
                     break
                 self.stopping.wait(max(0.0, self.interval - (time.monotonic() - started)))
