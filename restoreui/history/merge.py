@@ -193,4 +193,7 @@ def _durations(project: Project) -> tuple[tuple[int | None, float], ...]:
         created_at__isnull=False,
         completed_at__isnull=False,
     ).values_list("backup_size_bytes", "created_at", "completed_at")
-    return tuple((size, (done - start).total_seconds()) for size, start, done in rows if done >= start)
+    # Both times are set (the filter says so); a clock skew can still put the end first.
+    return tuple(
+        (size, (done - start).total_seconds()) for size, start, done in rows if start and done and done >= start
+    )

@@ -68,7 +68,7 @@ class _How(NamedTuple):
     load: Callable[[], Any]
     ttl: Callable[[Any], float]
     parse: Callable[[Any], Any]
-    loaded: Callable[[Any], None] | None
+    loaded: Callable[[Any], object] | None
 
 
 def _same(value: Any) -> Any:
@@ -125,9 +125,10 @@ def derived[T](name: str, version: str, make: Callable[[], T]) -> T:
     HELD_KEPT names go first. The same version gives the very same object back, so callers
     may key their own derived values on it.
     """
-    value = _held(name, version)
-    if value is not _MISSING:
-        return value
+    held = _held(name, version)
+    if held is not _MISSING:
+        kept: T = held
+        return kept
     value = make()
     with _HELD_LOCK:
         _HELD[name] = (version, value)
@@ -137,13 +138,13 @@ def derived[T](name: str, version: str, make: Callable[[], T]) -> T:
     return value
 
 
-def _parsed(key: str, entry: dict, parse: Callable[[Any], Any], error: PineconeError | None = None) -> Copy:
+def _parsed(key: str, entry: dict[str, Any], parse: Callable[[Any], Any], error: PineconeError | None = None) -> Copy:
     # Copies written before versions existed are named by their time.
     version = entry.get("version") or f"at:{entry['at']!r}"
     return Copy(derived(key, version, lambda: parse(entry["value"])), entry["at"], error, version)
 
 
-def _copy_of(key: str, stamp: dict, parse: Callable[[Any], Any]) -> Copy | None:
+def _copy_of(key: str, stamp: dict[str, Any], parse: Callable[[Any], Any]) -> Copy | None:
     """The copy STAMP names, as this process holds it or else from KEY:last (which may be newer)."""
     if "version" in stamp and (value := _held(key, stamp["version"])) is not _MISSING:
         return Copy(value, stamp["at"], None, stamp["version"])
@@ -173,7 +174,7 @@ def refreshing_ahead(seconds: float) -> Iterator[None]:
         _ahead.reset(token)
 
 
-def _current(stamp: dict, strict: bool = True) -> bool:
+def _current(stamp: dict[str, Any], strict: bool = True) -> bool:
     now = clock.now()
     if now >= stamp["at"] + stamp["ttl"]:
         return False
@@ -181,10 +182,10 @@ def _current(stamp: dict, strict: bool = True) -> bool:
     if ahead is None:
         return True
     seconds, since = ahead
-    return stamp["at"] >= since or now + seconds < stamp["at"] + stamp["ttl"]
+    return bool(stamp["at"] >= since or now + seconds < stamp["at"] + stamp["ttl"])
 
 
-def _revalidating(stamp: dict) -> bool:
+def _revalidating(stamp: dict[str, Any]) -> bool:
     return _ahead.get() is None and clock.now() < stamp["at"] + stamp["ttl"] + settings.CACHE_REVALIDATE_WINDOW
 
 
@@ -204,7 +205,7 @@ def fetch(
     ttl: Callable[[Any], float],
     *,
     parse: Callable[[Any], Any] = _same,
-    loaded: Callable[[Any], None] | None = None,
+    loaded: Callable[[Any], object] | None = None,
     revalidate: bool = False,
 ) -> Copy:
     """KEY's copy: PARSE(what LOAD() returned), parsed once per process per copy.
@@ -302,7 +303,7 @@ def _load(
     ttl: Callable[[Any], float],
     token: str,
     parse: Callable[[Any], Any] = _same,
-    loaded: Callable[[Any], None] | None = None,
+    loaded: Callable[[Any], object] | None = None,
 ) -> Copy:
     hooks.on_cache("miss")
     try:
@@ -351,7 +352,7 @@ def _fall_back(key: str, error: PineconeError, parse: Callable[[Any], Any] = _sa
 # -- refreshing behind the answer --------------------------------------------------------------
 
 _refreshing: set[str] = set()
-_running: set[Future] = set()
+_running: set[Future[None]] = set()
 _refresh_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 # The refreshes a request asked for, started once its answer has been sent.
@@ -381,7 +382,7 @@ def _start(task: Callable[[], None]) -> None:
     future.add_done_callback(_done)
 
 
-def _done(future: Future) -> None:
+def _done(future: Future[None]) -> None:
     with _refresh_lock:
         _running.discard(future)
 

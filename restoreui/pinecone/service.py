@@ -113,7 +113,7 @@ def _one[M: _Model](project: Project, model: type[M], body: Any) -> M:
         raise Unavailable(f"Pinecone sent an answer the dashboard cannot read: {e}", project=project.name) from e
 
 
-def _fetched(copy: cache.Copy) -> Fetched:
+def _fetched(copy: cache.Copy) -> Fetched[Any]:
     return Fetched(
         copy.value,
         datetime.fromtimestamp(copy.at, UTC),
@@ -126,12 +126,12 @@ def _fetched(copy: cache.Copy) -> Fetched:
 def _listing[M: _Model](
     project: Project,
     key: str,
-    model: type,
-    load: Callable[[], dict],
-    keep: Callable[[Any], bool] | None = None,
-    loaded: Callable[[Listing], None] | None = None,
+    model: type[M],
+    load: Callable[[], dict[str, Any]],
+    keep: Callable[[M], bool] | None = None,
+    loaded: Callable[[Listing[M]], object] | None = None,
     ttl: float | None = None,
-) -> Fetched[Listing]:
+) -> Fetched[Listing[M]]:
     """A whole list, cached as the raw entries that parse; each process holds it parsed and sorted.
 
     Past its lifetime the last copy is served at once and refreshed behind the answer (see cache).
@@ -156,9 +156,10 @@ def _listing[M: _Model](
     return _fetched(copy._replace(value=listing))
 
 
-def _sorted_listing(project: Project, model: type, raw: dict) -> Listing:
+def _sorted_listing[M: _Model](project: Project, model: type[M], raw: dict[str, Any]) -> Listing[M]:
     """The typed, sorted list, made once per copy per process: a warm page parses nothing."""
-    items = [model.from_api(r, project.api_version) for r in raw["items"]]
+    # Any: each model sorts by its own fields.
+    items: list[Any] = [model.from_api(r, project.api_version) for r in raw["items"]]
     if model is Index:
         items.sort(key=lambda i: i.name)
     else:
@@ -178,15 +179,21 @@ def derived[T](name: str, versions: tuple[str, ...], make: Callable[[], T]) -> T
     return cache.derived(name, ":".join(versions), make)
 
 
-def _detail(
-    project: Project, key: str, model: type, endpoint: str, ident: str, ttl: Callable[[Any], float], loaded=None
-) -> Fetched:
-    def load() -> dict:
-        body = client.call(project, "GET", endpoint, ids=(ident,))
+def _detail[M: _Model](
+    project: Project,
+    key: str,
+    model: type[M],
+    endpoint: str,
+    ident: str,
+    ttl: Callable[[M], float],
+    loaded: Callable[[M], object] | None = None,
+) -> Fetched[M]:
+    def load() -> dict[str, Any]:
+        body: dict[str, Any] = client.call(project, "GET", endpoint, ids=(ident,))
         _one(project, model, body)
         return body
 
-    def parse(raw: dict) -> Any:
+    def parse(raw: dict[str, Any]) -> M:
         return model.from_api(raw, project.api_version)
 
     return _fetched(cache.fetch(key, load, lambda raw: ttl(parse(raw)), parse=parse, loaded=loaded))
@@ -467,12 +474,13 @@ def schedules_by_index(project: Project, index_names: Iterable[str]) -> dict[str
     generation = cache.last(_schedules_generation_key(project)) or "0"
     key = cache.key(project, "schedules-by-index", generation, *names)
     # The same copy gives the same dict, so callers may keep what they computed from it.
-    return cache.fetch(
+    schedules: dict[str, tuple[Schedule, ...] | None] = cache.fetch(
         key,
         lambda: _assemble_schedules(project, names),
         lambda v: v["until"] - clock.now(),
         parse=lambda snapshot: snapshot["schedules"],
     ).value
+    return schedules
 
 
 def _schedules_generation_key(project: Project) -> str:

@@ -143,5 +143,6 @@ def restore_before(request, project_name, index_name):
 
 def _counts_fewer(chosen, previous) -> bool:
     """Whether CHOSEN counts fewer records than PREVIOUS: a backup taken too soon after a write does."""
-    counts = (chosen.record_count, previous.record_count) if chosen and previous else (None, None)
-    return None not in counts and counts[0] < counts[1]
+    if not (chosen and previous) or chosen.record_count is None or previous.record_count is None:
+        return False
+    return chosen.record_count < previous.record_count
