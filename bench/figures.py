@@ -130,7 +130,7 @@ PER_RESPONSE = (
     (re.compile(rb'("X-CSRFToken": ")[^"]*"'), rb'\1(csrf)"'),
     (re.compile(rb'nonce="[^"]*"'), rb'nonce="(nonce)"'),
     (re.compile(rb"http://127\.0\.0\.1:\d+"), rb"http://(host)"),
-    (re.compile(rb"(fetched |<span data-checked>)<time [^>]*>[^<]*</time>"), rb"\1(fetched)"),
+    (re.compile(rb"(fetched |<span\s+data-checked>)<time [^>]*>[^<]*</time>"), rb"\1(fetched)"),
 )
 
 

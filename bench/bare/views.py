@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from restoreui.filters import JobFilterForm
 from restoreui.forms import JobNoteForm
+from restoreui.history.merge import Merged
 from restoreui.lib.markdown import job_line
 from restoreui.permissions import write_refusal_reason
 from restoreui.pinecone.models import Backup, Fetched, Listing, RestoreDurations, RestoreJob
@@ -33,6 +34,8 @@ NAMES = {b.id: b.display_name for b in _backups}
 SOURCES = {b.id: b.source_index_name for b in _backups if b.source_index_name}
 # What the restore history holds of each listed job: its last percentage.
 LAST_PERCENT = {j.id: j.percent_complete for j in _jobs if j.percent_complete is not None}
+# The filter's index name suggestions, chosen as the dashboard chooses them.
+TARGET_NAMES = Merged(_jobs, frozenset(), {}, {}, LAST_PERCENT).target_names
 JOB = Fetched(RestoreJob.from_api(_rows["job"], "2026-04"), _now)
 BACKUP = Backup.from_api(_rows["backup"], "2026-04")
 _sizes = {b.id: b.size_bytes for b in _backups if b.size_bytes is not None}
@@ -64,7 +67,7 @@ def jobs_list(request, project_name):
         "source_indexes": SOURCES,
         "last_percent": LAST_PERCENT,
         "unlisted": frozenset(),
-        "index_names": sorted({job.target_index_name for job in JOBS.value.items if job.target_index_name}),
+        "index_names": TARGET_NAMES,
         "source_names": sorted(set(SOURCES.values())),
         "live": any(not job.finished for job in page),
         "estimates": {job.id: _estimate(job, durations) for job in page if not job.finished},
