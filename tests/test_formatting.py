@@ -199,8 +199,24 @@ def test_a_table_timestamp_can_leave_out_the_zone_and_a_date_the_row_already_giv
     start = datetime(2026, 11, 25, 13, 52, tzinfo=UTC)
     same_day = template.render(Context({"done": start + timedelta(minutes=2), "start": start}))
     next_day = template.render(Context({"done": start + timedelta(hours=12), "start": start}))
-    assert ">13:54</time>" in same_day and 'datetime="2026-11-25T13:54:00Z"' in same_day
-    assert ">2026-11-26 01:52</time>" in next_day
+    assert 'aria-hidden="true">13:54</span>' in same_day and 'datetime="2026-11-25T13:54:00Z"' in same_day
+    assert 'aria-hidden="true">2026-11-26 01:52</span>' in next_day
+    # The exact time is on hover for the eye; a screen reader hears the cell's time once, without it.
+    assert 'title="2026-11-25T13:54:00Z" aria-hidden="true"' in same_day
+    assert '<span class="visually-hidden">13:54</span>' in same_day
+
+
+def test_a_short_name_is_plain_and_a_cut_one_is_read_whole_once():
+    from django.template import Context, Template
+
+    template = Template("{% load restoreui %}{% short name 12 tip=tip %}")
+    assert template.render(Context({"name": "products"})) == "products"
+    cut = template.render(Context({"name": "products-restore-1125"}))
+    assert 'title="products-restore-1125" aria-hidden="true">produ…e-1125</span>' in cut
+    assert '<span class="visually-hidden">products-restore-1125</span>' in cut
+    with_tip = template.render(Context({"name": "9f3a2b1c", "tip": "9f3a2b1c-0000-4000-8000-000000000000"}))
+    assert 'title="9f3a2b1c-0000-4000-8000-000000000000" aria-hidden="true">9f3a2b1c</span>' in with_tip
+    assert '<span class="visually-hidden">9f3a2b1c</span>' in with_tip
 
 
 def test_an_expiry_reads_as_a_day_and_the_days_left():

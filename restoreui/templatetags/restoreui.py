@@ -34,7 +34,7 @@ def short(value, length=0, tip=None):
     """
     text = "" if value is None else str(value)
     shown = formatting.cut_middle(text, length) if length else text
-    tip = text if tip is None else str(tip)
+    tip = str(tip) if tip else text
     if shown == tip:
         return text
     return _for_the_eye(shown, tip, text)
