@@ -229,3 +229,18 @@ def test_an_expiry_reads_as_a_day_and_the_days_left():
     assert expires(datetime(2026, 11, 25, 17, tzinfo=UTC), now) == "expires 2026-11-25, in 5 h"
     assert expires(datetime(2026, 11, 24, tzinfo=UTC), now) == "expired 2026-11-24, due for deletion"
     assert expires(None, now) == "—"
+
+
+@pytest.mark.parametrize(
+    ("left", "shown"),
+    [
+        (timedelta(seconds=59), "under 1 min"),
+        (timedelta(seconds=1), "under 1 min"),
+        (timedelta(seconds=90), "about 2 min"),
+        (timedelta(minutes=25, seconds=10), "about 25 min"),
+        (None, "—"),
+    ],
+)
+def test_an_estimated_time_left_counts_no_seconds(left, shown):
+    assert formatting.approx(left) == shown
+    assert formatting.approx(timedelta(minutes=3), "~") == "~3 min"

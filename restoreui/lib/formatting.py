@@ -99,6 +99,19 @@ def elapsed(value: timedelta | None) -> str:
     return rough(value)
 
 
+def approx(value: timedelta | None, sign: str = "about ") -> str:
+    """Time left by an estimate: 'about 25 min' ('~25 min' with SIGN '~'), 'under 1 min' in the last minute.
+
+    An estimate from comparable restores has no seconds to count, and counting them
+    would change a live page at every poll of its last minute.
+    """
+    if value is None:
+        return DASH
+    if timedelta(0) <= value < timedelta(minutes=1):
+        return "under 1 min"
+    return f"{sign}{rough(value)}"
+
+
 def span(low: timedelta, high: timedelta) -> str:
     """'6 to 18 min'; '40 s to 2 min' when the units differ."""
     first, last = rough(low), rough(high)

@@ -310,7 +310,7 @@ def _seen(context) -> str:
         context.get("poll_every"),
         formatting.elapsed(est.elapsed),
         # As shown: to the second from a reported rate, else rounded like the median it comes from.
-        (formatting.duration if est.rate_per_minute else formatting.rough)(est.remaining),
+        (formatting.duration if est.rate_per_minute else formatting.approx)(est.remaining),
         est.rate_per_minute and f"{est.rate_per_minute:.2f}",
         est.expected,
         est.overdue,
