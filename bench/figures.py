@@ -486,7 +486,7 @@ def growth(options: Options, app: Gunicorn, emulators: dict[int, Emulator]) -> l
         cold_calls = middle.get("GET /restore-jobs", 0) - before.get("GET /restore-jobs", 0)
         other = sum(middle.values()) - sum(before.values()) - cold_calls
         expected = min(math.ceil(size / PAGE_SIZE), options.page_cap)
-        warm_times, revalidated, walks, warm_calls, statuses = [], [], [], 0, set()
+        warm_times, revalidated, walks, warm_calls, warm_other, statuses = [], [], [], 0, 0, set()
         for _ in range(rounds):
             _idle(client, settings.CACHE_TTL_LIST + 0.5)
             before_walk = emulator.stats()["calls"].get("GET /restore-jobs", 0)
@@ -496,7 +496,7 @@ def growth(options: Options, app: Gunicorn, emulators: dict[int, Emulator]) -> l
             statuses.add(answer)
             walked, walk_ended = _refresh_ended(client, emulator, before_walk, expected, options)
             walks.append(walked)
-            calls_before = sum(emulator.stats()["calls"].values())
+            calls_before = emulator.stats()["calls"]
             # Warm means inside the refreshed copy's lifetime: a slow machine gets fewer samples.
             for n in range(max(1, options.samples // rounds)):
                 if n and time.monotonic() - walk_ended > settings.CACHE_TTL_LIST - 1.0:
@@ -505,7 +505,12 @@ def growth(options: Options, app: Gunicorn, emulators: dict[int, Emulator]) -> l
                 answer, _, _ = client.get(path)
                 warm_times.append(time.perf_counter() - started)
                 statuses.add(answer)
-            warm_calls += sum(emulator.stats()["calls"].values()) - calls_before
+            calls_after = emulator.stats()["calls"]
+            walked_warm = calls_after.get("GET /restore-jobs", 0) - calls_before.get("GET /restore-jobs", 0)
+            warm_calls += walked_warm
+            # The backup list, loaded at another moment, may reach its lifetime among these loads:
+            # it is then refreshed behind an answer, which no viewer waits for.
+            warm_other += sum(calls_after.values()) - sum(calls_before.values()) - walked_warm
         warm_medians[size] = median(warm_times)
         ratio = median(revalidated) / warm_medians[size]
         out += [
@@ -522,12 +527,13 @@ def growth(options: Options, app: Gunicorn, emulators: dict[int, Emulator]) -> l
             entry("e", f"{size} jobs: cold load time per page", cold / max(1, cold_calls + other) * 1000, "ms"),
             entry(
                 "e",
-                f"{size} jobs: warm loads ({len(warm_times)}), upstream calls",
+                f"{size} jobs: warm loads ({len(warm_times)}), GET /restore-jobs calls",
                 warm_calls,
                 "calls",
                 "== 0",
                 warm_calls == 0,
             ),
+            entry("e", f"{size} jobs: warm loads, other calls (refreshes behind an answer)", warm_other, "calls"),
             entry("e", f"{size} jobs: warm load time (median)", warm_medians[size] * 1000, "ms"),
             entry(
                 "e",
