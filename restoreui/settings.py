@@ -210,7 +210,9 @@ PINECONE_CONCURRENT_CALLS = env.get_int(
     "PINECONE_CONCURRENT_CALLS", max(1, env.get_int("GUNICORN_THREADS", 4, minimum=1) - 1), minimum=1
 )
 # How long a request waits for one of those slots; a probe may queue behind a few such waits.
-PINECONE_SLOT_WAIT = env.get_float("PINECONE_SLOT_WAIT", 0.1)
+# Long enough for a burst of cold pages to take turns (a call takes ~150 ms), short enough
+# that /healthz, waiting behind a thread that waits here, still answers within a second.
+PINECONE_SLOT_WAIT = env.get_float("PINECONE_SLOT_WAIT", 0.5)
 CACHE_TTL_LIST = env.get_float("RESTOREUI_CACHE_TTL_LIST", 5.0)
 CACHE_TTL_RUNNING = env.get_float("RESTOREUI_CACHE_TTL_RUNNING", 3.0)
 CACHE_TTL_FINISHED = env.get_float("RESTOREUI_CACHE_TTL_FINISHED", 3600.0)

@@ -7,7 +7,9 @@ Inside `page(seconds)` (every request, through the middleware):
 - at most PINECONE_CONCURRENT_CALLS threads of the process wait on Pinecone at
   once (a call, or another request's call for the same cache key). A request
   that finds no free slot within PINECONE_SLOT_WAIT (a fraction of a second)
-  answers with its stale copy or Busy instead of queueing. With
+  answers with its stale copy or Busy instead of queueing; once a wait came to
+  nothing, the requests of the next PINECONE_SLOT_WAIT seconds do not wait at all,
+  so a queue of them cannot hold the one free thread for long. With
   GUNICORN_THREADS - 1 slots, one thread per worker is always free for
   /healthz and cached pages, however slow Pinecone is.
 Outside a request (management commands, direct calls) neither limit applies.
@@ -31,6 +33,8 @@ _deadline: ContextVar[float | None] = ContextVar("restoreui_budget_deadline", de
 _holding: ContextVar[bool] = ContextVar("restoreui_budget_holding", default=False)
 _slots: dict[int, threading.BoundedSemaphore] = {}
 _slots_lock = threading.Lock()
+# When a wait for a slot last came to nothing, in time.monotonic() seconds.
+_gave_up_at = float("-inf")
 
 
 @contextmanager
@@ -62,8 +66,12 @@ def slot() -> Iterator[None]:
     if left is None or _holding.get():
         yield
         return
+    global _gave_up_at
     semaphore = _semaphore()
-    if not semaphore.acquire(timeout=min(settings.PINECONE_SLOT_WAIT, left)):
+    wait = min(settings.PINECONE_SLOT_WAIT, left)
+    saturated = time.monotonic() - _gave_up_at < settings.PINECONE_SLOT_WAIT
+    if not (semaphore.acquire(blocking=False) if saturated else semaphore.acquire(timeout=wait)):
+        _gave_up_at = time.monotonic()
         raise Busy(
             f"all {settings.PINECONE_CONCURRENT_CALLS} requests this process lets wait on Pinecone "
             "at once are waiting already"
