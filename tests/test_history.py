@@ -13,8 +13,7 @@ from django.utils import timezone
 from pages import ids_in, job_page, jobs_page, restore, rows, text
 from upstream import delete_index, upstream_backups, upstream_jobs
 
-from restoreui.history import record
-from restoreui.history.merge import lookup
+from restoreui.history import recall, record
 from restoreui.models import AuditEntry, RestoreRecord
 from restoreui.pinecone import service
 
@@ -243,7 +242,7 @@ def test_the_job_page_says_who_started_a_restore_here_and_links_its_audit_entry(
 
 def test_a_restore_without_tags_says_they_come_from_the_backup(ready_backup, operator_client, emulator, project):
     response = restore(operator_client, ready_backup.id, "plain-restore")
-    record_ = lookup(project, response["Location"].rstrip("/").rsplit("/", 1)[1])
+    record_ = recall.record(project, response["Location"].rstrip("/").rsplit("/", 1)[1])
     assert (record_.started_by, record_.requested_tags, record_.requested_deletion_protection) == (
         "operator",
         None,

@@ -2,5 +2,5 @@
 
 models: RestoreRecord, one row per job. record: writes what a fresh load
 showed (diffed, one bulk statement). merge: the live list joined with the
-remembered jobs, and the lookup of one remembered job.
+remembered jobs. recall: the job page's reads of one remembered job and its note.
 """

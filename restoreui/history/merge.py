@@ -1,4 +1,4 @@
-"""The live job list joined with the jobs restoreui remembers, and the lookup of one of them."""
+"""The live job list joined with the jobs restoreui remembers (one of them is read by recall.record)."""
 
 import logging
 import uuid
@@ -9,7 +9,7 @@ from functools import cached_property
 from django.core.cache import cache
 from django.db import DatabaseError
 
-from restoreui.history.models import JobNote, RestoreRecord
+from restoreui.history.models import RestoreRecord
 from restoreui.pinecone import Listing, RestoreJob, service
 from restoreui.projects import Project
 
@@ -146,28 +146,6 @@ def _merge(project: Project, listing: Listing[RestoreJob], version: str) -> Merg
             )
     jobs = [*listing.items, *remembered]
     return Merged(jobs, frozenset(j.id for j in remembered), names, sources, percents, version)
-
-
-def lookup(project: Project, job_id: str) -> RestoreRecord | None:
-    """The remembered job, with its audit entry; None when restoreui never saw it."""
-    try:
-        return (
-            RestoreRecord.objects.select_related("audit_entry")
-            .filter(project=project.name, restore_job_id=job_id)
-            .first()
-        )
-    except DatabaseError:
-        log.exception("project %s: restore history unreadable", project.name)
-        return None
-
-
-def note_for(project: Project, job_id: str) -> JobNote | None:
-    """The note operators attached to the job, if any; None as well when the database cannot say."""
-    try:
-        return JobNote.objects.filter(project=project.name, restore_job_id=job_id).first()
-    except DatabaseError:
-        log.exception("project %s: job notes unreadable", project.name)
-        return None
 
 
 def remembered_durations(project: Project) -> tuple[tuple[int | None, float], ...]:

@@ -1,7 +1,7 @@
 """The job page's reads of the history, made on every view and poll of it: one prepared query each.
 
-The same answers as merge.lookup and merge.note_for (None when the database
-cannot say), read with statements built once per process (see restoreui.prepared).
+None when the database cannot say; read with statements built once per process
+(see restoreui.prepared).
 A record's audit entry is read only when it has one, and only if the page shows it.
 """
 

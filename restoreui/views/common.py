@@ -5,7 +5,8 @@ from django.shortcuts import render
 from django_htmx.http import push_url
 
 from restoreui import audit
-from restoreui.history.merge import as_job, lookup
+from restoreui.history import recall
+from restoreui.history.merge import as_job
 from restoreui.models import AuditEntry
 from restoreui.pinecone import NotFound, RestoreJob, service
 from restoreui.projects import Project, get_project
@@ -38,7 +39,7 @@ def known_job(project: Project, job_id: str) -> RestoreJob:
     try:
         return service.get_restore_job(project, job_id).value
     except NotFound:
-        record = lookup(project, job_id)
+        record = recall.record(project, job_id)
         if record is None:
             raise
         return as_job(record)
