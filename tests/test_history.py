@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 import requests
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pages import ids_in, job_page, jobs_page, restore, rows, text
@@ -56,23 +58,68 @@ def test_loading_the_job_list_records_every_job_with_its_backup(viewer_client, p
     assert row.listed and row.first_seen == row.last_seen == row.last_listed
 
 
-def test_an_unchanged_list_costs_one_read_and_no_write(project, django_assert_num_queries):
+def _statements(queries) -> list[str]:
+    """The reads and writes among captured queries (the test's transaction adds savepoints)."""
+    return [q["sql"] for q in queries if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE"))]
+
+
+def test_an_unchanged_list_costs_one_read_per_chunk_and_no_write(project):
     listing = service.list_restore_jobs(project).value
     assert RestoreRecord.objects.count() == len(listing.items)
-    with django_assert_num_queries(1):
+    with CaptureQueriesContext(connection) as queries:
         written = record.record_listing(project, listing)
     assert written == 0, "an unchanged list was written again"
+    reads = _statements(queries.captured_queries)
+    assert len(reads) == len(listing.items) // record.CHUNK + 1, reads
+    assert all(sql.startswith("SELECT") for sql in reads)
 
 
-def test_only_the_job_that_changed_is_written_in_one_statement(project, django_assert_num_queries):
+def test_only_the_job_that_changed_is_written_in_one_statement(project):
     listing = service.list_restore_jobs(project).value
     running = next(j for j in listing.items if not j.finished)
     changed = dataclasses.replace(running, status="Completed", percent_complete=100.0, completed_at=timezone.now())
     items = tuple(changed if j.id == running.id else j for j in listing.items)
-    with django_assert_num_queries(2):
+    with CaptureQueriesContext(connection) as queries:
         written = record.record_listing(project, dataclasses.replace(listing, items=items))
     assert written == 1, f"{written} rows were written for one changed job"
+    writes = [sql for sql in _statements(queries.captured_queries) if not sql.startswith("SELECT")]
+    assert len(writes) == 1, writes
     assert RestoreRecord.objects.get(restore_job_id=running.id).status == "Completed"
+
+
+def test_a_list_longer_than_a_chunk_is_recorded_read_and_written_a_chunk_at_a_time(project, monkeypatch):
+    """New, changed, unchanged and vanished jobs spread over many chunks all end up as one list would."""
+    monkeypatch.setattr(record, "CHUNK", 7)
+    listing = service.list_restore_jobs(project).value
+    assert RestoreRecord.objects.filter(listed=True).count() == len(listing.items) > 100
+    first, second = listing.items[::2], listing.items[1::2]
+    RestoreRecord.objects.filter(restore_job_id__in=[j.id for j in second]).delete()
+    changed = {j.id: dataclasses.replace(j, status="Paused") for j in first[:20]}
+    items = (*(changed.get(j.id, j) for j in first[:40]), *second)
+    with CaptureQueriesContext(connection) as queries:
+        written = record.record_listing(project, dataclasses.replace(listing, items=items))
+    gone = len(first) - 40
+    assert written == 20 + len(second) + gone
+    stored = {r.restore_job_id: r for r in RestoreRecord.objects.filter(project=project.name)}
+    assert len(stored) == len(listing.items)
+    assert {i for i, r in stored.items() if not r.listed} == {j.id for j in first[40:]}
+    assert all(stored[i].status == "Paused" for i in changed)
+    assert all(stored[j.id].status == j.status and stored[j.id].listed for j in second), "a new job was lost"
+    reads = [sql for sql in _statements(queries.captured_queries) if sql.startswith("SELECT")]
+    assert len(reads) == len(first) // 7 + 1, "stored rows were not read a chunk at a time"
+
+
+def test_rows_are_written_in_a_few_statement_shapes_whatever_their_count(project, monkeypatch):
+    """Each distinct statement stays compiled in the database's cache: counts of changed rows
+    from 1 to 255 make at most 8 shapes (runs of 128, 64 ... 1), not 255."""
+    listing = service.list_restore_jobs(project).value
+    shapes = set()
+    for count in (1, 3, 100, 37, 255, 254):
+        items = tuple(dataclasses.replace(j, status=f"Odd{count}") for j in listing.items[:count])
+        with CaptureQueriesContext(connection) as queries:
+            assert record._record(project, items, whole_list=None) == count
+        shapes |= {sql.count("),") for sql in _statements(queries.captured_queries) if sql.startswith("INSERT")}
+    assert shapes <= {2**n - 1 for n in range(8)}, sorted(shapes)
 
 
 def test_a_list_served_from_the_cache_records_nothing(project, django_assert_num_queries):

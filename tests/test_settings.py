@@ -187,3 +187,33 @@ def test_the_readme_s_projects_file_marks_prod_as_production(production_env, tmp
     projects.write_text('[projects.prod]\napi_key_env = "PINECONE_API_KEY_PROD"\nenvironment = "PROD!"\n')
     result = _run(production_env | {"RESTOREUI_PROJECTS_FILE": str(projects)}, "-c", code)
     assert result.returncode != 0 and "environment 'PROD!' must be one short lowercase word" in result.stderr
+
+
+WRITER = """
+import sys, django
+django.setup()
+from datetime import UTC, datetime
+from django.conf import settings
+from restoreui.history import record
+from restoreui.pinecone import RestoreJob
+project = settings.RESTOREUI_PROJECTS["prod"]
+when = datetime(2026, 1, 1, tzinfo=UTC)
+for round in range(25):
+    jobs = [RestoreJob(id=f"job-{n}", backup_id="b", target_index_name=f"t-{n}", target_index_id="", status=f"S{round}",
+                       created_at=when, completed_at=None, percent_complete=None) for n in range(300)]
+    record._record(project, jobs, whole_list=True)
+"""
+
+
+def test_two_processes_writing_the_history_at_once_wait_for_each_other(production_env):
+    """Workers, refresh threads and the watcher read and then write the history in one transaction:
+    on SQLite both would fail at once ("database is locked") if transactions took the lock lazily."""
+    assert _run(production_env, "manage.py", "migrate", "--noinput").returncode == 0
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER], cwd=ROOT, env=production_env, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    errors = [w.communicate(timeout=120)[1] for w in writers]
+    assert [w.returncode for w in writers] == [0, 0], errors

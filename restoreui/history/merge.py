@@ -123,7 +123,8 @@ def _merge(project: Project, listing: Listing[RestoreJob], version: str) -> Merg
     percents: dict[str, float] = {}
     remembered = []
     live = {job.id for job in listing.items}
-    rows = RestoreRecord.objects.filter(project=project.name).values_list(*TABLE_FIELDS)
+    # Streamed: the rows of a long history are never all held at once.
+    rows = RestoreRecord.objects.filter(project=project.name).values_list(*TABLE_FIELDS).iterator(chunk_size=1000)
     for job_id, backup_id, backup_name, source, target, target_id, status, percent, created, completed, listed in rows:
         if backup_name:
             names[backup_id] = backup_name

@@ -1,4 +1,4 @@
-"""Writing down what a fresh load from Pinecone showed: only what changed, in one statement.
+"""Writing down what a fresh load from Pinecone showed: only what changed, in one transaction.
 
 The service module calls record_listing and record_job (through its hooks)
 after each successful fetch from Pinecone, never on a cache hit; the restore
@@ -6,10 +6,11 @@ view calls record_start. A database failure is logged and never breaks a page.
 """
 
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from restoreui.history.merge import history_changed
@@ -34,6 +35,8 @@ BACKUP_FIELDS = ("backup_name", "backup_size_bytes", "backup_record_count", "sou
 SEEN_FIELDS = ("last_seen",)
 LISTED_FIELDS = ("last_listed", "listed")
 START_FIELDS = ("started_by", "audit_entry", "requested_tags", "requested_deletion_protection")
+# Stored rows read, compared and written at a time.
+CHUNK = 256
 STORED = ("project", "restore_job_id", "first_seen", *JOB_FIELDS, *BACKUP_FIELDS, *SEEN_FIELDS, *LISTED_FIELDS)
 
 
@@ -56,28 +59,56 @@ def record_job(project: Project, job: RestoreJob) -> int:
 
 
 def _record(project: Project, jobs, whole_list: bool | None) -> int:
-    """WHOLE_LIST: True for a complete list, False for a cut-short one, None for one described job."""
+    """WHOLE_LIST: True for a complete list, False for a cut-short one, None for one described job.
+
+    The stored rows are read CHUNK at a time, and what changed is written after each read, all in
+    one transaction: a list of 10,000 jobs never holds more than a chunk of rows at once, and a
+    project of fewer than CHUNK jobs costs one read.
+    """
     now = timezone.now()
-    jobs = [j for j in jobs if len(j.id) <= RestoreRecord.ID_LENGTH]
+    pending = {j.id: j for j in jobs if len(j.id) <= RestoreRecord.ID_LENGTH}
     records = RestoreRecord.objects.filter(project=project.name)
     if whole_list is None:
-        records = records.filter(restore_job_id__in=[j.id for j in jobs])
-    stored = {row["restore_job_id"]: row for row in records.values(*STORED)}
-    if whole_list is None:
-        backups = {j.backup_id: b for j in jobs if (b := service.known_backup(project, j.backup_id))}
+        records = records.filter(restore_job_id__in=list(pending))
+        backups = {j.backup_id: b for j in pending.values() if (b := service.known_backup(project, j.backup_id))}
     else:
         backups = service.known_backups(project)
     listed = whole_list is not None
-    rows = [
-        row
-        for job in jobs
-        if (row := _changed(project, job, backups.get(job.backup_id), stored.get(job.id), now, listed))
-    ]
-    if whole_list:
-        seen = {j.id for j in jobs}
-        rows += [{**old, "listed": False} for job_id, old in stored.items() if old["listed"] and job_id not in seen]
     fields = JOB_FIELDS + BACKUP_FIELDS + SEEN_FIELDS + (LISTED_FIELDS if listed else ())
-    return _write(rows, fields)
+
+    def row(job: RestoreJob, old: dict | None) -> dict | None:
+        return _changed(project, job, backups.get(job.backup_id), old, now, listed)
+
+    written = 0
+    with transaction.atomic():
+        for stored in _chunks(records):
+            rows = []
+            for old in stored:
+                job = pending.pop(old["restore_job_id"], None)
+                if job is not None:
+                    rows.append(row(job, old))
+                elif whole_list and old["listed"]:
+                    rows.append({**old, "listed": False})
+            written += _write([r for r in rows if r], fields, announce=False)
+        new = list(pending.values())
+        for start in range(0, len(new), CHUNK):
+            written += _write([r for job in new[start : start + CHUNK] if (r := row(job, None))], fields, False)
+    if written:
+        # After the write: a table made from the history before it is made again.
+        history_changed(project.name)
+    return written
+
+
+def _chunks(records) -> Iterator[list[dict]]:
+    """RECORDS' stored rows, CHUNK at a time in the database's order of job ids."""
+    ordered = records.order_by("restore_job_id").values(*STORED)
+    chunk = list(ordered[:CHUNK])
+    while chunk:
+        yield chunk
+        if len(chunk) < CHUNK:
+            return
+        # Writes keep every job's id, so the next chunk starts after this one's last.
+        chunk = list(ordered.filter(restore_job_id__gt=chunk[-1]["restore_job_id"])[:CHUNK])
 
 
 def _changed(project, job: RestoreJob, backup: Backup | None, old: dict | None, now, listed: bool) -> dict | None:
@@ -132,18 +163,32 @@ def _backup_fields(backup: Backup) -> dict:
     }
 
 
-def _write(rows: list[dict], fields: tuple[str, ...]) -> int:
-    if rows:
+def _write(rows: list[dict], fields: tuple[str, ...], announce: bool = True) -> int:
+    for run in _runs(rows):
         RestoreRecord.objects.bulk_create(
-            [RestoreRecord(**row) for row in rows],
+            [RestoreRecord(**row) for row in run],
             update_conflicts=True,
             unique_fields=["project", "restore_job_id"],
             update_fields=fields,
         )
+    if rows and announce:
         # After the write: a table made from the history before it is made again.
         for project_name in {row["project"] for row in rows}:
             history_changed(project_name)
     return len(rows)
+
+
+def _runs(rows: list[dict]) -> Iterator[list[dict]]:
+    """ROWS in runs whose lengths are powers of two, longest first.
+
+    Each length is a statement of its own, which the database keeps compiled (SQLite about 2 KB
+    per row, per connection): a few shapes, instead of one for every count of changed rows.
+    """
+    start = 0
+    while start < len(rows):
+        size = 1 << (len(rows) - start).bit_length() - 1
+        yield rows[start : start + size]
+        start += size
 
 
 def record_start(

@@ -331,10 +331,17 @@ def _load(
 def _version(value: Any) -> str:
     """A copy's identity, from its content: a refresh that brings nothing new keeps every process's
     parsed copy and what views made of it, so a list refreshed every lifetime is parsed once."""
+    digest = hashlib.blake2b(digest_size=16)
     try:
-        return hashlib.blake2b(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).hexdigest()
+        # Pickled straight into the hash, a frame at a time: a long list is never held twice.
+        pickle.Pickler(_Sink(digest.update), protocol=pickle.HIGHEST_PROTOCOL).dump(value)
     except (pickle.PicklingError, TypeError, AttributeError):
         return uuid.uuid4().hex
+    return digest.hexdigest()
+
+
+class _Sink(NamedTuple):
+    write: Callable[[bytes], object]
 
 
 def _fall_back(key: str, error: PineconeError, parse: Callable[[Any], Any] = _same) -> Copy:
