@@ -15,14 +15,15 @@ from restoreui.projects import Project
 
 log = logging.getLogger(__name__)
 
-_records = ByKey(RestoreRecord, "project", "restore_job_id")
+# Also how the history reads a job Pinecone just described, before writing what changed.
+by_job = ByKey(RestoreRecord, "project", "restore_job_id")
 _notes = ByKey(JobNote, "project", "restore_job_id")
 
 
 def record(project: Project, job_id: str) -> RestoreRecord | None:
     """The remembered job; None when restoreui never saw it."""
     try:
-        return _records.get(project=project.name, restore_job_id=job_id)
+        return by_job.get(project=project.name, restore_job_id=job_id)
     except DatabaseError:
         log.exception("project %s: restore history unreadable", project.name)
         return None

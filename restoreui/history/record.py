@@ -6,13 +6,14 @@ view calls record_start. A database failure is logged and never breaks a page.
 """
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from restoreui.history import recall
 from restoreui.history.merge import history_changed
 from restoreui.history.models import RestoreRecord
 from restoreui.pinecone import Backup, Listing, RestoreJob, RestoreStarted, service
@@ -67,11 +68,14 @@ def _record(project: Project, jobs, whole_list: bool | None) -> int:
     """
     now = timezone.now()
     pending = {j.id: j for j in jobs if len(j.id) <= RestoreRecord.ID_LENGTH}
-    records = RestoreRecord.objects.filter(project=project.name)
     if whole_list is None:
-        records = records.filter(restore_job_id__in=list(pending))
+        # A described job: the job page's own prepared read.
+        chunks: Iterable[list[dict]] = [
+            [_stored(held) for i in pending if (held := recall.by_job.get(project=project.name, restore_job_id=i))]
+        ]
         backups = {j.backup_id: b for j in pending.values() if (b := service.known_backup(project, j.backup_id))}
     else:
+        chunks = _chunks(RestoreRecord.objects.filter(project=project.name))
         backups = service.known_backups(project)
     listed = whole_list is not None
     fields = JOB_FIELDS + BACKUP_FIELDS + SEEN_FIELDS + (LISTED_FIELDS if listed else ())
@@ -81,7 +85,7 @@ def _record(project: Project, jobs, whole_list: bool | None) -> int:
 
     written = 0
     with transaction.atomic():
-        for stored in _chunks(records):
+        for stored in chunks:
             rows = []
             for old in stored:
                 job = pending.pop(old["restore_job_id"], None)
@@ -97,6 +101,10 @@ def _record(project: Project, jobs, whole_list: bool | None) -> int:
         # After the write: a table made from the history before it is made again.
         history_changed(project.name)
     return written
+
+
+def _stored(record: RestoreRecord) -> dict:
+    return {name: getattr(record, name) for name in STORED}
 
 
 def _chunks(records) -> Iterator[list[dict]]:
