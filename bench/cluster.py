@@ -146,6 +146,21 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def log_in(
+    session: requests.Session, base: str, username: str, password: str, headers: dict[str, str] | None = None
+) -> requests.Response:
+    """Log in through the form at BASE, as a browser would; the answer is the POST's."""
+    page = session.get(f"{base}/login/", timeout=30)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    return session.post(
+        f"{base}/login/",
+        {"username": username, "password": password, "csrfmiddlewaretoken": token.group(1) if token else ""},
+        headers={"Referer": f"{base}/login/", **(headers or {})},
+        allow_redirects=False,
+        timeout=30,
+    )
+
+
 class Site:
     """What every cluster shares: a database with one user, collected static files, a secret key."""
 
@@ -252,14 +267,7 @@ class Gunicorn:
     def login(self) -> dict[str, str]:
         """Session cookies of the bench user, for load generators that send raw headers."""
         s = requests.Session()
-        page = s.get(f"{self.url}/login/", timeout=10)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        answer = s.post(
-            f"{self.url}/login/",
-            data={"username": USERNAME, "password": PASSWORD, "csrfmiddlewaretoken": token},
-            allow_redirects=False,
-            timeout=10,
-        )
+        answer = log_in(s, self.url, USERNAME, PASSWORD)
         if answer.status_code != 302:
             raise RuntimeError(f"logging in to {self.name} answered {answer.status_code}")
         return s.cookies.get_dict()

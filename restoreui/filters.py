@@ -13,6 +13,8 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import QueryDict
 
+from restoreui.pinecone import clock
+
 JOB_STATES = [
     ("pending", "Pending"),
     ("running", "Running"),
@@ -99,7 +101,8 @@ class ListForm(forms.Form):
     def _by_creation(self, items):
         days = {"1d": 1, "7d": 7, "30d": 30}.get(self.value("since"))
         if days:
-            cutoff = datetime.now(UTC) - timedelta(days=days)
+            # The clock the cached tables are kept by (see views.jobs._filter_key).
+            cutoff = datetime.fromtimestamp(clock.now(), UTC) - timedelta(days=days)
             items = [i for i in items if i.created_at and i.created_at >= cutoff]
         before = self.value("before")
         if before:

@@ -6,7 +6,6 @@ test_workers.py and test_cluster.py run several instances side by side on one da
 
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,15 +13,11 @@ from pathlib import Path
 
 import requests
 
+from bench.cluster import free_port, log_in
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PASSWORD = secrets.token_urlsafe(16)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def prepared(tmp: Path, project: str, emulator, **env: str) -> dict:
@@ -106,12 +101,4 @@ class Instances:
 
 def login(session: requests.Session, base: str, username="root", password=PASSWORD, address: str | None = None):
     """Log in through the form, as a browser would (from ADDRESS, via the trusted proxy); the answer is the POST's."""
-    headers = {"X-Forwarded-For": address} if address else {}
-    session.get(f"{base}/login/", timeout=10)
-    return session.post(
-        f"{base}/login/",
-        {"username": username, "password": password, "csrfmiddlewaretoken": session.cookies["csrftoken"]},
-        headers={"Referer": f"{base}/login/", **headers},
-        allow_redirects=False,
-        timeout=10,
-    )
+    return log_in(session, base, username, password, {"X-Forwarded-For": address} if address else None)

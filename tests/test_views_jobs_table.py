@@ -94,3 +94,14 @@ def test_a_failed_job_shows_the_last_percentage_the_history_saw(viewer_client, e
     shown = f"at {job.percent_complete:.1f}".rstrip("0").rstrip(".")
     assert shown in rows(response)[0].cells[2], f"the failed job's last {job.percent_complete}% was not shown"
     assert f'<progress class="failed" max="100" value="{job.percent_complete:.1f}"' in response.content.decode()
+
+
+def test_the_last_day_filter_moves_with_the_clock_even_when_the_table_is_reused(viewer_client, emulator, clock):
+    """The filtered table is kept per filter and second; a later second, on the same clock, filters afresh."""
+    newest = max((j for j in upstream_jobs(emulator) if j.created_at), key=lambda j: j.created_at)
+    age = clock.now() - newest.created_at.timestamp()
+    assert age < 86_400, "the emulator's newest job is not from the last day"
+    url = reverse("jobs-list", args=["local"])
+    assert newest.id in ids_in(viewer_client.get(url, {"since": "1d", "size": 100}), "jobs")
+    clock.advance(86_400 - age + 1)
+    assert newest.id not in ids_in(viewer_client.get(url, {"since": "1d", "size": 100}), "jobs")

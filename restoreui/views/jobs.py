@@ -1,6 +1,5 @@
 import csv
 import hashlib
-import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,7 +23,7 @@ from restoreui.lib.markdown import job_line
 from restoreui.lib.progress import Estimate, estimate, expected_duration
 from restoreui.models import AuditEntry
 from restoreui.permissions import write_refusal_reason
-from restoreui.pinecone import Fetched, NotFound, RestoreDurations, service
+from restoreui.pinecone import Fetched, NotFound, RestoreDurations, clock, service
 from restoreui.views.common import known_job, project_or_404, push_clean_url, refused
 from restoreui.views.errors import part, upstream_errors
 from restoreui.views.notify import notify_context
@@ -100,7 +99,7 @@ def _filter_key(form) -> str:
     chosen = [(name, form.value(name)) for name in (*form.FILTERS, "sort")]
     if form.value("since"):
         # "Last 24 hours" moves with the clock: such a table is reused within its second only.
-        chosen.append(("now", int(time.time())))
+        chosen.append(("now", int(clock.now())))
     return repr(chosen)
 
 
