@@ -106,6 +106,11 @@ def job_url(job_id: str, project: str = PROJECT) -> str:
     return f"/p/{project}/jobs/{job_id}/"
 
 
+def poll_url(job_id: str, project: str = PROJECT) -> str:
+    """What an open job page asks every POLL_EVERY seconds (htmx)."""
+    return f"{job_url(job_id, project)}poll"
+
+
 # -- a. cached pages against bare Django -------------------------------------------------------
 
 
@@ -233,7 +238,7 @@ def amplification(
 
     def run(r: dict) -> None:
         job_id = r["job"]["restore_job_id"]
-        schedule = [(job_url(job_id), HTMX, POLL_EVERY), (jobs_url(), HTMX, TABLE_REFRESH_EVERY)]
+        schedule = [(poll_url(job_id), HTMX, POLL_EVERY), (jobs_url(), HTMX, TABLE_REFRESH_EVERY)]
         first = [(job_url(job_id), {}), (jobs_url(), {})]
         started = time.monotonic()
         r["result"] = viewers(r["app"].port, viewers_count, options.duration, schedule, r["headers"], first)
@@ -348,7 +353,7 @@ def _unchanged_poll(client: Client, poll: str, page: bytes, header: str, every: 
 def transfer(app: Gunicorn, running_job: dict) -> list[dict]:
     client = Client(app.port, {**cookie_header(app.login()), **GZIP})
     detail = job_url(running_job["restore_job_id"])
-    poll = f"{detail}poll"
+    poll = poll_url(running_job["restore_job_id"])
     client.get(detail)  # the first answer would include the upstream wait, not the size
     page_body, page_headers, page = _wire(client, detail, {})
     # A page that saw something else gets every live part.
@@ -415,16 +420,16 @@ def against_sdk(options: Options, app: Gunicorn, emulator: Emulator) -> list[dic
     client = Client(app.port, cookie_header(app.login()))
     for _ in range(12):  # every worker holds the warm job
         client.get(job_url(warm_job["restore_job_id"]))
-        client.get(job_url(warm_job["restore_job_id"]), HTMX)
+        client.get(poll_url(warm_job["restore_job_id"]), HTMX)
 
     def timed(call) -> float:
         started = time.perf_counter()
         call()
         return time.perf_counter() - started
 
-    def page(job_id: str, extra: dict):
+    def page(path: str, extra: dict):
         def call():
-            status, _, _ = client.get(job_url(job_id), extra)
+            status, _, _ = client.get(path, extra)
             # A finished job's poll answers 286: htmx's "stop polling".
             if status not in (200, 286):
                 raise RuntimeError(f"the job page answered {status}")
@@ -436,10 +441,10 @@ def against_sdk(options: Options, app: Gunicorn, emulator: Emulator) -> list[dic
     for page_job, partial_job in zip(page_jobs[: options.samples], partial_jobs[: options.samples], strict=False):
         # Interleaved, so a slow moment of the machine lands on every side alike.
         times["direct"].append(timed(lambda job=page_job: sdk.describe_restore_job(job_id=job["restore_job_id"])))
-        times["cold page"].append(timed(page(page_job["restore_job_id"], {})))
-        times["warm page"].append(timed(page(warm, {})))
-        times["cold poll"].append(timed(page(partial_job["restore_job_id"], HTMX)))
-        times["warm poll"].append(timed(page(warm, HTMX)))
+        times["cold page"].append(timed(page(job_url(page_job["restore_job_id"]), {})))
+        times["warm page"].append(timed(page(job_url(warm), {})))
+        times["cold poll"].append(timed(page(poll_url(partial_job["restore_job_id"]), HTMX)))
+        times["warm poll"].append(timed(page(poll_url(warm), HTMX)))
     client.close()
     direct = median(times["direct"])
     out = [
@@ -682,7 +687,7 @@ def load(options: Options, app: Gunicorn, emulator: Emulator, connections: int =
     jobs = emulator.all_jobs()
     running = newest_running(jobs)["restore_job_id"]
     finished = detail_jobs(emulator)
-    requests_ = [(jobs_url(), {}), (jobs_url(), HTMX), (job_url(running), {}), (job_url(running), HTMX)]
+    requests_ = [(jobs_url(), {}), (jobs_url(), HTMX), (job_url(running), {}), (poll_url(running), HTMX)]
     requests_ += [(job_url(j["restore_job_id"]), {}) for j in finished[:8]]
     headers = cookie_header(app.login())
     out = []
