@@ -75,12 +75,11 @@ def _filtered_jobs(request, project):
     (service.derived), so a warm table costs about the same at 10,000 jobs as at 100.
     """
     form = JobFilterForm(request.GET)
-    # Backups first: a job list loaded now is recorded with its backups' names and sizes.
-    listed_names, listed_sources, backups_version = _listed_backups(project)
     fetched = service.list_restore_jobs(project)
     if not fetched.stale:
         audit.reconcile_unknown(project, fetched.value.items, complete=not fetched.value.truncated)
     merged = merge(project, fetched.value, fetched.version)
+    listed_names, listed_sources, backups_version = _listed_backups(project)
     versions = (merged.version, backups_version)
 
     def names_and_sources():
