@@ -203,3 +203,26 @@ def test_a_refused_write_is_put_in_the_write_s_own_words(operator_client):
     assert response.status_code == 400
     assert "Project local has no index named “no-such-index”." in text(response)
     assert AuditEntry.objects.get(action=AuditEntry.Action.CREATE_BACKUP).outcome == AuditEntry.Outcome.FAILED
+
+
+def test_a_page_turned_away_busy_says_so_and_asks_again_by_itself(viewer_client, settings):
+    """Everyone opening one link at once: each waits a different few seconds, then the page comes back."""
+    settings.PINECONE_CONCURRENT_CALLS = 0
+    pinecone_cache.cache.clear()
+    pauses = set()
+    for _ in range(12):
+        response = viewer_client.get(reverse("jobs-list", args=["local"]))
+        assert response.status_code == 503
+        assert "restoreui is busy" in response.text
+        pause = int(response["Retry-After"])
+        assert f'<meta http-equiv="refresh" content="{pause}">' in response.text
+        assert f"tries again by itself in {pause} seconds" in response.text
+        pauses.add(pause)
+    assert pauses <= set(range(2, 6)) and len(pauses) > 1, "every viewer would come back at the same moment"
+
+
+def test_other_upstream_failures_do_not_reload_by_themselves(viewer_client, emulator):
+    emulator.set_faults(error_rate=1.0)
+    response = viewer_client.get(reverse("jobs-list", args=["local"]))
+    assert response.status_code == 502
+    assert "Retry-After" not in response and 'http-equiv="refresh"' not in response.text

@@ -14,6 +14,7 @@ A part of a page that may fail on its own is loaded with `part`, and a write is 
 `sending`, which says when it may or may not have been carried out.
 """
 
+import random
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from restoreui.models import AuditEntry
 from restoreui.pinecone import Busy, NotAvailable, NotFound, PineconeError
 from restoreui.views.common import project_or_404
 
+# Seconds after which a page turned away busy asks again by itself, at random in this range.
+BUSY_RETRY = (2, 5)
 # The error banner alone: for htmx regions whose template has no error state of their own.
 BANNER = "_upstream_error.html"
 
@@ -85,14 +88,15 @@ def _error_page(request, project, error: PineconeError, section: str):
     """Pinecone failed and nothing cached can stand in: say so, with the request id."""
     # 504 only when Pinecone ran out of time; a reset or an unreadable answer is a bad gateway.
     status = 504 if getattr(error, "timeout", None) is not None else 502
+    context = {"project": project, "error": error, "section": section}
     if isinstance(error, Busy):
-        status = 503
-    return render(
-        request,
-        "upstream_error.html",
-        {"project": project, "error": error, "section": section},
-        status=status,
-    )
+        # A moment's crowd (everyone opening one link at once): the page asks again by itself, each
+        # viewer after a different pause, so the crowd does not come back at once.
+        context["retry_in"] = random.randint(*BUSY_RETRY)
+        response = render(request, "upstream_error.html", context, status=503)
+        response["Retry-After"] = str(context["retry_in"])
+        return response
+    return render(request, "upstream_error.html", context, status=status)
 
 
 @dataclass(frozen=True)
