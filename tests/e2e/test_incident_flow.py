@@ -109,3 +109,20 @@ def test_failed_jobs_show_where_they_stopped_in_red(new_page, viewer, project, r
     assert colour in ("rgb(196, 33, 60)",), f"the failed bar is drawn in {colour}, not the danger red"
     page.goto(reverse("jobs-list", args=[project.name]) + "?status=failed")
     shoot(page, "job-table-failed-at-1280-light")
+
+
+@pytest.mark.parametrize(
+    "look", [{}, {"viewport": {"width": 390, "height": 844}, "color_scheme": "dark"}], ids=["desktop", "phone-dark"]
+)
+def test_a_page_turned_away_busy_comes_back_by_itself(new_page, viewer, project, settings, look):
+    """Everyone opening the incident link at once: a page turned away busy loads itself a few seconds later."""
+    settings.PINECONE_CONCURRENT_CALLS = 0
+    page = new_page(**look)
+    log_in(page, "viewer", "viewer-pass")
+    page.goto(reverse("jobs-list", args=[project.name]))
+    expect(page.get_by_text("restoreui is busy")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"tries again by itself in [2-5] seconds"))).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "screenshots" / f"busy-{'phone-dark' if look else 'desktop'}.png", full_page=True)
+    settings.PINECONE_CONCURRENT_CALLS = 3
+    expect(page.locator("table.list-table")).to_be_visible(timeout=8_000)
+    expect(page.get_by_text("restoreui is busy")).to_have_count(0)
