@@ -31,6 +31,7 @@ from restoreui.pinecone import (
     list_restore_jobs,
     restore_durations,
     restore_jobs_for_backup,
+    service,
     validate_index_name,
     validate_tags,
 )
@@ -440,6 +441,19 @@ def test_known_backup_answers_from_cached_copies_only(project, emulator):
     list_backups(project)
     assert known_backup(project, some.id).id == some.id, "the cached project list was not used"
     assert emulator.stats()["total"] == 1
+
+
+def test_known_backups_are_parsed_once_per_copy_and_outlive_its_lifetime(project, emulator, clock, settings):
+    """Job pages and history writes look backups up on every load: they share the list's parsed copy."""
+    listed = list_backups(project).value.items
+    known = service.known_backups(project)
+    assert set(known) == {b.id for b in listed}
+    assert service.known_backups(project) is known, "the list was parsed again for an unchanged copy"
+    assert known_backup(project, listed[0].id) is known[listed[0].id]
+    emulator.reset()
+    clock.advance(settings.CACHE_TTL_LIST + settings.CACHE_REVALIDATE_WINDOW + 1)
+    assert service.known_backups(project) is known, "a copy past its lifetime is still the last one seen"
+    assert emulator.stats()["total"] == 0, "looking backups up asked Pinecone"
 
 
 def test_the_duration_sample_pairs_each_completed_restore_with_its_backup_size(project, emulator):

@@ -455,13 +455,19 @@ def put_last(key: str, value: Any) -> None:
     cache.set(f"{key}:last", entry, timeout=_seconds(settings.CACHE_STALE_FOR))
 
 
+def peek(key: str, parse: Callable[[Any], Any] = _same) -> Copy | None:
+    """KEY's newest copy, fresh or not, without asking Pinecone; None when none is held.
+
+    PARSE must be the one KEY is fetched with: the parsed copy is this process's, shared with fetch.
+    """
+    stamp = cache.get(f"{key}:stamp")
+    if _stamped(stamp):
+        return _copy_of(key, stamp, parse)
+    last = cache.get(f"{key}:last")
+    return _parsed(key, last, parse) if _stamped(last) and "value" in last else None
+
+
 def last(key: str) -> Any:
     """The last good value of KEY, if any, without asking Pinecone."""
     entry = cache.get(f"{key}:last")
     return entry["value"] if isinstance(entry, dict) else None
-
-
-def last_read(key: str) -> tuple[Any, float] | None:
-    """(the last good value of KEY, when it was read in epoch seconds), if any, without asking Pinecone."""
-    entry = cache.get(f"{key}:last")
-    return (entry["value"], entry["at"]) if isinstance(entry, dict) else None

@@ -342,23 +342,26 @@ def known_backup(project: Project, backup_id: str) -> Backup | None:
     For pages where the backup is a side detail: a second upstream call in a
     row would double their uncached load time.
     """
-    raw = _cached_backup(project, backup_id)
-    try:
-        return Backup.from_api(raw, project.api_version) if raw else None
-    except ValueError:
-        return None
+    raw = cache.last(cache.key(project, "backup", backup_id))
+    if isinstance(raw, dict) and raw.get("backup_id") == backup_id:
+        try:
+            return Backup.from_api(raw, project.api_version)
+        except ValueError:
+            return None
+    return known_backups(project).get(backup_id)
+
+
+def _held_listing[M: _Model](project: Project, key: str, model: type[M]) -> cache.Copy | None:
+    """The list KEY as last read, parsed once per copy in this process as list reads parse it."""
+    return cache.peek(key, parse=lambda raw: _sorted_listing(project, model, raw))
 
 
 def known_backups(project: Project) -> dict[str, Backup]:
     """The project's backups by id as last listed, without asking Pinecone; empty when no copy is held."""
-    backups = {}
-    for raw in (cache.last(_backups_key(project, None)) or {}).get("items", []):
-        try:
-            backup = Backup.from_api(raw, project.api_version)
-        except ValueError:
-            continue
-        backups[backup.id] = backup
-    return backups
+    held = _held_listing(project, _backups_key(project, None), Backup)
+    if held is None:
+        return {}
+    return derived(f"known-backups:{project.name}", (held.version,), lambda: {b.id: b for b in held.value.items})
 
 
 def known_index_names(project: Project, since: datetime | None = None) -> frozenset[str] | None:
@@ -367,13 +370,14 @@ def known_index_names(project: Project, since: datetime | None = None) -> frozen
     None when no whole list is held, or none read after SINCE (an index created
     later would be missing from it).
     """
-    held = cache.last_read(cache.key(project, "indexes"))
-    if held is None or held[0].get("truncated"):
+    held = _held_listing(project, cache.key(project, "indexes"), Index)
+    if held is None or held.value.truncated:
         return None
-    raw, at = held
-    if since is not None and datetime.fromtimestamp(at, UTC) < since:
+    if since is not None and datetime.fromtimestamp(held.at, UTC) < since:
         return None
-    return frozenset(str(item.get("name")) for item in raw.get("items", []) if isinstance(item, dict))
+    return derived(
+        f"known-index-names:{project.name}", (held.version,), lambda: frozenset(i.name for i in held.value.items)
+    )
 
 
 def delete_backup(project: Project, backup_id: str) -> None:
