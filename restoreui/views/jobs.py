@@ -1,6 +1,7 @@
 import csv
 import hashlib
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,8 +25,8 @@ from restoreui.lib.markdown import job_line
 from restoreui.lib.progress import Estimate, estimate, expected_duration
 from restoreui.models import AuditEntry
 from restoreui.permissions import write_refusal_reason
-from restoreui.pinecone import Fetched, NotFound, RestoreDurations, service
-from restoreui.views.common import known_job, project_or_404, push_clean_url, refused
+from restoreui.pinecone import Fetched, NotFound, RestoreDurations, RestoreJob, service
+from restoreui.views.common import known_job, linker, project_or_404, push_clean_url, refused
 from restoreui.views.errors import part, upstream_errors
 from restoreui.views.notify import notify_context
 
@@ -67,6 +68,47 @@ def _estimate(job, durations: RestoreDurations | None) -> Estimate:
     if job.finished or durations is None:
         return estimate(job)
     return estimate(job, expected_duration(durations.pairs, durations.backup_sizes.get(job.backup_id)))
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """A job of the table with what its cells show besides the job itself, looked up and linked once per row."""
+
+    job: RestoreJob
+    url: str
+    unlisted: bool
+    estimate: Estimate | None
+    last_percent: float | None
+    source: str | None
+    source_url: str | None
+    # The backup's name, or its id when the name is not known.
+    backup_name: str
+    backup_url: str | None
+    target_url: str | None
+
+
+def table_rows(project, page, names, sources, last_percent, unlisted, estimates) -> list[JobRow]:
+    job_url, backup_url, index_url = (
+        linker(name, project.name) for name in ("jobs-detail", "backups-detail", "indexes-detail")
+    )
+    rows = []
+    for job in page:
+        source = sources.get(job.backup_id)
+        rows.append(
+            JobRow(
+                job=job,
+                url=job_url(job.id),
+                unlisted=job.id in unlisted,
+                estimate=estimates.get(job.id),
+                last_percent=last_percent.get(job.id),
+                source=source,
+                source_url=index_url(source) if source else None,
+                backup_name=names.get(job.backup_id) or job.backup_id,
+                backup_url=backup_url(job.backup_id) if job.backup_id else None,
+                target_url=index_url(job.target_index_name) if job.target_index_name else None,
+            )
+        )
+    return rows
 
 
 def _filtered_jobs(request, project):
@@ -112,6 +154,7 @@ def list_(request, project_name):
     form, fetched, merged, jobs, names, sources = _filtered_jobs(request, project)
     page = form.paginate(jobs)
     durations = _durations(project, page)
+    estimates = {job.id: _estimate(job, durations) for job in page if not job.finished}
     context = {
         "project": project,
         "section": "jobs",
@@ -120,15 +163,11 @@ def list_(request, project_name):
         "sort": form.sort_headers(),
         "fetched": fetched,
         "page": page,
+        "rows": table_rows(project, page, names, sources, merged.last_percent, merged.unlisted, estimates),
         "total": len(jobs),
-        "backup_names": names,
-        "source_indexes": sources,
-        "last_percent": merged.last_percent,
-        "unlisted": merged.unlisted,
         "index_names": merged.target_names,
         "source_names": sorted(set(sources.values())),
         "live": any(not job.finished and job.id not in merged.unlisted for job in page),
-        "estimates": {job.id: _estimate(job, durations) for job in page if not job.finished},
         "refresh_every": TABLE_REFRESH_EVERY,
     }
     if not request.htmx:
