@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.utils import timezone
 
+from restoreui.filters import WidgetsRemembered
 from restoreui.lib.pointintime import MAX_OFFSET_MINUTES, BadMoment, parse_moment
 from restoreui.pinecone import service
 
@@ -67,6 +68,8 @@ class RestoreForm(forms.Form):
 
 
 class JobNoteForm(forms.Form):
+    # Drawn on every view of a job page, mostly empty or with the same note.
+    default_renderer = WidgetsRemembered()
     text = forms.CharField(
         label="Incident reference or note",
         max_length=500,

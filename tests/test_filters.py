@@ -3,6 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.forms.renderers import DjangoTemplates
+from django.http import QueryDict
 from django.urls import reverse
 from pages import text
 
@@ -274,3 +276,24 @@ def test_an_htmx_filter_change_updates_the_count_out_of_band(viewer_client, name
     kind = name.split("-")[0]
     response = viewer_client.get(reverse(name, args=["local"]), {"q": "x"}, headers={"HX-Request": "true"})
     assert f'<span id="{kind}-filters-set" hx-swap-oob="true">1</span>' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"status": ["failed", "running"], "since": "7d", "sort": "status", "size": "50", "before": "2025-04-20T10:00"},
+        {"status": ["bogus"], "since": "x", "sort": "<b>", "size": "7", "before": "not a time"},
+    ],
+)
+@pytest.mark.parametrize("form_class", [JobFilterForm, BackupFilterForm])
+def test_remembered_widgets_are_the_ones_django_draws(form_class, query):
+    data = QueryDict(mutable=True)
+    for name, value in query.items():
+        data.setlist(name, value if isinstance(value, list) else [value])
+
+    def drawn(renderer=None):
+        form = form_class(data, renderer=renderer)
+        return [str(form[name]) for name in form.fields] + [str(c.tag()) for c in form["status"]]
+
+    assert drawn() == drawn(DjangoTemplates()) == drawn()

@@ -9,6 +9,7 @@ from stub import Stub
 
 from restoreui.models import AuditEntry
 from restoreui.projects import Project
+from restoreui.views.common import linker
 from tests.conftest import API_KEY
 
 pytestmark = pytest.mark.django_db
@@ -245,6 +246,12 @@ def test_links_to_odd_ids_lead_back_to_the_same_id(viewer_client, name, ident):
     match = resolve(unquote(followed.path))
     assert (match.url_name, list(match.kwargs.values())[-1]) == (name, ident), f"{url} leads to {match.kwargs}"
     assert viewer_client.get(url).status_code in (403, 404)
+
+
+@pytest.mark.parametrize("ident", [".", "..", "a/b", "%2F", "100%25", "x/?q=1#f", "é ü", "\x00", "a-b_c~d"])
+@pytest.mark.parametrize("name", ["jobs-detail", "backups-detail", "indexes-detail", "indexes-restore-before"])
+def test_a_table_s_links_are_the_ones_reverse_makes(name, ident):
+    assert linker(name, "local")(ident) == reverse(name, args=["local", ident])
 
 
 def test_the_markdown_line_escapes_what_pinecone_named(viewer_client, upstream):

@@ -21,7 +21,15 @@ from restoreui.lib.markdown import job_line
 from restoreui.permissions import write_refusal_reason
 from restoreui.pinecone.models import Backup, Fetched, Listing, RestoreDurations, RestoreJob
 from restoreui.projects import get_project
-from restoreui.views.jobs import POLL_EVERY, TABLE_REFRESH_EVERY, _backup_facts, _estimate, _job_title, _seen
+from restoreui.views.jobs import (
+    POLL_EVERY,
+    TABLE_REFRESH_EVERY,
+    _backup_facts,
+    _estimate,
+    _job_title,
+    _seen,
+    table_rows,
+)
 
 _rows = json.loads(open(os.environ["BENCH_ROWS_FILE"]).read())
 _now = datetime.now(UTC)
@@ -54,23 +62,21 @@ def jobs_list(request, project_name):
     jobs = form.apply(JOBS.value.items, NAMES, SOURCES)
     page = form.paginate(jobs)
     durations = None if all(job.finished for job in page) else DURATIONS
+    estimates = {job.id: _estimate(job, durations) for job in page if not job.finished}
+    project = get_project(project_name)
     context = {
-        "project": get_project(project_name),
+        "project": project,
         "section": "jobs",
         "form": form,
         "filters_set": form.filters_set(),
         "sort": form.sort_headers(),
         "fetched": JOBS,
         "page": page,
+        "rows": table_rows(project, page, NAMES, SOURCES, LAST_PERCENT, frozenset(), estimates),
         "total": len(jobs),
-        "backup_names": NAMES,
-        "source_indexes": SOURCES,
-        "last_percent": LAST_PERCENT,
-        "unlisted": frozenset(),
         "index_names": TARGET_NAMES,
         "source_names": sorted(set(SOURCES.values())),
         "live": any(not job.finished for job in page),
-        "estimates": {job.id: _estimate(job, durations) for job in page if not job.finished},
         "refresh_every": TABLE_REFRESH_EVERY,
     }
     return render(request, "jobs/list.html", context)

@@ -1,5 +1,9 @@
+import html
+from datetime import UTC
+
 from django import template
-from django.utils.html import format_html
+from django.utils.functional import Promise
+from django.utils.safestring import SafeString, mark_safe
 
 from restoreui.lib import formatting
 
@@ -43,9 +47,24 @@ def short(value, length=0, tip=None):
 
 def _for_the_eye(shown, tip, spoken):
     """SHOWN with TIP on hover, both hidden from screen readers, which read SPOKEN instead."""
-    return format_html(
+    return _html(
         '<span title="{}" aria-hidden="true">{}</span><span class="visually-hidden">{}</span>', tip, shown, spoken
     )
+
+
+def _html(template: str, *args) -> SafeString:
+    """Django's format_html, at a third of its cost: a table page calls these tags a few hundred times, and
+    format_html escapes each value through a wrapper that first looks for lazy strings among its arguments."""
+    return mark_safe(template.format(*map(_escaped, args)))
+
+
+def _escaped(value) -> str:
+    """Django's conditional_escape: VALUE escaped for HTML unless it is already."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
 
 
 @register.filter
@@ -67,16 +86,16 @@ def timestamp(value, relative=True, seconds=True, zone=True, same_day_as=None):
     shown = formatting.utc(value, seconds=seconds)
     if not zone:
         shown = shown.removesuffix(" UTC")
-    if same_day_as is not None and formatting.utc(same_day_as)[:10] == shown[:10]:
+    if same_day_as is not None and same_day_as.astimezone(UTC).date() == value.astimezone(UTC).date():
         shown = shown[11:]
     if zone:
-        element = format_html('<time datetime="{}" title="{}">{}</time>', exact, exact, shown)
+        element = _html('<time datetime="{}" title="{}">{}</time>', exact, exact, shown)
     else:
         # In a table cell the exact time is for the eye: as a title it would be read after the cell's own text.
-        element = format_html('<time datetime="{}">{}</time>', exact, _for_the_eye(shown, exact, shown))
+        element = _html('<time datetime="{}">{}</time>', exact, _for_the_eye(shown, exact, shown))
     if not relative:
         return element
-    return format_html('{} <span class="muted">({})</span>', element, formatting.relative(value))
+    return _html('{} <span class="muted">({})</span>', element, formatting.relative(value))
 
 
 @register.filter

@@ -24,6 +24,7 @@ def list_(request, project_name):
     fetched = service.list_backups(project)
     expiries = _expiries(project, fetched.value.items) if form.value("expires") else None
     backups = form.apply(fetched.value.items, expiries)
+    page = form.paginate(backups)
     context = {
         "project": project,
         "section": "backups",
@@ -31,7 +32,8 @@ def list_(request, project_name):
         "filters_set": form.filters_set(),
         "sort": form.sort_headers(),
         "fetched": fetched,
-        "page": form.paginate(backups),
+        "page": page,
+        "rows": page.object_list,
         "total": len(backups),
         "index_names": sorted({b.source_index_name for b in fetched.value.items}),
         "expiries": expiries,

@@ -1,5 +1,6 @@
 import csv
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,8 +24,9 @@ from restoreui.lib.markdown import job_line
 from restoreui.lib.progress import Estimate, estimate, expected_duration
 from restoreui.models import AuditEntry
 from restoreui.permissions import write_refusal_reason
-from restoreui.pinecone import Fetched, NotFound, RestoreDurations, clock, service
-from restoreui.views.common import known_job, project_or_404, push_clean_url, refused
+from restoreui.pinecone import Fetched, NotFound, RestoreDurations, RestoreJob, clock, service
+from restoreui.templatetags.restoreui import short, timestamp, with_id
+from restoreui.views.common import known_job, linker, project_or_404, push_clean_url, refused
 from restoreui.views.errors import part, upstream_errors
 from restoreui.views.notify import notify_context
 
@@ -66,6 +68,66 @@ def _estimate(job, durations: RestoreDurations | None) -> Estimate:
     if job.finished or durations is None:
         return estimate(job)
     return estimate(job, expected_duration(durations.pairs, durations.backup_sizes.get(job.backup_id)))
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """A job of the table with its links and the text of its cells, made once per row.
+
+    The text comes from the functions behind the `short` and `timestamp` template tags: called here, a row costs
+    a fraction of what two dozen tag calls and lookups did, and the table renders the same HTML.
+    """
+
+    job: RestoreJob
+    url: str
+    unlisted: bool
+    estimate: Estimate | None
+    last_percent: float | None
+    id_cell: str
+    # The source index, the backup and the target index: each a link, or None for a dash.
+    source_cell: str | None
+    source_url: str | None
+    backup_cell: str | None
+    backup_url: str | None
+    target_cell: str | None
+    target_url: str | None
+    # The UTC time to the minute, the zone named by the column; a completion on its start's day as a time of day.
+    created_cell: str
+    completed_cell: str
+
+
+def table_rows(project, page, names, sources, last_percent, unlisted, estimates) -> list[JobRow]:
+    job_url, backup_url, index_url = (
+        linker(name, project.name) for name in ("jobs-detail", "backups-detail", "indexes-detail")
+    )
+    return [
+        _row(job, names, sources, last_percent, unlisted, estimates, job_url, backup_url, index_url) for job in page
+    ]
+
+
+def _row(job, names, sources, last_percent, unlisted, estimates, job_url, backup_url, index_url) -> JobRow:
+    source = sources.get(job.backup_id)
+    # A backup whose name is not known is shown by its id.
+    backup = names.get(job.backup_id) or job.backup_id
+    target = job.target_index_name
+    return JobRow(
+        job=job,
+        url=job_url(job.id),
+        unlisted=job.id in unlisted,
+        estimate=estimates.get(job.id),
+        last_percent=last_percent.get(job.id),
+        id_cell=short(job.short_id, tip=job.id),
+        source_cell=short(source, 17) if source else None,
+        source_url=index_url(source) if source else None,
+        backup_cell=short(backup, 20, tip=with_id(backup, job.backup_id)) if job.backup_id else None,
+        backup_url=backup_url(job.backup_id) if job.backup_id else None,
+        target_cell=short(target, 22) if target else None,
+        target_url=index_url(target) if target else None,
+        created_cell=timestamp(job.created_at, relative=False, seconds=False, zone=False),
+        completed_cell=timestamp(
+            job.completed_at, relative=False, seconds=False, zone=False, same_day_as=job.created_at
+        ),
+    )
 
 
 def _filtered_jobs(request, project):
@@ -111,6 +173,7 @@ def list_(request, project_name):
     form, fetched, merged, jobs, names, sources = _filtered_jobs(request, project)
     page = form.paginate(jobs)
     durations = _durations(project, page)
+    estimates = {job.id: _estimate(job, durations) for job in page if not job.finished}
     context = {
         "project": project,
         "section": "jobs",
@@ -119,15 +182,11 @@ def list_(request, project_name):
         "sort": form.sort_headers(),
         "fetched": fetched,
         "page": page,
+        "rows": table_rows(project, page, names, sources, merged.last_percent, merged.unlisted, estimates),
         "total": len(jobs),
-        "backup_names": names,
-        "source_indexes": sources,
-        "last_percent": merged.last_percent,
-        "unlisted": merged.unlisted,
         "index_names": merged.target_names,
         "source_names": sorted(set(sources.values())),
         "live": any(not job.finished and job.id not in merged.unlisted for job in page),
-        "estimates": {job.id: _estimate(job, durations) for job in page if not job.finished},
         "refresh_every": TABLE_REFRESH_EVERY,
     }
     if not request.htmx:
