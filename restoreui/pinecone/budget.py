@@ -8,10 +8,11 @@ Inside `page(seconds)` (every request, through the middleware):
   once (a call, or another request's call for the same cache key). A request
   that finds no free slot within PINECONE_SLOT_WAIT (a fraction of a second)
   answers with its stale copy or Busy instead of queueing; once a wait came to
-  nothing, the requests of the next PINECONE_SLOT_WAIT seconds do not wait at all,
-  so a queue of them cannot hold the one free thread for long. With
-  GUNICORN_THREADS - 1 slots, one thread per worker is always free for
-  /healthz and cached pages, however slow Pinecone is.
+  nothing, the requests of the next PINECONE_SLOT_WAIT seconds do not wait at all
+  until a slot comes free, so a queue of them cannot hold the one free thread for
+  long, and a burst that the slots clear in time (a cold start) is not turned
+  away. With GUNICORN_THREADS - 1 slots, one thread per worker is always free
+  for /healthz and cached pages, however slow Pinecone is.
 Outside a request (management commands, direct calls) neither limit applies.
 """
 
@@ -33,8 +34,9 @@ _deadline: ContextVar[float | None] = ContextVar("restoreui_budget_deadline", de
 _holding: ContextVar[bool] = ContextVar("restoreui_budget_holding", default=False)
 _slots: dict[int, threading.BoundedSemaphore] = {}
 _slots_lock = threading.Lock()
-# When a wait for a slot last came to nothing, in time.monotonic() seconds.
+# When a wait for a slot last came to nothing, and when a slot was last given back, in time.monotonic() seconds.
 _gave_up_at = float("-inf")
+_released_at = float("-inf")
 
 
 @contextmanager
@@ -66,10 +68,11 @@ def slot() -> Iterator[None]:
     if left is None or _holding.get():
         yield
         return
-    global _gave_up_at
+    global _gave_up_at, _released_at
     semaphore = _semaphore()
     wait = min(settings.PINECONE_SLOT_WAIT, left)
-    saturated = time.monotonic() - _gave_up_at < settings.PINECONE_SLOT_WAIT
+    # Saturated: a wait came to nothing just now, and no slot has come free since.
+    saturated = _released_at < _gave_up_at and time.monotonic() - _gave_up_at < settings.PINECONE_SLOT_WAIT
     if not (semaphore.acquire(blocking=False) if saturated else semaphore.acquire(timeout=wait)):
         _gave_up_at = time.monotonic()
         raise Busy(
@@ -81,6 +84,7 @@ def slot() -> Iterator[None]:
         yield
     finally:
         _holding.reset(token)
+        _released_at = time.monotonic()
         semaphore.release()
 
 
