@@ -5,6 +5,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -215,6 +216,23 @@ def test_a_list_past_its_lifetime_is_served_at_once_and_refreshed_behind(
     fresh = list_indexes(project)
     assert fresh.fetched_at > first.fetched_at and not fresh.stale
     assert calls(emulator, "GET /indexes") == 2, "the refreshed copy was not used"
+
+
+def test_a_refresh_asked_for_while_the_process_exits_is_left_to_the_next_reader(
+    emulator, project, settings, clock, monkeypatch
+):
+    """Once the pool is shut (the interpreter is exiting), a refresh is dropped, not raised from the answer."""
+    first = list_indexes(project)
+    stopped = ThreadPoolExecutor(1)
+    stopped.shutdown()
+    monkeypatch.setattr(cache_layer, "_pool", stopped)
+    clock.advance(settings.CACHE_TTL_LIST)
+    assert list_indexes(project).fetched_at == first.fetched_at
+    assert not cache_layer._refreshing, "the key would be marked as refreshing for good"
+    monkeypatch.setattr(cache_layer, "_pool", None)
+    list_indexes(project)
+    cache_layer.settle()
+    assert calls(emulator, "GET /indexes") == 2, "the next reader did not refresh the list"
 
 
 def test_a_list_past_its_revalidation_window_waits_for_a_fresh_copy(emulator, project, settings, clock, shared_cache):

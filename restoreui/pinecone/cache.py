@@ -379,12 +379,17 @@ def _refresh_later(key: str, how: _How) -> None:
         waiting.append(task)
 
 
-def _start(task: Callable[[], None]) -> None:
+def _start(task: partial[None]) -> None:
     global _pool
     with _refresh_lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(settings.CACHE_REFRESH_THREADS, thread_name_prefix="restoreui-refresh")
-        future = _pool.submit(task)
+        try:
+            future = _pool.submit(task)
+        except RuntimeError:
+            # The process is exiting: the copy is left to the next reader, in this process or another.
+            _refreshing.discard(task.args[0])
+            return
         _running.add(future)
     future.add_done_callback(_done)
 
