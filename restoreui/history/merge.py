@@ -22,16 +22,7 @@ _OLDEST = datetime.min.replace(tzinfo=UTC)
 SUGGESTED_TARGETS = 200
 # The restore history's columns read for every job, and for the jobs Pinecone no longer lists.
 SUMMARY_FIELDS = ("restore_job_id", "backup_id", "backup_name", "source_index_name", "percent_complete", "listed")
-JOB_FIELDS = (
-    "restore_job_id",
-    "backup_id",
-    "target_index_name",
-    "target_index_id",
-    "status",
-    "percent_complete",
-    "created_at",
-    "completed_at",
-)
+JOB_FIELDS = ("restore_job_id", *RestoreRecord.JOB_FIELDS)
 # Jobs no longer listed read at a time.
 GONE_READ = 500
 

@@ -8,6 +8,16 @@ class RestoreRecord(models.Model):
     """
 
     ID_LENGTH = 255
+    # The columns that say what Pinecone last said of the job itself (besides its id).
+    JOB_FIELDS = (
+        "backup_id",
+        "target_index_name",
+        "target_index_id",
+        "status",
+        "percent_complete",
+        "created_at",
+        "completed_at",
+    )
 
     project = models.CharField(max_length=40)
     restore_job_id = models.CharField(max_length=ID_LENGTH)

@@ -23,15 +23,7 @@ log = logging.getLogger(__name__)
 
 # last_seen and last_listed move only once they are this old, so that an unchanged list costs no write.
 SEEN_RESOLUTION = timedelta(minutes=5)
-JOB_FIELDS = (
-    "backup_id",
-    "target_index_name",
-    "target_index_id",
-    "status",
-    "percent_complete",
-    "created_at",
-    "completed_at",
-)
+JOB_FIELDS = RestoreRecord.JOB_FIELDS
 BACKUP_FIELDS = ("backup_name", "backup_size_bytes", "backup_record_count", "source_index_name")
 SEEN_FIELDS = ("last_seen",)
 LISTED_FIELDS = ("last_listed", "listed")
