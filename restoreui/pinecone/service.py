@@ -327,15 +327,6 @@ def create_backup(project: Project, index_name: str, name: str | None = None, de
     return _one(project, Backup, answer)
 
 
-def _cached_backup(project: Project, backup_id: str) -> dict[str, Any] | None:
-    """The raw backup from any copy already held (its own or the project's list)."""
-    listed = (cache.last(_backups_key(project, None)) or {}).get("items", [])
-    for raw in [cache.last(cache.key(project, "backup", backup_id)), *listed]:
-        if isinstance(raw, dict) and raw.get("backup_id") == backup_id:
-            return raw
-    return None
-
-
 def known_backup(project: Project, backup_id: str) -> Backup | None:
     """A backup as last seen, without asking Pinecone; None when no copy is held.
 
@@ -383,9 +374,9 @@ def known_index_names(project: Project, since: datetime | None = None) -> frozen
 def delete_backup(project: Project, backup_id: str) -> None:
     keys = [cache.key(project, "backup", backup_id), _backups_key(project, None)]
     # The index's own backup list is cached too; its name is in any copy we hold.
-    raw = _cached_backup(project, backup_id)
-    if raw:
-        keys.append(_backups_key(project, str(raw.get("source_index_name"))))
+    known = known_backup(project, backup_id)
+    if known and known.source_index_name:
+        keys.append(_backups_key(project, known.source_index_name))
     try:
         client.call(project, "DELETE", "/backups/{}", ids=(backup_id,))
     finally:
